@@ -1,0 +1,99 @@
+/*
+ * main.c — `shmgen`: dispatches to the command table in cli.h.
+ * Knows nothing about any command beyond its table entry.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "shmgen/layout.h"
+
+static const shmgen_command_t *const commands[] = {
+    &shmgen_cmd_check, &shmgen_cmd_layout, &shmgen_cmd_generate, &shmgen_cmd_compat,
+    &shmgen_cmd_verify, &shmgen_cmd_inspect, &shmgen_cmd_list,
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const shmgen_command_t *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i]->name, name) == 0) return commands[i];
+    return NULL;
+}
+
+static void print_overview(FILE *out)
+{
+    fprintf(out, "usage: shmgen COMMAND [ARGS...]\n\n"
+                 "Typed, lock-free shared-memory segments for C, generated from segment.yaml.\n\n"
+                 "commands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++) fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(out, "\n  shmgen help COMMAND   details of one command\n"
+                 "  shmgen --version      the generator version\n\n"
+                 "exit codes: 0 success, 1 difference found (compat, verify), 2 error\n");
+}
+
+static void print_help(const shmgen_command_t *cmd)
+{
+    printf("usage: %s\n\n%s\n", cmd->usage, cmd->help);
+}
+
+int shmgen_cli_usage_error(const shmgen_command_t *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "shmgen %s: ", cmd->name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nusage: %s (try 'shmgen help %s')\n", cmd->usage, cmd->name);
+    return SHMGEN_EXIT_ERROR;
+}
+
+int shmgen_cli_wants_help(const shmgen_command_t *cmd, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) break;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            print_help(cmd);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const shmgen_command_t *cmd;
+
+    if (argc < 2) {
+        print_overview(stderr);
+        return SHMGEN_EXIT_ERROR;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("shmgen %s (format %u, runtime ABI %d)\n", SHMGEN_VERSION_STRING, SHMGEN_FORMAT_VERSION,
+               SHMGEN_RUNTIME_ABI_VERSION);
+        return SHMGEN_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        print_overview(stdout);
+        return SHMGEN_EXIT_OK;
+    }
+    if (strcmp(argv[1], "help") == 0) {
+        if (argc == 2) {
+            print_overview(stdout);
+            return SHMGEN_EXIT_OK;
+        }
+        if (!(cmd = find_command(argv[2]))) {
+            fprintf(stderr, "shmgen help: unknown command '%s' (try 'shmgen --help')\n", argv[2]);
+            return SHMGEN_EXIT_ERROR;
+        }
+        print_help(cmd);
+        return SHMGEN_EXIT_OK;
+    }
+    if (!(cmd = find_command(argv[1]))) {
+        fprintf(stderr, "shmgen: unknown command '%s' (try 'shmgen --help')\n", argv[1]);
+        return SHMGEN_EXIT_ERROR;
+    }
+    if (shmgen_cli_wants_help(cmd, argc - 1, argv + 1)) return SHMGEN_EXIT_OK;
+    return cmd->run(argc - 1, argv + 1);
+}

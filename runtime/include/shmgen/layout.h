@@ -1,0 +1,115 @@
+/*
+ * shmgen/layout.h — the segment's memory layout, shared by the runtime and the
+ * generator so that both compute exactly the same offsets.
+ *
+ * A segment is: a fixed header, the attach registry, the per-thread operation
+ * journals, the structure table, the name index, then every structure, each on
+ * a 64-byte boundary, in the order the schema lists them.  This header holds the
+ * constants of that format and pure functions computing it; it touches no shared
+ * memory.  Depends on errors.h only.
+ */
+#ifndef SHMGEN_LAYOUT_H
+#define SHMGEN_LAYOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shmgen/errors.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever the in-memory format changes; stored in every segment. */
+#define SHMGEN_FORMAT_VERSION 1u
+/* Bumped whenever generated code would need regenerating; generated headers
+ * refuse to compile against a runtime with another value. */
+#define SHMGEN_RUNTIME_ABI_VERSION 1
+#define SHMGEN_VERSION_STRING "0.1.0"
+
+#define SHMGEN_NAME_MAX 63        /* bytes in a structure or segment name */
+#define SHMGEN_CACHE_LINE 64      /* every structure starts on this boundary */
+#define SHMGEN_MAX_PROCESSES 128  /* attach registry slots */
+#define SHMGEN_MAX_JOURNALS 512   /* threads across all processes that operate at once */
+#define SHMGEN_MAX_ELEM_ALIGN 8   /* largest alignment a schema type can have */
+
+typedef enum shmgen_kind {
+    SHMGEN_KIND_ARRAY = 1,
+    SHMGEN_KIND_ATOMIC = 2,
+    SHMGEN_KIND_QUEUE = 3,
+    SHMGEN_KIND_STACK = 4,
+    SHMGEN_KIND_RING = 5,
+    SHMGEN_KIND_POOL = 6,
+} shmgen_kind_t;
+
+/* "array", "queue"...; NULL for a value outside the enum. */
+const char *shmgen_kind_name(int kind);
+
+/* What a program (generated code, a test, a tool) expects one structure to be. */
+typedef struct shmgen_struct_desc {
+    const char *name;     /* 1..63 bytes, NUL-terminated */
+    shmgen_kind_t kind;
+    uint32_t elem_size;   /* sizeof the element type (a multiple of elem_align) */
+    uint32_t elem_align;  /* _Alignof the element type, power of two <= 8 */
+    uint64_t capacity;    /* elements; 1 for atomic */
+    uint64_t elem_hash;   /* layout hash of the element type */
+    uint32_t since;       /* schema version that added it; 1 for "always there" */
+    uint64_t initial;     /* atomic: initial value (two's complement bits); else 0 */
+} shmgen_struct_desc_t;
+
+/* What a program expects the whole segment to be. */
+typedef struct shmgen_layout {
+    const char *segment;      /* the schema's `segment` name */
+    uint32_t schema_version;  /* the schema's `version` */
+    uint64_t layout_hash;     /* hash of the canonical layout, from the generator */
+    uint64_t declared_size;   /* the schema's `size`, or 0 for "exactly what is needed" */
+    size_t nstructs;
+    const shmgen_struct_desc_t *structs;
+} shmgen_layout_t;
+
+/* Where everything lands; filled by shmgen_layout_plan(). */
+typedef struct shmgen_layout_plan {
+    uint64_t header_offset, header_size;     /* fixed header */
+    uint64_t registry_offset, registry_size; /* attach registry */
+    uint64_t journal_offset, journal_size;   /* operation journals */
+    uint64_t table_offset, table_size;       /* one entry per structure */
+    uint64_t index_offset, index_size;       /* name hash index */
+    uint32_t index_slots;                    /* power of two >= 2 * nstructs */
+    uint64_t overhead;                       /* first structure's offset */
+    uint64_t computed_size;                  /* end of the last structure */
+    uint64_t total_size;                     /* max(computed, declared) */
+} shmgen_layout_plan_t;
+
+#define SHMGEN_HEADER_BYTES 512u
+#define SHMGEN_REGISTRY_SLOT_BYTES 64u
+#define SHMGEN_JOURNAL_BYTES 64u
+#define SHMGEN_TABLE_ENTRY_BYTES 128u
+
+/* Header bytes a structure of this kind carries before its data. */
+uint32_t shmgen_kind_header_bytes(shmgen_kind_t kind);
+
+/* Bytes one element occupies in the data region: elem_size for array, the
+ * 8-byte slot word plus the element rounded up to 8 for the concurrent kinds,
+ * 64 (one cache line) for atomic. 0 for an unknown kind. */
+uint64_t shmgen_kind_slot_bytes(shmgen_kind_t kind, uint32_t elem_size);
+
+/* Total bytes (header + data, rounded up to 64) of one structure.
+ * Returns 0, SHMGEN_OVERFLOW if the size does not fit in 63 bits, or
+ * SHMGEN_INVALID_ARGUMENT for a bad kind/size/alignment/capacity. */
+SHMGEN_MUST_CHECK int shmgen_struct_footprint(shmgen_kind_t kind, uint32_t elem_size,
+                                              uint32_t elem_align, uint64_t capacity,
+                                              uint64_t *size_out);
+
+/* Computes the plan and, if offsets_out is not NULL, the offset of every
+ * structure (offsets_out[i] for layout->structs[i]).  Pure: no shared memory.
+ * Returns 0, SHMGEN_OVERFLOW, or SHMGEN_INVALID_ARGUMENT (bad descriptor). */
+SHMGEN_MUST_CHECK int shmgen_layout_plan(const shmgen_layout_t *layout, uint64_t *offsets_out,
+                                         shmgen_layout_plan_t *plan);
+
+/* FNV-1a 64 of a NUL-terminated string; the name index's hash.  Stable. */
+uint64_t shmgen_name_hash(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SHMGEN_LAYOUT_H */

@@ -1,0 +1,142 @@
+/*
+ * shmgen/segment.h — creating, attaching to and finding things in a segment.
+ *
+ * A shmgen_segment_t is a process-local handle on one mapping of a POSIX
+ * shared-memory object.  Attaching registers the process in the segment's
+ * attach registry (a slot guarded by a kernel file lock, so a SIGKILLed
+ * process is seen as gone); the last process to close a non-persistent
+ * segment unlinks it.  A handle may be shared by the threads of a process;
+ * opening and closing it is not thread-safe with respect to its own use.
+ * Depends on errors.h and layout.h.
+ */
+#ifndef SHMGEN_SEGMENT_H
+#define SHMGEN_SEGMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "shmgen/errors.h"
+#include "shmgen/layout.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct shmgen_segment shmgen_segment_t;
+
+typedef struct shmgen_open_options {
+    unsigned mode;         /* permission bits at creation; 0 means 0600 */
+    bool persistent;       /* at creation: survive the last detach */
+    unsigned timeout_ms;   /* how long an attacher waits for a creator to finish; 0 means 2000 */
+} shmgen_open_options_t;
+
+/* One structure as the segment's table describes it (a validated copy). */
+typedef struct shmgen_struct_info {
+    char name[SHMGEN_NAME_MAX + 1];
+    shmgen_kind_t kind;
+    uint32_t elem_size;
+    uint32_t elem_align;
+    uint64_t capacity;
+    uint64_t elem_hash;
+    uint64_t offset;      /* from the segment start; checked against the mapped size */
+    uint64_t size;
+    uint32_t since;
+    uint32_t table_index; /* position in the segment's table */
+} shmgen_struct_info_t;
+
+/* Header fields of an attached segment, for tools and diagnostics. */
+typedef struct shmgen_segment_meta {
+    char segment[SHMGEN_NAME_MAX + 1]; /* schema's segment name */
+    uint32_t format_version;
+    uint32_t schema_version;
+    uint64_t layout_hash;
+    uint64_t total_size;
+    uint64_t mapped_size;
+    pid_t creator_pid;
+    bool persistent;
+    uint32_t nstructs;
+} shmgen_segment_meta_t;
+
+/* Creates NAME ("/x" or "x"; a leading '/' is added) exclusively, sized and
+ * backed for `layout` (no SIGBUS on first touch), initialises every structure,
+ * then marks it ready.  Fails with SHMGEN_EXISTS if it exists.  On success
+ * *out owns one attachment; release it with shmgen_segment_close(). */
+SHMGEN_MUST_CHECK int shmgen_segment_create(const char *name, const shmgen_layout_t *layout,
+                                            const shmgen_open_options_t *opts, shmgen_segment_t **out);
+
+/* Attaches to an existing NAME, waiting (bounded) while its creator
+ * initialises it, and checks the header.  If `layout` is not NULL, every
+ * structure it names is checked against the table (kind, element size,
+ * alignment, element hash); one absent with since > 1 is tolerated (see
+ * shmgen_segment_resolve), any other mismatch fails with
+ * SHMGEN_STRUCT_MISMATCH/SHMGEN_STRUCT_MISSING and shmgen_segment_last_detail()
+ * names the structure.  Dead attachers' leftovers are recovered here. */
+SHMGEN_MUST_CHECK int shmgen_segment_open(const char *name, const shmgen_layout_t *layout,
+                                          const shmgen_open_options_t *opts, shmgen_segment_t **out);
+
+/* Opens NAME if it exists, else creates it; *created (may be NULL) tells which.
+ * Safe when many processes race to do it: exactly one creates. */
+SHMGEN_MUST_CHECK int shmgen_segment_open_or_create(const char *name, const shmgen_layout_t *layout,
+                                                    const shmgen_open_options_t *opts,
+                                                    shmgen_segment_t **out, bool *created);
+
+/* Maps NAME read-only for tools: does not register, never writes, never waits
+ * for readiness, never changes the attach count.  Validates the header and
+ * the whole table against the real object size. */
+SHMGEN_MUST_CHECK int shmgen_segment_open_readonly(const char *name, shmgen_segment_t **out);
+
+/* Detaches (releases the registry slot and this handle's journals) and unmaps;
+ * if this was the last attachment of a non-persistent segment, unlinks it.
+ * NULL is a no-op.  The handle is invalid afterwards. */
+int shmgen_segment_close(shmgen_segment_t *seg);
+
+/* Removes NAME from the namespace; mappings stay valid until closed. */
+SHMGEN_MUST_CHECK int shmgen_segment_unlink(const char *name);
+
+/* Header fields. */
+void shmgen_segment_get_meta(const shmgen_segment_t *seg, shmgen_segment_meta_t *meta);
+
+/* Number of live attached processes (registry slots whose lock is held). */
+SHMGEN_MUST_CHECK int shmgen_segment_attach_count(const shmgen_segment_t *seg, unsigned *count);
+
+/* Calls fn for every live attached process, in slot order. */
+typedef void (*shmgen_process_visit_fn)(pid_t pid, bool alive, void *ctx);
+SHMGEN_MUST_CHECK int shmgen_segment_visit_processes(const shmgen_segment_t *seg,
+                                                     shmgen_process_visit_fn fn, void *ctx);
+
+/* Looks a structure up by name through the hash index (never a scan of the
+ * whole table); SHMGEN_STRUCT_MISSING if absent. */
+SHMGEN_MUST_CHECK int shmgen_segment_find(const shmgen_segment_t *seg, const char *name,
+                                          shmgen_struct_info_t *out);
+
+/* Structure number i of the table (0 <= i < nstructs). */
+SHMGEN_MUST_CHECK int shmgen_segment_struct_at(const shmgen_segment_t *seg, uint32_t i,
+                                               shmgen_struct_info_t *out);
+
+/* Structure number i of the layout given at open/create, resolved once at open:
+ * SHMGEN_STRUCT_MISSING when a `since` structure is absent from an older segment. */
+SHMGEN_MUST_CHECK int shmgen_segment_resolve(const shmgen_segment_t *seg, size_t layout_index,
+                                             shmgen_struct_info_t *out);
+
+/* Address of a structure's first byte in this process's mapping. */
+void *shmgen_segment_struct_base(const shmgen_segment_t *seg, const shmgen_struct_info_t *info);
+
+/* True when attached with shmgen_segment_open_readonly(). */
+bool shmgen_segment_is_readonly(const shmgen_segment_t *seg);
+
+/* Repairs what dead attachers left in every structure (their registry slots,
+ * journals, claimed-but-unpublished slots, held pool slots).  Called by open;
+ * safe to call at any time from any attached process.  Returns the number of
+ * repairs made (>= 0) or an error. */
+SHMGEN_MUST_CHECK int shmgen_segment_recover(shmgen_segment_t *seg);
+
+/* Detail of the last failed open/create in this thread (e.g. the structure
+ * name and what differed); "" if none.  Valid until the next call. */
+const char *shmgen_segment_last_detail(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SHMGEN_SEGMENT_H */

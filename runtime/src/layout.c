@@ -1,0 +1,153 @@
+/*
+ * layout.c — pure computation of the segment format (see shmgen/layout.h).
+ * Every size is checked for overflow; nothing here touches shared memory.
+ */
+#include "shmgen/layout.h"
+
+#include <string.h>
+
+#define KIND_HEADER_CONCURRENT 256u /* four cache lines: meta, producer side, consumer side, waits */
+
+const char *shmgen_kind_name(int kind)
+{
+    switch (kind) {
+    case SHMGEN_KIND_ARRAY: return "array";
+    case SHMGEN_KIND_ATOMIC: return "atomic";
+    case SHMGEN_KIND_QUEUE: return "queue";
+    case SHMGEN_KIND_STACK: return "stack";
+    case SHMGEN_KIND_RING: return "ring";
+    case SHMGEN_KIND_POOL: return "pool";
+    default: return NULL;
+    }
+}
+
+uint32_t shmgen_kind_header_bytes(shmgen_kind_t kind)
+{
+    switch (kind) {
+    case SHMGEN_KIND_ARRAY: return 64u;
+    case SHMGEN_KIND_ATOMIC: return 64u;
+    case SHMGEN_KIND_QUEUE:
+    case SHMGEN_KIND_STACK:
+    case SHMGEN_KIND_RING:
+    case SHMGEN_KIND_POOL: return KIND_HEADER_CONCURRENT;
+    default: return 0;
+    }
+}
+
+uint64_t shmgen_kind_slot_bytes(shmgen_kind_t kind, uint32_t elem_size)
+{
+    switch (kind) {
+    case SHMGEN_KIND_ARRAY: return elem_size;
+    case SHMGEN_KIND_ATOMIC: return SHMGEN_CACHE_LINE;
+    case SHMGEN_KIND_QUEUE:
+    case SHMGEN_KIND_STACK:
+    case SHMGEN_KIND_RING:
+    case SHMGEN_KIND_POOL: return 8u + (((uint64_t)elem_size + 7u) & ~(uint64_t)7u);
+    default: return 0;
+    }
+}
+
+/* Sizes are kept below 2^63 so that signed off_t and ftruncate never see them wrap. */
+#define SIZE_LIMIT ((uint64_t)1 << 62)
+
+static int add_checked(uint64_t a, uint64_t b, uint64_t *out)
+{
+    if (a > SIZE_LIMIT || b > SIZE_LIMIT - a) return SHMGEN_OVERFLOW;
+    *out = a + b;
+    return 0;
+}
+
+static int mul_checked(uint64_t a, uint64_t b, uint64_t *out)
+{
+    if (a != 0 && b > SIZE_LIMIT / a) return SHMGEN_OVERFLOW;
+    *out = a * b;
+    return 0;
+}
+
+static int round_up_checked(uint64_t v, uint64_t to, uint64_t *out)
+{
+    uint64_t padded;
+    int rc = add_checked(v, to - 1, &padded);
+    if (rc == 0) *out = padded & ~(to - 1);
+    return rc;
+}
+
+int shmgen_struct_footprint(shmgen_kind_t kind, uint32_t elem_size, uint32_t elem_align,
+                            uint64_t capacity, uint64_t *size_out)
+{
+    uint64_t slot = shmgen_kind_slot_bytes(kind, elem_size);
+    uint64_t data, total;
+    int rc;
+
+    if (!size_out || slot == 0 || elem_size == 0 || capacity == 0) return SHMGEN_INVALID_ARGUMENT;
+    if (elem_align == 0 || elem_align > SHMGEN_MAX_ELEM_ALIGN || (elem_align & (elem_align - 1)) != 0 ||
+        elem_size % elem_align != 0)
+        return SHMGEN_INVALID_ARGUMENT;
+    if (kind == SHMGEN_KIND_ATOMIC && (capacity != 1 || elem_size > 8)) return SHMGEN_INVALID_ARGUMENT;
+    /* Slot indices are 32-bit in the stack's and pool's tagged words. */
+    if ((kind == SHMGEN_KIND_STACK || kind == SHMGEN_KIND_POOL) && capacity > UINT32_MAX - 1)
+        return SHMGEN_OVERFLOW;
+    if ((rc = mul_checked(slot, capacity, &data)) != 0) return rc;
+    if ((rc = add_checked(data, shmgen_kind_header_bytes(kind), &total)) != 0) return rc;
+    return round_up_checked(total, SHMGEN_CACHE_LINE, size_out);
+}
+
+static uint32_t index_slots_for(size_t n)
+{
+    uint32_t slots = 8;
+    while (slots < 2 * n) slots <<= 1;
+    return slots;
+}
+
+static int plan_overhead(size_t nstructs, shmgen_layout_plan_t *p)
+{
+    uint64_t index_bytes;
+    memset(p, 0, sizeof *p);
+    if (nstructs > (1u << 24)) return SHMGEN_OVERFLOW;
+    p->header_offset = 0;
+    p->header_size = SHMGEN_HEADER_BYTES;
+    p->registry_offset = p->header_offset + p->header_size;
+    p->registry_size = (uint64_t)SHMGEN_MAX_PROCESSES * SHMGEN_REGISTRY_SLOT_BYTES;
+    p->journal_offset = p->registry_offset + p->registry_size;
+    p->journal_size = (uint64_t)SHMGEN_MAX_JOURNALS * SHMGEN_JOURNAL_BYTES;
+    p->table_offset = p->journal_offset + p->journal_size;
+    p->table_size = (uint64_t)nstructs * SHMGEN_TABLE_ENTRY_BYTES;
+    p->index_offset = p->table_offset + p->table_size;
+    p->index_slots = index_slots_for(nstructs);
+    index_bytes = (uint64_t)p->index_slots * sizeof(uint32_t);
+    p->index_size = (index_bytes + SHMGEN_CACHE_LINE - 1) & ~(uint64_t)(SHMGEN_CACHE_LINE - 1);
+    p->overhead = p->index_offset + p->index_size;
+    return 0;
+}
+
+int shmgen_layout_plan(const shmgen_layout_t *layout, uint64_t *offsets_out, shmgen_layout_plan_t *plan)
+{
+    uint64_t at;
+    int rc;
+
+    if (!layout || !plan || (layout->nstructs > 0 && !layout->structs)) return SHMGEN_INVALID_ARGUMENT;
+    if ((rc = plan_overhead(layout->nstructs, plan)) != 0) return rc;
+    at = plan->overhead;
+    for (size_t i = 0; i < layout->nstructs; i++) {
+        const shmgen_struct_desc_t *d = &layout->structs[i];
+        uint64_t size;
+        if (!d->name || d->name[0] == '\0' || strlen(d->name) > SHMGEN_NAME_MAX) return SHMGEN_INVALID_ARGUMENT;
+        rc = shmgen_struct_footprint(d->kind, d->elem_size, d->elem_align, d->capacity, &size);
+        if (rc != 0) return rc;
+        if (offsets_out) offsets_out[i] = at;
+        if ((rc = add_checked(at, size, &at)) != 0) return rc;
+    }
+    plan->computed_size = at;
+    plan->total_size = layout->declared_size > at ? layout->declared_size : at;
+    return 0;
+}
+
+uint64_t shmgen_name_hash(const char *name)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}

@@ -1,0 +1,126 @@
+/*
+ * shmgen_schema/model.h — the validated model of a segment.yaml and its layout.
+ *
+ * Produced by shmgen_schema_load() (schema/ only); consumed read-only by the
+ * generator, compat, verify and the tests.  Data flows one way: YAML → this
+ * model → layout (filled in by layout.c) → templates.  Every name is a valid
+ * C identifier of 1..63 bytes; every size below is exact and overflow-checked.
+ */
+#ifndef SHMGEN_SCHEMA_MODEL_H
+#define SHMGEN_SCHEMA_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shmgen/layout.h"
+#include "shmgen_schema/diag.h"
+
+typedef enum shmgen_scalar {
+    SHMGEN_SCALAR_NONE = 0,
+    SHMGEN_U8, SHMGEN_U16, SHMGEN_U32, SHMGEN_U64,
+    SHMGEN_I8, SHMGEN_I16, SHMGEN_I32, SHMGEN_I64,
+    SHMGEN_F32, SHMGEN_F64, SHMGEN_BOOL, SHMGEN_CHAR,
+    SHMGEN_ATOMIC_U32, SHMGEN_ATOMIC_U64, SHMGEN_ATOMIC_I32, SHMGEN_ATOMIC_I64, SHMGEN_ATOMIC_BOOL,
+} shmgen_scalar_t;
+
+/* "u8", "atomic_u64", ...; NULL for NONE. */
+const char *shmgen_scalar_name(shmgen_scalar_t s);
+
+typedef enum shmgen_ref_kind { SHMGEN_REF_SCALAR, SHMGEN_REF_ENUM, SHMGEN_REF_TYPE } shmgen_ref_kind_t;
+
+/* A field's or structure's element type: a scalar, an enum (u32) or a
+ * declared struct type, optionally a fixed array of it. */
+typedef struct shmgen_type_ref {
+    shmgen_ref_kind_t kind;
+    shmgen_scalar_t scalar; /* kind == SCALAR */
+    size_t index;           /* kind == ENUM: into schema->enums; TYPE: into schema->types */
+    uint64_t array_len;     /* 0: not an array; else T[array_len] */
+    uint64_t size;          /* sizeof, including the array */
+    uint32_t align;         /* _Alignof */
+    uint64_t hash;          /* layout hash of the referenced type (see layout.h of schema) */
+} shmgen_type_ref_t;
+
+typedef struct shmgen_field {
+    char *name;
+    shmgen_loc_t loc;
+    shmgen_type_ref_t type;
+    uint64_t offset;        /* offsetof in the C struct */
+    uint64_t padding_before;/* explicit padding bytes inserted before this field */
+} shmgen_field_t;
+
+typedef struct shmgen_type {
+    char *name;
+    shmgen_loc_t loc;
+    shmgen_field_t *fields;
+    size_t nfields;
+    uint64_t size;          /* sizeof, rounded up to align */
+    uint32_t align;
+    uint64_t tail_padding;  /* bytes after the last field */
+    uint64_t hash;          /* layout hash: independent of names */
+} shmgen_type_t;
+
+typedef struct shmgen_enum_value {
+    char *name;
+    shmgen_loc_t loc;
+    uint32_t value;
+} shmgen_enum_value_t;
+
+typedef struct shmgen_enum {
+    char *name;
+    shmgen_loc_t loc;
+    shmgen_enum_value_t *values;
+    size_t nvalues;
+    uint64_t hash;          /* over the values (numbers in order), not names */
+} shmgen_enum_t;
+
+typedef struct shmgen_structure {
+    char *name;
+    shmgen_loc_t loc;
+    shmgen_kind_t kind;
+    shmgen_type_ref_t elem; /* for atomic: a scalar u32/u64/i32/i64/bool */
+    uint64_t capacity;      /* 1 for atomic */
+    uint32_t since;         /* 1 when not given */
+    bool has_initial;
+    int64_t initial_i;      /* atomic i32/i64 */
+    uint64_t initial_u;     /* atomic u32/u64/bool (bool: 0/1); two's complement bits of initial_i for signed */
+    uint64_t offset;        /* from the segment start (filled by the layout) */
+    uint64_t size;          /* footprint, header + data */
+} shmgen_structure_t;
+
+typedef struct shmgen_schema {
+    char *path;             /* as given to the loader */
+    char *segment;
+    shmgen_loc_t segment_loc;
+    uint32_t version;
+    uint64_t declared_size; /* 0 when `size` is absent */
+    shmgen_loc_t size_loc;
+    uint32_t mode;          /* 0600 when absent */
+    shmgen_enum_t *enums;
+    size_t nenums;
+    shmgen_type_t *types;   /* in the order written */
+    size_t ntypes;
+    shmgen_structure_t *structures; /* in the order written = layout order */
+    size_t nstructures;
+    shmgen_layout_plan_t plan;      /* overhead, computed and total size */
+    uint64_t layout_hash;           /* of the whole segment; see docs/layout-hash.md */
+} shmgen_schema_t;
+
+/* Reads, validates and lays out the schema at `path`.  Every problem found is
+ * appended to `diags` (all of them, not only the first).  Returns the schema
+ * when diags->errors == 0 after the call, else NULL.  Caller frees with
+ * shmgen_schema_free(). */
+shmgen_schema_t *shmgen_schema_load(const char *path, shmgen_diags_t *diags);
+
+/* Same from memory; `name` is used as FILE in diagnostics. */
+shmgen_schema_t *shmgen_schema_load_buffer(const char *name, const char *data, size_t len,
+                                           shmgen_diags_t *diags);
+
+void shmgen_schema_free(shmgen_schema_t *schema);
+
+/* Fills a runtime layout descriptor that views the schema (names are borrowed
+ * from it; *descs is malloc'ed, free it).  Returns 0 or -1 on OOM. */
+int shmgen_schema_runtime_layout(const shmgen_schema_t *schema, shmgen_layout_t *out,
+                                 shmgen_struct_desc_t **descs);
+
+#endif

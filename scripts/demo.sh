@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds shmgen and runs the game_server example: a server, an AI and an
+# analytics process sharing one segment.  Installs missing Debian packages first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+cmake -S . -B build/demo -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHMGEN_BUILD_TESTS=OFF >/dev/null
+cmake --build build/demo -j "$(nproc)"
+exec build/demo/examples/game_server/game_server_launcher

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages shmgen needs to build, test and benchmark,
+# only those that are missing.  Used by demo.sh and test.sh.
+set -euo pipefail
+pkgs=(cmake ninja-build gcc g++ clang pkg-config libyaml-dev libcriterion-dev
+      libclang-rt-dev libck-dev libatomic-queue-dev valgrind)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "shmgen: installing ${missing[*]}" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
