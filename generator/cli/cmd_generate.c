@@ -1,13 +1,90 @@
-/* cmd_generate.c — placeholder until `shmgen generate` lands. */
+/*
+ * cmd_generate.c — `shmgen generate SCHEMA -o DIR [--templates DIR]`: loads and
+ * validates the schema, then writes DIR/<segment>.h and DIR/<segment>.c
+ * atomically (shmgen_gen_write).  Exit 0, or 2 with every diagnostic printed.
+ */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
+#include "shmgen_gen/generate.h"
+
+static const char help[] =
+    "Writes DIR/<segment>.h (element types and typed inline accessors) and\n"
+    "DIR/<segment>.c (layout descriptor, open/create, layout verifier), where\n"
+    "<segment> is the schema's `segment` value.  DIR is created if missing.\n"
+    "Files are written to temporaries and renamed: a failed run (schema or\n"
+    "template error) leaves earlier outputs untouched.  Output is byte-for-byte\n"
+    "reproducible (no timestamps; the schema path is printed as given).\n"
+    "\n"
+    "options:\n"
+    "  -o, --output DIR     where to write (required)\n"
+    "  --templates DIR      look for templates in DIR before the built-in ones\n"
+    "                       (see docs/templates.md)\n"
+    "\n"
+    "exit: 0 written, 2 error";
+
+const shmgen_command_t shmgen_cmd_generate;
+
+typedef struct args {
+    const char *schema, *out_dir, *templates;
+} args_t;
+
+/* Value of an option given as "--opt VALUE" or "--opt=VALUE"; NULL if argv[*i] is not it. */
+static const char *option_value(int argc, char **argv, int *i, const char *lng, const char *shrt, int *missing)
+{
+    size_t n = strlen(lng);
+    if (strncmp(argv[*i], lng, n) == 0 && argv[*i][n] == '=') return argv[*i] + n + 1;
+    if (strcmp(argv[*i], lng) != 0 && !(shrt && strcmp(argv[*i], shrt) == 0)) return NULL;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static int parse_args(int argc, char **argv, args_t *a)
+{
+    const shmgen_command_t *cmd = &shmgen_cmd_generate;
+    for (int i = 1; i < argc; i++) {
+        int missing = 0;
+        const char *v;
+        if ((v = option_value(argc, argv, &i, "--output", "-o", &missing))) a->out_dir = v;
+        else if ((v = option_value(argc, argv, &i, "--templates", NULL, &missing))) a->templates = v;
+        else if (missing) return shmgen_cli_usage_error(cmd, "option '%s' needs a value", argv[i]);
+        else if (argv[i][0] == '-' && argv[i][1]) return shmgen_cli_usage_error(cmd, "unknown option '%s'", argv[i]);
+        else if (a->schema) return shmgen_cli_usage_error(cmd, "more than one schema given ('%s')", argv[i]);
+        else a->schema = argv[i];
+    }
+    if (!a->schema) return shmgen_cli_usage_error(cmd, "no schema given");
+    if (!a->out_dir) return shmgen_cli_usage_error(cmd, "no output directory given (-o DIR)");
+    return 0;
+}
 
 static int run(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    fprintf(stderr, "shmgen generate: not built yet\n");
-    return SHMGEN_EXIT_ERROR;
+    args_t a = {0};
+    shmgen_diags_t diags = {0};
+    shmgen_schema_t *schema;
+    shmgen_gen_t *gen = NULL;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0) return rc;
+    rc = SHMGEN_EXIT_ERROR;
+    schema = shmgen_schema_load(a.schema, &diags);
+    if (schema) {
+        shmgen_gen_options_t opts = {a.templates};
+        if (!(gen = shmgen_gen_new(&opts))) fprintf(stderr, "shmgen generate: out of memory\n");
+        else if (shmgen_gen_write(gen, schema, a.out_dir, &diags) == 0 && diags.errors == 0) rc = SHMGEN_EXIT_OK;
+    }
+    shmgen_diags_print(&diags, stderr);
+    if (diags.errors) shmgen_diags_print_summary(&diags, stderr);
+    shmgen_diags_free(&diags);
+    shmgen_gen_free(gen);
+    shmgen_schema_free(schema);
+    return rc;
 }
 
-const shmgen_command_t shmgen_cmd_generate = {"generate", "(not built yet)", "shmgen generate", "", run};
+const shmgen_command_t shmgen_cmd_generate = {
+    "generate", "write the typed header and the layout verifier source",
+    "shmgen generate SCHEMA -o DIR [--templates DIR]", help, run,
+};

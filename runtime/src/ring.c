@@ -1,15 +1,540 @@
-/* ring.c — placeholder until the ring kind lands (owned by the kinds work). */
-#include "internal.h"
+/*
+ * ring.c — the `ring` kind: SPSC stream with overwrite, last_n snapshots and
+ * timed waits (see shmgen/ring.h; crash analysis in docs/crash-recovery.md).
+ *
+ * Header (256 bytes): line 0 meta; line 1 producer side (head, its wrapped
+ * index, dropped count, producer owner); line 2 consumer side (tail = the
+ * consumer's claim word, its wrapped index, consumer owner); line 3 the two
+ * wait queues.  Slot i is {seq word, element}.  For position p (free-running)
+ * in slot p % capacity the seq word reads:
+ *   2p          free for the producer of p
+ *   2p | BUSY   the producer is writing p
+ *   2p + 1      p is published (the consumer and last_n readers may read it)
+ *   2(p + cap)  p was consumed (its bytes stay readable for last_n)
+ * Producer and consumer signal each other through the slots only; neither
+ * reads the other's line on the single-element fast path.  The consumer
+ * claims a position with a CAS on `tail` (its own line) before copying; the
+ * producer's push_overwrite drops the oldest element with a CAS on the same
+ * word, so exactly one of them gets it and nobody copies a slot being rewritten.
+ * Depends on wait.h (futex waits, helpers), internal.h, shmgen/ring.h.
+ */
+#include "shmgen/ring.h"
+
+#include <string.h>
+
+#include "wait.h"
+
+#define OWNER_REPAIRING 0x80000000u
+
+typedef struct ring_hdr {
+    shmgen__cmeta_t meta;
+    /* line 1: written by the producer only (and by repair of a dead producer) */
+    shmgen__atomic_u64 head;    /* positions published */
+    shmgen__atomic_u64 p_idx;   /* head % capacity */
+    shmgen__atomic_u64 dropped; /* elements dropped by push_overwrite */
+    shmgen__atomic_u32 p_owner; /* registry owner of the producer side; 0 = none */
+    unsigned char pad1[SHMGEN_CACHE_LINE - 28];
+    /* line 2: written by the consumer (tail also by a dropping producer) */
+    shmgen__atomic_u64 tail;    /* positions claimed by the consumer or dropped */
+    shmgen__atomic_u64 c_pos;   /* the position c_idx belongs to */
+    shmgen__atomic_u64 c_idx;   /* c_pos % capacity */
+    shmgen__atomic_u32 c_owner; /* registry owner of the consumer side; 0 = none */
+    unsigned char pad2[SHMGEN_CACHE_LINE - 28];
+    /* line 3: waiters only */
+    shmgen__waitq_t data, space;
+    unsigned char pad3[SHMGEN_CACHE_LINE - 2 * sizeof(shmgen__waitq_t)];
+} ring_hdr_t;
+
+_Static_assert(sizeof(ring_hdr_t) == SHMGEN__KIND_HEADER, "ring header is four cache lines");
+
+#define HDR(r) ((ring_hdr_t *)(r)->hdr_)
+
+static inline shmgen__atomic_u64 *slot_seq(const shmgen_ring_t *r, uint64_t idx)
+{
+    return (shmgen__atomic_u64 *)(void *)(r->slots_ + idx * r->slot_bytes_);
+}
+
+static inline unsigned char *slot_elem(const shmgen_ring_t *r, uint64_t idx)
+{
+    return r->slots_ + idx * r->slot_bytes_ + 8u;
+}
+
+static inline uint64_t next_idx(const shmgen_ring_t *r, uint64_t idx)
+{
+    return idx + 1 == r->capacity_ ? 0 : idx + 1;
+}
+
+/* ---- side ownership and repair ----------------------------------------- */
+
+/* A dead producer may leave: its slot BUSY, published slots with head not
+ * advanced, or a won drop-CAS on tail with the slot not yet marked.  Caller
+ * owns the producer side exclusively. */
+static int repair_producer(shmgen_ring_t *r)
+{
+    ring_hdr_t *h = HDR(r);
+    uint64_t cap = r->capacity_, head = shmgen__load(&h->head, memory_order_relaxed);
+    uint64_t idx = head % cap, n = 0;
+    int repairs = 0;
+    /* Acquire on every seq load: pairs with the release that set it. */
+    while (n++ < cap && shmgen__load(slot_seq(r, idx), memory_order_acquire) == 2 * head + 1) {
+        head++;
+        idx = next_idx(r, idx);
+        repairs = 1;
+    }
+    uint64_t s = shmgen__load(slot_seq(r, idx), memory_order_acquire);
+    if (s == (2 * head | SHMGEN__BUSY_BIT)) {
+        /* Relaxed: we own the side; the next push re-marks and publishes with release. */
+        shmgen__store(slot_seq(r, idx), 2 * head, memory_order_relaxed);
+        repairs = 1;
+    } else if (head >= cap && s == 2 * (head - cap) + 1 &&
+               shmgen__load(&h->tail, memory_order_acquire) > head - cap) {
+        /* The drop CAS won, the slot was never marked: it is ours to refill. */
+        if (shmgen__cas(slot_seq(r, idx), &s, 2 * head, memory_order_acq_rel, memory_order_relaxed)) {
+            shmgen__store(&h->dropped, shmgen__load(&h->dropped, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+            repairs = 1;
+        }
+    }
+    /* Release: readers of head see the slots it covers published. */
+    shmgen__store(&h->head, head, memory_order_release);
+    shmgen__store(&h->p_idx, idx, memory_order_relaxed);
+    return repairs;
+}
+
+/* A dead consumer may leave claimed (tail advanced) but unreleased slots:
+ * release every slot of the last lap still published below tail. */
+static int repair_consumer(shmgen_ring_t *r)
+{
+    ring_hdr_t *h = HDR(r);
+    uint64_t cap = r->capacity_, tail = shmgen__load(&h->tail, memory_order_acquire);
+    uint64_t from = tail > cap ? tail - cap : 0;
+    int repairs = 0;
+    for (uint64_t p = from; p < tail; p++) {
+        uint64_t want = 2 * p + 1;
+        /* CAS, not store: a live producer may be dropping the same position;
+         * both of us write "free for p + cap", whoever comes first. */
+        if (shmgen__cas(slot_seq(r, p % cap), &want, 2 * (p + cap), memory_order_acq_rel,
+                        memory_order_relaxed))
+            repairs++;
+    }
+    shmgen__store(&h->c_pos, tail, memory_order_relaxed);
+    shmgen__store(&h->c_idx, tail % cap, memory_order_relaxed);
+    return repairs;
+}
+
+/* Makes this process the owner of one side, repairing a dead predecessor. */
+static void take_side(shmgen_ring_t *r, shmgen__atomic_u32 *word, int (*repair)(shmgen_ring_t *))
+{
+    unsigned spins = 0;
+    for (;;) {
+        /* Acquire: the previous owner's side state is visible once we own it. */
+        uint32_t cur = shmgen__load(word, memory_order_acquire);
+        bool dead;
+        if (cur == r->self_) return;
+        dead = cur != 0 && !shmgen__owner_alive(r->seg_, cur & ~OWNER_REPAIRING);
+        if ((cur & OWNER_REPAIRING) && !dead) {
+            shmgen__backoff(&spins); /* a live process is repairing this side */
+            continue;
+        }
+        if (shmgen__cas(word, &cur, r->self_, memory_order_acq_rel, memory_order_acquire)) {
+            if (dead) (void)repair(r);
+            return;
+        }
+    }
+}
+
+static inline void own_producer(shmgen_ring_t *r)
+{
+    /* Relaxed: our own earlier store; a takeover by another process is a
+     * handover the user serialises. */
+    if (shmgen__load(&HDR(r)->p_owner, memory_order_relaxed) != r->self_)
+        take_side(r, &HDR(r)->p_owner, repair_producer);
+}
+
+static inline void own_consumer(shmgen_ring_t *r)
+{
+    if (shmgen__load(&HDR(r)->c_owner, memory_order_relaxed) != r->self_)
+        take_side(r, &HDR(r)->c_owner, repair_consumer);
+}
+
+/* ---- kind ops ----------------------------------------------------------- */
 
 static void ring_init(void *base, const shmgen_struct_info_t *info, uint64_t initial)
 {
-    (void)base; (void)info; (void)initial;
+    ring_hdr_t *h = (ring_hdr_t *)base;
+    uint64_t slot_bytes = shmgen_kind_slot_bytes(SHMGEN_KIND_RING, info->elem_size);
+    unsigned char *slots = (unsigned char *)base + SHMGEN__KIND_HEADER;
+    (void)initial;
+    shmgen__cmeta_init(base, info);
+    /* Relaxed: the segment is published to other processes by its ready state. */
+    for (uint64_t i = 0; i < info->capacity; i++)
+        shmgen__store((shmgen__atomic_u64 *)(void *)(slots + i * slot_bytes), 2 * i, memory_order_relaxed);
+    shmgen__store(&h->head, 0, memory_order_relaxed);
+    shmgen__store(&h->tail, 0, memory_order_relaxed);
 }
 
 static int ring_check(const void *base, const shmgen_struct_info_t *info)
 {
-    (void)base; (void)info;
+    return shmgen__cmeta_check(base, info, SHMGEN_KIND_RING);
+}
+
+/* Repairs a side whose owner died.  Runs under the segment's recovery lock. */
+static int recover_side(shmgen_ring_t *r, shmgen__atomic_u32 *word, int (*repair)(shmgen_ring_t *))
+{
+    /* Acquire: the dead owner's side state is visible to the repair. */
+    uint32_t cur = shmgen__load(word, memory_order_acquire);
+    int n;
+    if (cur == 0 || shmgen__owner_alive(r->seg_, cur & ~OWNER_REPAIRING)) return 0;
+    if (!shmgen__cas(word, &cur, OWNER_REPAIRING | r->self_, memory_order_acq_rel, memory_order_relaxed))
+        return 0; /* someone took the side over: they repaired it */
+    n = repair(r);
+    /* Release: the repaired state is visible to the next owner. */
+    shmgen__store(word, 0, memory_order_release);
+    return n + 1;
+}
+
+static int ring_recover(shmgen_segment_t *seg, void *base, const shmgen_struct_info_t *info)
+{
+    shmgen_ring_t r;
+    int rc = shmgen_ring_bind(&r, seg, info);
+    (void)base;
+    if (rc != 0) return rc;
+    return recover_side(&r, &HDR(&r)->p_owner, repair_producer) +
+           recover_side(&r, &HDR(&r)->c_owner, repair_consumer);
+}
+
+const shmgen__kind_ops_t shmgen__ring_ops = {ring_init, ring_check, ring_recover};
+
+int shmgen_ring_bind(shmgen_ring_t *r, shmgen_segment_t *seg, const shmgen_struct_info_t *info)
+{
+    void *base;
+    if (!r || !seg || !info) return SHMGEN_INVALID_ARGUMENT;
+    if (info->kind != SHMGEN_KIND_RING) return SHMGEN_WRONG_KIND;
+    base = shmgen_segment_struct_base(seg, info);
+    if (!base) return SHMGEN_INVALID_ARGUMENT;
+    if (ring_check(base, info) != 0) return SHMGEN_CORRUPT;
+    memset(r, 0, sizeof *r);
+    r->hdr_ = base;
+    r->slots_ = (unsigned char *)base + SHMGEN__KIND_HEADER;
+    r->capacity_ = info->capacity;
+    r->slot_bytes_ = shmgen_kind_slot_bytes(SHMGEN_KIND_RING, info->elem_size);
+    r->elem_size_ = info->elem_size;
+    r->seg_ = seg;
+    r->readonly_ = shmgen_segment_is_readonly(seg);
+    r->self_ = shmgen__self_owner(seg);
+    shmgen__wait_process_init();
     return 0;
 }
 
-const shmgen__kind_ops_t shmgen__ring_ops = {ring_init, ring_check, NULL};
+/* ---- producer ------------------------------------------------------------ */
+
+/* Writes position pos into slot idx, which the producer owns (seq free). */
+static inline void write_slot(shmgen_ring_t *r, uint64_t idx, uint64_t pos, const void *elem)
+{
+    shmgen__atomic_u64 *seq = slot_seq(r, idx);
+    /* Relaxed + release fence: the seqlock's "writer entered" mark; any
+     * last_n reader that sees one of our element stores then sees BUSY. */
+    shmgen__store(seq, 2 * pos | SHMGEN__BUSY_BIT, memory_order_relaxed);
+    shmgen__fence(memory_order_release);
+    shmgen__store_words(slot_elem(r, idx), elem, r->elem_size_);
+    /* Release: the element is visible to whoever acquires the published seq. */
+    shmgen__store(seq, 2 * pos + 1, memory_order_release);
+}
+
+static inline void advance_head(shmgen_ring_t *r, uint64_t head, uint64_t idx)
+{
+    ring_hdr_t *h = HDR(r);
+    /* Release: size/last_n readers that see head also see the slots published. */
+    shmgen__store(&h->head, head, memory_order_release);
+    /* Relaxed: read back only by the producer side itself. */
+    shmgen__store(&h->p_idx, idx, memory_order_relaxed);
+}
+
+int shmgen_ring_push(shmgen_ring_t *r, const void *elem)
+{
+    ring_hdr_t *h = HDR(r);
+    uint64_t head, idx, s;
+    if (r->readonly_) return SHMGEN_READ_ONLY;
+    own_producer(r);
+    /* Relaxed: the producer's own line, written only by this side. */
+    head = shmgen__load(&h->head, memory_order_relaxed);
+    idx = shmgen__load(&h->p_idx, memory_order_relaxed);
+    /* Acquire: the consumer's reads of the slot's old bytes precede our writes. */
+    s = shmgen__load(slot_seq(r, idx), memory_order_acquire);
+    if (s != 2 * head) return SHMGEN_FULL;
+    write_slot(r, idx, head, elem);
+    advance_head(r, head + 1, next_idx(r, idx));
+    shmgen__waitq_notify(&h->data);
+    return 0;
+}
+
+size_t shmgen_ring_push_bulk(shmgen_ring_t *r, const void *elems, size_t n)
+{
+    ring_hdr_t *h = HDR(r);
+    const unsigned char *src = (const unsigned char *)elems;
+    uint64_t head, idx, k, last;
+    if (r->readonly_ || n == 0) return 0;
+    own_producer(r);
+    head = shmgen__load(&h->head, memory_order_relaxed);
+    idx = shmgen__load(&h->p_idx, memory_order_relaxed);
+    k = n < r->capacity_ ? n : r->capacity_;
+    last = idx + k - 1;
+    if (last >= r->capacity_) last -= r->capacity_;
+    /* The consumer frees slots in position order, so the run's last slot
+     * being free means the whole run is (one check for k slots). Acquire as in push. */
+    if (shmgen__load(slot_seq(r, last), memory_order_acquire) != 2 * (head + k - 1)) {
+        uint64_t j = 0, i = idx;
+        while (j < k && shmgen__load(slot_seq(r, i), memory_order_acquire) == 2 * (head + j)) {
+            j++;
+            i = next_idx(r, i);
+        }
+        k = j;
+    }
+    for (uint64_t j = 0; j < k; j++) {
+        write_slot(r, idx, head + j, src + j * r->elem_size_);
+        idx = next_idx(r, idx);
+    }
+    if (k == 0) return 0;
+    advance_head(r, head + k, idx);
+    shmgen__waitq_notify(&h->data);
+    return (size_t)k;
+}
+
+/* The consumer claimed the oldest element first: wait for its release. */
+static int await_consumer_release(shmgen_ring_t *r, uint64_t idx, uint64_t head)
+{
+    unsigned spins = 0;
+    /* Acquire: as in push. */
+    while (shmgen__load(slot_seq(r, idx), memory_order_acquire) != 2 * head) {
+        if (spins > 100000) {
+            /* The consumer may have died mid-pop: repair if so. */
+            uint32_t c = shmgen__load(&HDR(r)->c_owner, memory_order_acquire);
+            if (c != 0 && !shmgen__owner_alive(r->seg_, c & ~OWNER_REPAIRING))
+                (void)recover_side(r, &HDR(r)->c_owner, repair_consumer);
+            spins = 64;
+        }
+        shmgen__backoff(&spins);
+    }
+    return 0;
+}
+
+int shmgen_ring_push_overwrite(shmgen_ring_t *r, const void *elem)
+{
+    ring_hdr_t *h = HDR(r);
+    uint64_t head, idx, s, oldest;
+    int dropped = 0;
+    if (r->readonly_) return SHMGEN_READ_ONLY;
+    own_producer(r);
+    head = shmgen__load(&h->head, memory_order_relaxed);
+    idx = shmgen__load(&h->p_idx, memory_order_relaxed);
+    s = shmgen__load(slot_seq(r, idx), memory_order_acquire);
+    if (s != 2 * head) {
+        oldest = head - r->capacity_; /* s != 2*head means full: head >= capacity */
+        if (s != 2 * oldest + 1) return SHMGEN_CORRUPT;
+        /* Acq_rel: settles who owns `oldest` against the consumer's claim CAS. */
+        if (shmgen__cas(&h->tail, &oldest, oldest + 1, memory_order_acq_rel, memory_order_relaxed)) {
+            /* Relaxed: producer-only counter; readers tolerate a stale value. */
+            shmgen__store(&h->dropped, shmgen__load(&h->dropped, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+            dropped = 1;
+        } else {
+            (void)await_consumer_release(r, idx, head);
+        }
+    }
+    write_slot(r, idx, head, elem);
+    advance_head(r, head + 1, next_idx(r, idx));
+    shmgen__waitq_notify(&h->data);
+    return dropped;
+}
+
+/* ---- consumer ------------------------------------------------------------ */
+
+/* Wrapped index of position t: cached beside the position on the consumer line. */
+static inline uint64_t consumer_idx(shmgen_ring_t *r, uint64_t t)
+{
+    ring_hdr_t *h = HDR(r);
+    /* Relaxed: consumer-side words written only by the consumer itself. */
+    if (shmgen__load(&h->c_pos, memory_order_relaxed) == t) return shmgen__load(&h->c_idx, memory_order_relaxed);
+    return t % r->capacity_; /* only after a drop moved tail */
+}
+
+static inline void consumer_done(shmgen_ring_t *r, uint64_t t, uint64_t idx)
+{
+    ring_hdr_t *h = HDR(r);
+    shmgen__store(&h->c_pos, t, memory_order_relaxed);
+    shmgen__store(&h->c_idx, idx, memory_order_relaxed);
+    shmgen__waitq_notify(&h->space);
+}
+
+int shmgen_ring_pop(shmgen_ring_t *r, void *out)
+{
+    ring_hdr_t *h = HDR(r);
+    if (r->readonly_) return SHMGEN_READ_ONLY;
+    own_consumer(r);
+    for (;;) {
+        /* Relaxed: the CAS below validates it. */
+        uint64_t t = shmgen__load(&h->tail, memory_order_relaxed);
+        uint64_t idx = consumer_idx(r, t);
+        shmgen__atomic_u64 *seq = slot_seq(r, idx);
+        /* Acquire: pairs with the producer's publishing release; the element is visible. */
+        if (shmgen__load(seq, memory_order_acquire) != 2 * t + 1) return SHMGEN_EMPTY;
+        /* Relaxed: only mutual exclusion with a dropping producer matters; the
+         * element bytes were made visible by the acquire above. */
+        if (!shmgen__cas(&h->tail, &t, t + 1, memory_order_relaxed, memory_order_relaxed)) continue;
+        memcpy(out, slot_elem(r, idx), r->elem_size_);
+        /* Release: our reads of the slot complete before the producer reuses it. */
+        shmgen__store(seq, 2 * (t + r->capacity_), memory_order_release);
+        consumer_done(r, t + 1, next_idx(r, idx));
+        return 0;
+    }
+}
+
+/* How many consecutive published positions start at t (at most k). */
+static uint64_t published_run(shmgen_ring_t *r, uint64_t t, uint64_t idx, uint64_t k)
+{
+    uint64_t last = idx + k - 1, j = 0;
+    if (last >= r->capacity_) last -= r->capacity_;
+    /* The producer publishes in order: the last one published means all are.
+     * Acquire: pairs with the producer's publishing release. */
+    if (shmgen__load(slot_seq(r, last), memory_order_acquire) == 2 * (t + k - 1) + 1) return k;
+    while (j < k && shmgen__load(slot_seq(r, idx), memory_order_acquire) == 2 * (t + j) + 1) {
+        j++;
+        idx = next_idx(r, idx);
+    }
+    return j;
+}
+
+size_t shmgen_ring_pop_bulk(shmgen_ring_t *r, void *out, size_t max)
+{
+    ring_hdr_t *h = HDR(r);
+    unsigned char *dst = (unsigned char *)out;
+    uint64_t t, idx, k;
+    if (r->readonly_ || max == 0) return 0;
+    own_consumer(r);
+    do {
+        t = shmgen__load(&h->tail, memory_order_relaxed);
+        idx = consumer_idx(r, t);
+        k = published_run(r, t, idx, max < r->capacity_ ? max : r->capacity_);
+        if (k == 0) return 0;
+        /* Relaxed: as in pop; a failure means the producer dropped t. */
+    } while (!shmgen__cas(&h->tail, &t, t + k, memory_order_relaxed, memory_order_relaxed));
+    for (uint64_t j = 0; j < k; j++) {
+        memcpy(dst + j * r->elem_size_, slot_elem(r, idx), r->elem_size_);
+        /* Release: as in pop. */
+        shmgen__store(slot_seq(r, idx), 2 * (t + j + r->capacity_), memory_order_release);
+        idx = next_idx(r, idx);
+    }
+    consumer_done(r, t + k, idx);
+    return (size_t)k;
+}
+
+/* ---- readers ------------------------------------------------------------- */
+
+/* Seqlock read of position p from slot idx; false if it is not (or no longer) stored. */
+static bool read_stored(const shmgen_ring_t *r, uint64_t idx, uint64_t p, void *out)
+{
+    shmgen__atomic_u64 *seq = slot_seq(r, idx);
+    /* Acquire: pairs with the publishing release; the element bytes are visible. */
+    uint64_t s1 = shmgen__load(seq, memory_order_acquire);
+    if (s1 != 2 * p + 1 && s1 != 2 * (p + r->capacity_)) return false;
+    shmgen__load_words(out, slot_elem(r, idx), r->elem_size_);
+    /* Acquire fence: our element loads happen before the re-check; if any saw a
+     * newer writer's store, the re-check sees that writer's BUSY mark. */
+    shmgen__fence(memory_order_acquire);
+    return shmgen__load(seq, memory_order_relaxed) == s1;
+}
+
+size_t shmgen_ring_last_n(const shmgen_ring_t *r, void *out, size_t n)
+{
+    unsigned char *dst = (unsigned char *)out;
+    /* Acquire: positions below head are published. */
+    uint64_t head = shmgen__load(&HDR(r)->head, memory_order_acquire);
+    uint64_t count = n, got = 0, idx;
+    if (count > r->capacity_) count = r->capacity_;
+    if (count > head) count = head;
+    if (count == 0) return 0;
+    idx = (head - 1) % r->capacity_;
+    /* Newest first into the back of out, so a lost race leaves a clean suffix. */
+    for (; got < count; got++) {
+        if (!read_stored(r, idx, head - 1 - got, dst + (count - 1 - got) * r->elem_size_)) break;
+        idx = idx == 0 ? r->capacity_ - 1 : idx - 1;
+    }
+    if (got < count) memmove(dst, dst + (count - got) * r->elem_size_, got * r->elem_size_);
+    return (size_t)got;
+}
+
+uint64_t shmgen_ring_size(const shmgen_ring_t *r)
+{
+    /* Acquire both: a snapshot; tail first so that head >= tail. */
+    uint64_t t = shmgen__load(&HDR(r)->tail, memory_order_acquire);
+    uint64_t h = shmgen__load(&HDR(r)->head, memory_order_acquire);
+    return h > t ? (h - t > r->capacity_ ? r->capacity_ : h - t) : 0;
+}
+
+uint64_t shmgen_ring_capacity(const shmgen_ring_t *r)
+{
+    return r->capacity_;
+}
+
+uint64_t shmgen_ring_dropped(const shmgen_ring_t *r)
+{
+    /* Relaxed: a statistic. */
+    return shmgen__load(&HDR(r)->dropped, memory_order_relaxed);
+}
+
+/* ---- waits --------------------------------------------------------------- */
+
+static bool ring_has_data(void *ctx)
+{
+    shmgen_ring_t *r = (shmgen_ring_t *)ctx;
+    uint64_t t = shmgen__load(&HDR(r)->tail, memory_order_acquire);
+    /* Acquire: pairs with the producer's publishing release. */
+    return shmgen__load(slot_seq(r, t % r->capacity_), memory_order_acquire) == 2 * t + 1;
+}
+
+static bool ring_has_space(void *ctx)
+{
+    shmgen_ring_t *r = (shmgen_ring_t *)ctx;
+    uint64_t h = shmgen__load(&HDR(r)->head, memory_order_acquire);
+    uint64_t s = shmgen__load(slot_seq(r, h % r->capacity_), memory_order_acquire);
+    return s == 2 * h || s == (2 * h | SHMGEN__BUSY_BIT);
+}
+
+int shmgen_ring_wait_data(shmgen_ring_t *r, int timeout_ms)
+{
+    return shmgen__waitq_wait(&HDR(r)->data, ring_has_data, r, timeout_ms);
+}
+
+int shmgen_ring_wait_space(shmgen_ring_t *r, int timeout_ms)
+{
+    return shmgen__waitq_wait(&HDR(r)->space, ring_has_space, r, timeout_ms);
+}
+
+/* Milliseconds left until deadline_ns (-1 stays -1: forever). */
+static int remaining_ms(int timeout_ms, uint64_t deadline_ns)
+{
+    uint64_t now;
+    if (timeout_ms < 0) return -1;
+    now = shmgen__now_ns();
+    return now >= deadline_ns ? 0 : (int)((deadline_ns - now + 999999u) / 1000000u);
+}
+
+int shmgen_ring_push_wait(shmgen_ring_t *r, const void *elem, int timeout_ms)
+{
+    uint64_t deadline = shmgen__now_ns() + (timeout_ms > 0 ? (uint64_t)timeout_ms * 1000000u : 0);
+    for (;;) {
+        int rc = shmgen_ring_push(r, elem);
+        if (rc != SHMGEN_FULL) return rc;
+        if ((rc = shmgen_ring_wait_space(r, remaining_ms(timeout_ms, deadline))) != 0) return rc;
+    }
+}
+
+int shmgen_ring_pop_wait(shmgen_ring_t *r, void *out, int timeout_ms)
+{
+    uint64_t deadline = shmgen__now_ns() + (timeout_ms > 0 ? (uint64_t)timeout_ms * 1000000u : 0);
+    for (;;) {
+        int rc = shmgen_ring_pop(r, out);
+        if (rc != SHMGEN_EMPTY) return rc;
+        if ((rc = shmgen_ring_wait_data(r, remaining_ms(timeout_ms, deadline))) != 0) return rc;
+    }
+}

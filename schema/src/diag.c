@@ -10,14 +10,19 @@ static char oom_message[] = "out of memory while reporting a diagnostic";
 void shmgen_diag_add(shmgen_diags_t *d, shmgen_severity_t sev, shmgen_loc_t loc, const char *fmt, ...)
 {
     va_list ap;
+    va_start(ap, fmt);
+    shmgen_diag_vadd(d, sev, loc, fmt, ap);
+    va_end(ap);
+}
+
+void shmgen_diag_vadd(shmgen_diags_t *d, shmgen_severity_t sev, shmgen_loc_t loc, const char *fmt, va_list ap)
+{
     char *msg = NULL;
     int n;
 
     if (sev == SHMGEN_SEV_ERROR) d->errors++;
     else d->warnings++;
-    va_start(ap, fmt);
     n = vasprintf(&msg, fmt, ap);
-    va_end(ap);
     if (n < 0) msg = NULL;
     if (d->count == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 16;
@@ -29,6 +34,8 @@ void shmgen_diag_add(shmgen_diags_t *d, shmgen_severity_t sev, shmgen_loc_t loc,
         d->items = items;
         d->cap = cap;
     }
+    d->items[d->count].file = loc.file ? strdup(loc.file) : NULL;
+    loc.file = d->items[d->count].file; /* NULL on OOM: printed as <input>, never dangling */
     d->items[d->count].loc = loc;
     d->items[d->count].severity = sev;
     d->items[d->count].message = msg ? msg : oom_message;
@@ -69,10 +76,20 @@ void shmgen_diags_print(const shmgen_diags_t *d, FILE *out)
     free(ranked);
 }
 
+void shmgen_diags_print_summary(const shmgen_diags_t *d, FILE *out)
+{
+    fprintf(out, "%zu error%s", d->errors, d->errors == 1 ? "" : "s");
+    if (d->warnings) fprintf(out, ", %zu warning%s", d->warnings, d->warnings == 1 ? "" : "s");
+    fputc('\n', out);
+}
+
 void shmgen_diags_free(shmgen_diags_t *d)
 {
     for (size_t i = 0; i < d->count; i++)
+    {
         if (d->items[i].message != oom_message) free(d->items[i].message);
+        free(d->items[i].file);
+    }
     free(d->items);
     memset(d, 0, sizeof *d);
 }

@@ -38,7 +38,8 @@ typedef struct shmgen_type_ref {
     uint64_t array_len;     /* 0: not an array; else T[array_len] */
     uint64_t size;          /* sizeof, including the array */
     uint32_t align;         /* _Alignof */
-    uint64_t hash;          /* layout hash of the referenced type (see layout.h of schema) */
+    uint64_t hash;          /* layout hash of the referenced type (docs/layout-hash.md) */
+    shmgen_loc_t loc;       /* where the type was written */
 } shmgen_type_ref_t;
 
 typedef struct shmgen_field {
@@ -48,6 +49,7 @@ typedef struct shmgen_field {
     uint64_t offset;        /* offsetof in the C struct */
     uint64_t padding_before;/* explicit padding bytes inserted before this field */
 } shmgen_field_t;
+/* A field's `type.loc` is where its type was written, `loc` its name. */
 
 typedef struct shmgen_type {
     char *name;
@@ -86,6 +88,7 @@ typedef struct shmgen_structure {
     uint64_t initial_u;     /* atomic u32/u64/bool (bool: 0/1); two's complement bits of initial_i for signed */
     uint64_t offset;        /* from the segment start (filled by the layout) */
     uint64_t size;          /* footprint, header + data */
+    shmgen_loc_t kind_loc, capacity_loc, since_loc, initial_loc; /* line 0 when absent */
 } shmgen_structure_t;
 
 typedef struct shmgen_schema {
@@ -95,7 +98,9 @@ typedef struct shmgen_schema {
     uint32_t version;
     uint64_t declared_size; /* 0 when `size` is absent */
     shmgen_loc_t size_loc;
+    shmgen_loc_t version_loc;
     uint32_t mode;          /* 0600 when absent */
+    shmgen_loc_t mode_loc;  /* line 0 when absent */
     shmgen_enum_t *enums;
     size_t nenums;
     shmgen_type_t *types;   /* in the order written */
@@ -116,7 +121,20 @@ shmgen_schema_t *shmgen_schema_load(const char *path, shmgen_diags_t *diags);
 shmgen_schema_t *shmgen_schema_load_buffer(const char *name, const char *data, size_t len,
                                            shmgen_diags_t *diags);
 
+/* Frees the schema and everything it owns; NULL is fine. */
 void shmgen_schema_free(shmgen_schema_t *schema);
+
+/* The runtime descriptor of structure i (name borrowed from the schema). */
+void shmgen_schema_struct_desc(const shmgen_schema_t *schema, size_t i, shmgen_struct_desc_t *out);
+
+/* A type reference as written in a schema: "u32", "vec3", "char[16]".
+ * Writes at most `size` bytes (NUL-terminated) and returns buf. */
+const char *shmgen_type_ref_str(const shmgen_schema_t *schema, const shmgen_type_ref_t *ref, char *buf, size_t size);
+
+/* Largest size of a type (struct or array), bytes; larger ones are refused. */
+#define SHMGEN_SCHEMA_MAX_TYPE_SIZE ((uint64_t)1 << 31)
+/* Largest schema file the loader reads. */
+#define SHMGEN_SCHEMA_MAX_FILE_SIZE ((size_t)64 << 20)
 
 /* Fills a runtime layout descriptor that views the schema (names are borrowed
  * from it; *descs is malloc'ed, free it).  Returns 0 or -1 on OOM. */

@@ -1,0 +1,289 @@
+/*
+ * ipc_main.c — shmgen_bench_ipc: the cross-process runtime benchmark.
+ *
+ * Runs the core-to-core floor, every case of every family (ours, atomic_queue,
+ * ck_ring, POSIX mq, pipes) REPS times with the repetitions interleaved (rep 1
+ * of every case, then rep 2...) so slow drift hits all alike, keeps the best
+ * (shortest) run of each, runs the floor again, and prints the report
+ * described in docs/benchmarks.md.
+ *   shmgen_bench_ipc [--smoke] [--scale X] [--reps N] [--filter SUBSTR] [--no-pin] [--verbose]
+ * --verbose prints every run (id, messages, seconds, rate) to stderr.
+ * --smoke moves a few thousand messages per case once and only checks that
+ * everything works (the ctest); exit status is non-zero if any case failed.
+ * Depends on the harness and the case tables.
+ */
+#define _GNU_SOURCE
+#include "ipc_harness.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_CASES 64
+#define FLOOR_DRIFT 0.30 /* floors differing by more than this: ratios not comparable */
+
+typedef struct entry {
+    const bench_case_t *c;
+    double best;   /* seconds of the best run, 0 if none succeeded */
+    uint64_t msgs;
+    int failed;
+} entry_t;
+
+typedef struct options {
+    int smoke;
+    double scale;
+    int reps;
+    const char *filter;
+    int pin;
+    int verbose;
+} options_t;
+
+static entry_t g_entries[MAX_CASES];
+static size_t g_nentries;
+
+static void add_family(const bench_case_t *table, const char *filter)
+{
+    for (; table->id && g_nentries < MAX_CASES; table++)
+        if (!filter || strstr(table->id, filter))
+            g_entries[g_nentries++] = (entry_t){table, 0, 0, 0};
+}
+
+/* Message count of a run: scaled, a multiple of 2048 so bulk batches and
+ * every producer/consumer split come out even. */
+static uint64_t run_msgs(const bench_case_t *c, const options_t *o)
+{
+    if (o->smoke)
+        return c->metric == BENCH_ROUNDTRIP ? 2000 : 4096;
+    double want = (double)c->base_msgs * o->scale;
+    uint64_t n = (uint64_t)(want / 2048.0 + 0.5) * 2048;
+    return n < 2048 ? 2048 : n;
+}
+
+static void run_entry(entry_t *e, const options_t *o)
+{
+    bench_result_t r;
+    if (e->failed)
+        return;
+    if (bench_run_once(e->c, run_msgs(e->c, o), &r) != 0) {
+        e->failed = 1;
+        return;
+    }
+    if (o->verbose)
+        fprintf(stderr, "  %-16s %10llu msgs %8.3f s %10.2f Mmsg/s %10.1f ns/msg\n", e->c->id,
+                (unsigned long long)r.msgs, r.seconds, (double)r.msgs / r.seconds / 1e6, r.seconds * 1e9 / (double)r.msgs);
+    if (e->best == 0 || r.seconds < e->best) {
+        e->best = r.seconds;
+        e->msgs = r.msgs;
+    }
+}
+
+static const entry_t *find(const char *id)
+{
+    for (size_t i = 0; i < g_nentries; i++)
+        if (strcmp(g_entries[i].c->id, id) == 0)
+            return g_entries[i].best > 0 ? &g_entries[i] : NULL;
+    return NULL;
+}
+
+static double mmsgs(const entry_t *e)
+{
+    return (double)e->msgs / e->best / 1e6;
+}
+
+static double ns_per_rt(const entry_t *e)
+{
+    return e->best * 1e9 / (double)e->msgs;
+}
+
+/* Best of REPS floor runs, in ns per round trip; 0 on failure. */
+static double measure_floor(const options_t *o)
+{
+    double best = 0;
+    bench_result_t r;
+    for (int i = 0; i < o->reps; i++)
+        if (bench_run_once(&bench_floor_case, run_msgs(&bench_floor_case, o), &r) == 0) {
+            double ns = r.seconds * 1e9 / (double)r.msgs;
+            best = best == 0 || ns < best ? ns : best;
+        }
+    return best;
+}
+
+/* Appends ", R.Rx NAME" (ours / peer) for a peer that ran. */
+static void ratio(char *buf, size_t size, const entry_t *ours, const char *peer_id, const char *peer_name)
+{
+    const entry_t *p = find(peer_id);
+    size_t len = strlen(buf);
+    if (!p || len + 1 >= size)
+        return;
+    snprintf(buf + len, size - len, "%s%.1fx %s", buf[0] ? ", " : "", mmsgs(ours) / mmsgs(p), peer_name);
+}
+
+typedef struct compare {
+    const char *ours, *aq, *ck, *mq, *pipe4k;
+} compare_t;
+
+static const compare_t g_compares[] = {
+    {"ring_spsc_8", "aq_spsc_8", "ck_spsc_8", "mq_8", NULL},
+    {"ring_spsc_64", "aq_spsc_64", "ck_spsc_64", "mq_64", NULL},
+    {"ring_bulk_8", "aq_spsc_8", "ck_spsc_8", "mq_8", "pipe4k_8"},
+    {"ring_bulk_64", "aq_spsc_64", "ck_spsc_64", "mq_64", "pipe4k_64"},
+    {"queue_1p1c_8", "aq_mpmc_8", "ck_mpmc_8", "mq_8", NULL},
+    {"queue_1p1c_64", "aq_mpmc_64", "ck_mpmc_64", "mq_64", NULL},
+    {"queue_2p2c_8", "aq_mpmc2_8", "ck_mpmc2_8", "mq2_8", NULL},
+    {"queue_2p2c_64", "aq_mpmc2_64", "ck_mpmc2_64", "mq2_64", NULL},
+};
+
+static void print_ours(void)
+{
+    printf("\n-- ours (ratio = ours / peer, same element size, same run) --\n");
+    for (size_t i = 0; i < sizeof g_compares / sizeof g_compares[0]; i++) {
+        const compare_t *k = &g_compares[i];
+        const entry_t *e = find(k->ours);
+        if (!e)
+            continue;
+        char r[256] = "";
+        ratio(r, sizeof r, e, k->aq, "atomic_queue");
+        ratio(r, sizeof r, e, k->ck, "ck_ring");
+        ratio(r, sizeof r, e, k->mq, "POSIX mq");
+        if (k->pipe4k)
+            ratio(r, sizeof r, e, k->pipe4k, "pipe 4KiB");
+        printf("%s: %.1f Mmsg/s (%s)\n", e->c->label, mmsgs(e), r);
+    }
+}
+
+static void print_peers(void)
+{
+    printf("\n-- peers --\n");
+    for (size_t i = 0; i < g_nentries; i++) {
+        const entry_t *e = &g_entries[i];
+        int ours = strncmp(e->c->id, "ring", 4) == 0 || strncmp(e->c->id, "queue", 5) == 0;
+        if (ours || e->c->metric != BENCH_THROUGHPUT || e->best == 0)
+            continue;
+        printf("%s: %.1f Mmsg/s\n", e->c->label, mmsgs(e));
+    }
+}
+
+static void print_latency(void)
+{
+    printf("\n-- ping-pong round trip (ratio = ours' time / peer's time; lower is better) --\n");
+    const entry_t *ring = find("ring_pingpong"), *aq = find("pingpong_aq"), *pipe = find("pingpong_pipe");
+    if (ring) {
+        printf("%s: %.0f ns", ring->c->label, ns_per_rt(ring));
+        if (aq && pipe)
+            printf(" (%.2fx atomic_queue, %.3fx pipe)", ns_per_rt(ring) / ns_per_rt(aq),
+                   ns_per_rt(ring) / ns_per_rt(pipe));
+        printf("\n");
+    }
+    if (aq)
+        printf("%s: %.0f ns\n", aq->c->label, ns_per_rt(aq));
+    if (pipe)
+        printf("%s: %.0f ns\n", pipe->c->label, ns_per_rt(pipe));
+}
+
+static void target(const char *what, const char *ours_id, const char *peer_id, double need)
+{
+    const entry_t *o = find(ours_id), *p = find(peer_id);
+    if (!o || !p) {
+        printf("target %s: not measured\n", what);
+        return;
+    }
+    double r = mmsgs(o) / mmsgs(p);
+    printf("target %s >= %.1fx: %.2fx %s\n", what, need, r, r >= need ? "MET" : "NOT MET");
+}
+
+static void print_targets(void)
+{
+    printf("\n-- targets of the issue --\n");
+    target("ring spsc 8B vs atomic_queue spsc", "ring_spsc_8", "aq_spsc_8", 1.0);
+    target("ring spsc 64B vs atomic_queue spsc", "ring_spsc_64", "aq_spsc_64", 1.0);
+    target("ring bulk 8B vs pipe 4KiB", "ring_bulk_8", "pipe4k_8", 1.0);
+    target("ring bulk 64B vs pipe 4KiB", "ring_bulk_64", "pipe4k_64", 1.0);
+    target("queue 1p1c 8B vs atomic_queue mpmc 1p1c", "queue_1p1c_8", "aq_mpmc_8", 0.8);
+    target("queue 1p1c 64B vs atomic_queue mpmc 1p1c", "queue_1p1c_64", "aq_mpmc_64", 0.8);
+    target("queue 1p1c 8B vs atomic_queue spsc", "queue_1p1c_8", "aq_spsc_8", 0.8);
+    target("queue 1p1c 64B vs atomic_queue spsc", "queue_1p1c_64", "aq_spsc_64", 0.8);
+}
+
+static int parse_args(int argc, char **argv, options_t *o)
+{
+    *o = (options_t){0, 1.0, 3, NULL, 1, 0};
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--smoke") == 0)
+            o->smoke = 1;
+        else if (strcmp(argv[i], "--no-pin") == 0)
+            o->pin = 0;
+        else if (strcmp(argv[i], "--verbose") == 0)
+            o->verbose = 1;
+        else if (strcmp(argv[i], "--scale") == 0 && i + 1 < argc)
+            o->scale = atof(argv[++i]);
+        else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc)
+            o->reps = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
+            o->filter = argv[++i];
+        else {
+            fprintf(stderr, "usage: %s [--smoke] [--scale X] [--reps N] [--filter SUBSTR] [--no-pin] [--verbose]\n", argv[0]);
+            return 1;
+        }
+    }
+    if (o->smoke)
+        o->reps = 1;
+    return o->scale > 0 && o->reps > 0 ? 0 : 1;
+}
+
+static void print_header(const options_t *o)
+{
+    time_t now = time(NULL);
+    char when[64];
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
+    printf("shmgen cross-process benchmark, %s\n", when);
+    printf("processes pinned to CPUs 0/1: %s; channel capacity %u elements; best of %d runs; scale %.2f\n",
+           o->pin ? "yes" : "NO", BENCH_CAPACITY, o->reps, o->scale);
+}
+
+/* Returns the number of failed cases. */
+static int run_all(const options_t *o)
+{
+    for (int rep = 0; rep < o->reps; rep++)
+        for (size_t i = 0; i < g_nentries; i++)
+            run_entry(&g_entries[i], o);
+    int failed = 0;
+    for (size_t i = 0; i < g_nentries; i++)
+        if (g_entries[i].failed) {
+            printf("FAILED: %s\n", g_entries[i].c->label);
+            failed++;
+        }
+    return failed;
+}
+
+int main(int argc, char **argv)
+{
+    options_t o;
+    if (parse_args(argc, argv, &o))
+        return 2;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (o.pin && !bench_pin_available()) {
+        fprintf(stderr, "bench: CPUs 0 and 1 not both available; running unpinned\n");
+        o.pin = 0;
+    }
+    bench_set_pinning(o.pin);
+    print_header(&o);
+    add_family(bench_ours_cases, o.filter);
+    add_family(bench_aq_cases, o.filter);
+    add_family(bench_ck_cases, o.filter);
+    add_family(bench_sys_cases, o.filter);
+    double floor0 = measure_floor(&o);
+    int failed = run_all(&o);
+    double floor1 = measure_floor(&o);
+    printf("\ncore-to-core floor (start): %.0f ns/round trip\n", floor0);
+    printf("core-to-core floor (end): %.0f ns/round trip\n", floor1);
+    if (floor0 <= 0 || floor1 <= 0 || fabs(floor1 - floor0) / fmin(floor0, floor1) > FLOOR_DRIFT)
+        printf("WARNING: floor changed: ratios not comparable\n");
+    print_ours();
+    print_peers();
+    print_latency();
+    if (!o.smoke)
+        print_targets();
+    return failed || floor0 <= 0 || floor1 <= 0 ? 1 : 0;
+}

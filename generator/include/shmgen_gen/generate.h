@@ -1,0 +1,51 @@
+/*
+ * shmgen_gen/generate.h — `shmgen generate`: schema model → template context →
+ * DIR/<segment>.h and DIR/<segment>.c.
+ *
+ * Templates are looked up in opts->template_dir first (when set), then among
+ * the copies embedded in the binary at build time (docs/templates.md).
+ * Output is a pure function of the schema, the path it was given as and the
+ * templates: no timestamps, no absolute paths, so runs are byte-identical.
+ * Depends on the schema model (shmgen_schema/model.h), value.h, templater.h.
+ */
+#ifndef SHMGEN_GEN_GENERATE_H
+#define SHMGEN_GEN_GENERATE_H
+
+#include <stdbool.h>
+
+#include "shmgen_gen/value.h"
+#include "shmgen_schema/diag.h"
+#include "shmgen_schema/model.h"
+
+typedef struct shmgen_gen_options {
+    const char *template_dir; /* searched before the embedded templates; NULL: embedded only */
+} shmgen_gen_options_t;
+
+/* The template context of a validated schema (docs/templates.md lists every
+ * key).  NULL on out-of-memory.  Free with shmgen_value_free(). */
+shmgen_value_t *shmgen_gen_context(const shmgen_schema_t *schema);
+
+/* A generator session: the options and the template environment (parsed
+ * templates are cached across renders).  NULL on out-of-memory.  Diagnostics
+ * from it borrow template names: print them before shmgen_gen_free(). */
+typedef struct shmgen_gen shmgen_gen_t;
+shmgen_gen_t *shmgen_gen_new(const shmgen_gen_options_t *opts);
+void shmgen_gen_free(shmgen_gen_t *g);
+
+/* Renders the header and the source into *header and *source (appended;
+ * free them with shmgen_buf_free also on failure).  Returns 0, or -1 after
+ * adding the reason (template errors as TEMPLATE:LINE:COL) to diags. */
+int shmgen_gen_render(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_buf_t *header, shmgen_buf_t *source,
+                      shmgen_diags_t *diags);
+
+/* Renders, then writes out_dir/<segment>.h and out_dir/<segment>.c (creating
+ * out_dir if needed) through temporary files renamed into place: on any error
+ * no temporary is left behind and earlier outputs are untouched (both files are
+ * fully written before the first rename).  Returns 0 or -1 with diagnostics. */
+int shmgen_gen_write(shmgen_gen_t *g, const shmgen_schema_t *schema, const char *out_dir, shmgen_diags_t *diags);
+
+/* Writes data to path atomically (a temporary in the same directory, then
+ * rename); the file gets mode 0666 & ~umask.  Returns 0 or -1 (errno set). */
+int shmgen_gen_write_file_atomic(const char *path, const char *data, size_t len);
+
+#endif

@@ -1,0 +1,277 @@
+/*
+ * context.c — the schema model as a template context (the value tree that
+ * templates/ read).  Every key is listed in docs/templates.md.  Names of
+ * generated C entities are decided here once, so templates never assemble
+ * a type name from pieces.  Depends on the schema model and value.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shmgen/layout.h"
+#include "shmgen_gen/generate.h"
+
+typedef struct scalar_info {
+    const char *c_type;  /* the stdint/bool type */
+    const char *suffix;  /* runtime atomic function suffix, "" for non-atomic-able */
+    bool atomic, integer;
+} scalar_info_t;
+
+static scalar_info_t scalar_info(shmgen_scalar_t s)
+{
+    switch (s) {
+    case SHMGEN_U8: return (scalar_info_t){"uint8_t", "", false, true};
+    case SHMGEN_U16: return (scalar_info_t){"uint16_t", "", false, true};
+    case SHMGEN_U32: return (scalar_info_t){"uint32_t", "u32", false, true};
+    case SHMGEN_U64: return (scalar_info_t){"uint64_t", "u64", false, true};
+    case SHMGEN_I8: return (scalar_info_t){"int8_t", "", false, true};
+    case SHMGEN_I16: return (scalar_info_t){"int16_t", "", false, true};
+    case SHMGEN_I32: return (scalar_info_t){"int32_t", "i32", false, true};
+    case SHMGEN_I64: return (scalar_info_t){"int64_t", "i64", false, true};
+    case SHMGEN_F32: return (scalar_info_t){"float", "", false, false};
+    case SHMGEN_F64: return (scalar_info_t){"double", "", false, false};
+    case SHMGEN_BOOL: return (scalar_info_t){"bool", "bool", false, false};
+    case SHMGEN_CHAR: return (scalar_info_t){"char", "", false, true};
+    case SHMGEN_ATOMIC_U32: return (scalar_info_t){"uint32_t", "u32", true, true};
+    case SHMGEN_ATOMIC_U64: return (scalar_info_t){"uint64_t", "u64", true, true};
+    case SHMGEN_ATOMIC_I32: return (scalar_info_t){"int32_t", "i32", true, true};
+    case SHMGEN_ATOMIC_I64: return (scalar_info_t){"int64_t", "i64", true, true};
+    case SHMGEN_ATOMIC_BOOL: return (scalar_info_t){"bool", "bool", true, false};
+    default: return (scalar_info_t){"?", "", false, false};
+    }
+}
+
+static const char *kind_enum(shmgen_kind_t k)
+{
+    static const char *const names[] = {"", "SHMGEN_KIND_ARRAY", "SHMGEN_KIND_ATOMIC", "SHMGEN_KIND_QUEUE",
+                                        "SHMGEN_KIND_STACK", "SHMGEN_KIND_RING", "SHMGEN_KIND_POOL"};
+    return (unsigned)k < 7 ? names[k] : "";
+}
+
+static void upper(char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'a' && *s <= 'z') *s = (char)(*s - 'a' + 'A');
+}
+
+/* "<seg>_<name>_t", the C name of a schema type or enum. */
+static shmgen_value_t *set_name(shmgen_value_t *map, const char *key, const char *seg, const char *name,
+                                const char *suffix)
+{
+    char buf[160];
+    snprintf(buf, sizeof buf, "%s_%s%s", seg, name, suffix);
+    return shmgen_value_set_str(map, key, buf);
+}
+
+/* The C spelling of a type reference, without the array part. */
+static void ref_c_type(const shmgen_schema_t *s, const shmgen_type_ref_t *r, char *buf, size_t size)
+{
+    scalar_info_t si = scalar_info(r->scalar);
+    if (r->kind == SHMGEN_REF_ENUM) snprintf(buf, size, "%s_%s_t", s->segment, s->enums[r->index].name);
+    else if (r->kind == SHMGEN_REF_TYPE) snprintf(buf, size, "%s_%s_t", s->segment, s->types[r->index].name);
+    else if (si.atomic) snprintf(buf, size, "SHMGEN_ATOMIC_FIELD(%s)", si.c_type);
+    else snprintf(buf, size, "%s", si.c_type);
+}
+
+static shmgen_value_t *enum_value(const shmgen_schema_t *s, const shmgen_enum_t *e, const shmgen_enum_value_t *v)
+{
+    shmgen_value_t *m = shmgen_value_map();
+    char c_name[200];
+    snprintf(c_name, sizeof c_name, "%s_%s_%s", s->segment, e->name, v->name);
+    upper(c_name);
+    shmgen_value_set_str(m, "name", v->name);
+    shmgen_value_set_str(m, "c_name", c_name);
+    shmgen_value_set_int(m, "value", v->value);
+    /* C11 enum constants are ints; larger u32 values become macros */
+    shmgen_value_set_bool(m, "fits_int", v->value <= 0x7fffffffu);
+    return m;
+}
+
+static shmgen_value_t *enum_ctx(const shmgen_schema_t *s, const shmgen_enum_t *e)
+{
+    shmgen_value_t *m = shmgen_value_map(), *vals = shmgen_value_set(m, "values", shmgen_value_list());
+    bool all_int = true;
+    shmgen_value_set_str(m, "name", e->name);
+    set_name(m, "c_type", s->segment, e->name, "_t");
+    shmgen_value_set_int(m, "hash", (int64_t)e->hash);
+    for (size_t i = 0; i < e->nvalues; i++) {
+        shmgen_value_push(vals, enum_value(s, e, &e->values[i]));
+        all_int = all_int && e->values[i].value <= 0x7fffffffu;
+    }
+    shmgen_value_set_bool(m, "all_fit_int", all_int);
+    return m;
+}
+
+static shmgen_value_t *field_ctx(const shmgen_schema_t *s, const shmgen_field_t *f, size_t index)
+{
+    shmgen_value_t *m = shmgen_value_map();
+    char c_type[200], pad[32];
+    ref_c_type(s, &f->type, c_type, sizeof c_type);
+    snprintf(pad, sizeof pad, "shmgen_pad%zu_", index);
+    shmgen_value_set_str(m, "name", f->name);
+    shmgen_value_set_str(m, "c_type", c_type);
+    shmgen_value_set_int(m, "array_len", (int64_t)f->type.array_len);
+    shmgen_value_set_int(m, "offset", (int64_t)f->offset);
+    shmgen_value_set_int(m, "size", (int64_t)f->type.size);
+    shmgen_value_set_int(m, "align", f->type.align);
+    shmgen_value_set_int(m, "hash", (int64_t)f->type.hash);
+    shmgen_value_set_int(m, "padding_before", (int64_t)f->padding_before);
+    shmgen_value_set_str(m, "pad_name", pad);
+    shmgen_value_set_bool(m, "is_atomic", f->type.kind == SHMGEN_REF_SCALAR && scalar_info(f->type.scalar).atomic);
+    shmgen_value_set_str(m, "type_name", f->type.kind == SHMGEN_REF_ENUM   ? s->enums[f->type.index].name
+                                         : f->type.kind == SHMGEN_REF_TYPE ? s->types[f->type.index].name
+                                                                           : shmgen_scalar_name(f->type.scalar));
+    return m;
+}
+
+static shmgen_value_t *type_ctx(const shmgen_schema_t *s, const shmgen_type_t *t)
+{
+    shmgen_value_t *m = shmgen_value_map(), *fields = shmgen_value_set(m, "fields", shmgen_value_list());
+    size_t width = 7; /* strlen("uint8_t"), the padding members' type */
+    bool atomic = false;
+    shmgen_value_set_str(m, "name", t->name);
+    set_name(m, "c_type", s->segment, t->name, "_t");
+    set_name(m, "c_tag", s->segment, t->name, "");
+    shmgen_value_set_int(m, "size", (int64_t)t->size);
+    shmgen_value_set_int(m, "align", t->align);
+    shmgen_value_set_int(m, "hash", (int64_t)t->hash);
+    shmgen_value_set_int(m, "tail_padding", (int64_t)t->tail_padding);
+    for (size_t i = 0; i < t->nfields; i++) {
+        shmgen_value_t *f = shmgen_value_push(fields, field_ctx(s, &t->fields[i], i));
+        const shmgen_value_t *ct = shmgen_value_get(f, "c_type"), *at = shmgen_value_get(f, "is_atomic");
+        if (ct && ct->u.str.len > width) width = ct->u.str.len;
+        atomic = atomic || (at && at->u.b);
+    }
+    shmgen_value_set_int(m, "type_width", (int64_t)width);
+    shmgen_value_set_bool(m, "has_atomic", atomic);
+    return m;
+}
+
+/* Depth-first: a type after every type its fields use (C needs complete types). */
+static void order_types(const shmgen_schema_t *s, size_t i, unsigned char *state, size_t *order, size_t *n)
+{
+    if (state[i]) return; /* 1: in progress (no cycles in a validated schema), 2: done */
+    state[i] = 1;
+    for (size_t f = 0; f < s->types[i].nfields; f++)
+        if (s->types[i].fields[f].type.kind == SHMGEN_REF_TYPE) order_types(s, s->types[i].fields[f].type.index, state, order, n);
+    state[i] = 2;
+    order[(*n)++] = i;
+}
+
+static shmgen_value_t *types_ctx(const shmgen_schema_t *s, bool *any_atomic)
+{
+    shmgen_value_t *list = shmgen_value_list();
+    unsigned char *state = calloc(s->ntypes + 1, 1);
+    size_t *order = calloc(s->ntypes + 1, sizeof *order), n = 0;
+    *any_atomic = false;
+    if (!state || !order) {
+        shmgen_value_free(list);
+        list = NULL;
+    }
+    for (size_t i = 0; list && i < s->ntypes; i++) order_types(s, i, state, order, &n);
+    for (size_t i = 0; list && i < n; i++) {
+        shmgen_value_t *t = shmgen_value_push(list, type_ctx(s, &s->types[order[i]]));
+        const shmgen_value_t *a = shmgen_value_get(t, "has_atomic");
+        *any_atomic = *any_atomic || (a && a->u.b);
+    }
+    free(state);
+    free(order);
+    return list;
+}
+
+/* How the schema spells a type reference: "monster", "u8[64]". */
+static void schema_spelling(const shmgen_schema_t *s, const shmgen_type_ref_t *r, char *buf, size_t size)
+{
+    const char *base = r->kind == SHMGEN_REF_ENUM   ? s->enums[r->index].name
+                       : r->kind == SHMGEN_REF_TYPE ? s->types[r->index].name
+                                                    : shmgen_scalar_name(r->scalar);
+    if (r->array_len) snprintf(buf, size, "%s[%llu]", base, (unsigned long long)r->array_len);
+    else snprintf(buf, size, "%s", base);
+}
+
+static void structure_elem(const shmgen_schema_t *s, const shmgen_structure_t *st, shmgen_value_t *m)
+{
+    char base[200], elem[200];
+    scalar_info_t si = scalar_info(st->elem.scalar);
+    ref_c_type(s, &st->elem, base, sizeof base);
+    if (st->elem.array_len) snprintf(elem, sizeof elem, "%s_%s_elem_t", s->segment, st->name);
+    else snprintf(elem, sizeof elem, "%s", base);
+    shmgen_value_set_str(m, "elem", elem);
+    shmgen_value_set_str(m, "elem_struct", st->elem.kind == SHMGEN_REF_TYPE ? s->types[st->elem.index].name : "");
+    schema_spelling(s, &st->elem, elem, sizeof elem);
+    shmgen_value_set_str(m, "elem_type_name", elem);
+    shmgen_value_set_str(m, "elem_base", base);
+    shmgen_value_set_int(m, "elem_array_len", (int64_t)st->elem.array_len);
+    shmgen_value_set_int(m, "elem_size", (int64_t)st->elem.size);
+    shmgen_value_set_int(m, "elem_align", st->elem.align);
+    shmgen_value_set_int(m, "elem_hash", (int64_t)st->elem.hash);
+    /* atomic kind: the value type and the runtime's function suffix */
+    shmgen_value_set_str(m, "value_type", si.c_type);
+    shmgen_value_set_str(m, "suffix", si.suffix);
+    shmgen_value_set_bool(m, "is_integer", si.integer && st->elem.scalar != SHMGEN_BOOL);
+}
+
+static shmgen_value_t *structure_ctx(const shmgen_schema_t *s, const shmgen_structure_t *st, size_t index)
+{
+    shmgen_value_t *m = shmgen_value_map();
+    shmgen_value_set_str(m, "name", st->name);
+    set_name(m, "fn", s->segment, st->name, "");
+    shmgen_value_set_int(m, "index", (int64_t)index);
+    shmgen_value_set_str(m, "kind", shmgen_kind_name(st->kind));
+    shmgen_value_set_str(m, "kind_enum", kind_enum(st->kind));
+    structure_elem(s, st, m);
+    shmgen_value_set_int(m, "capacity", (int64_t)st->capacity);
+    shmgen_value_set_int(m, "since", st->since);
+    shmgen_value_set_bool(m, "optional", st->since > 1);
+    shmgen_value_set_int(m, "initial", (int64_t)st->initial_u);
+    shmgen_value_set_int(m, "offset", (int64_t)st->offset);
+    shmgen_value_set_int(m, "size", (int64_t)st->size);
+    return m;
+}
+
+static void structures_ctx(const shmgen_schema_t *s, shmgen_value_t *root)
+{
+    shmgen_value_t *list = shmgen_value_set(root, "structures", shmgen_value_list());
+    shmgen_value_t *uses = shmgen_value_set(root, "uses", shmgen_value_map());
+    static const char *const kinds[] = {"array", "atomic", "queue", "stack", "ring", "pool"};
+    bool optional = false;
+    for (size_t k = 0; k < 6; k++) shmgen_value_set_bool(uses, kinds[k], false);
+    for (size_t i = 0; i < s->nstructures; i++) {
+        shmgen_value_push(list, structure_ctx(s, &s->structures[i], i));
+        shmgen_value_set_bool(uses, shmgen_kind_name(s->structures[i].kind), true);
+        optional = optional || s->structures[i].since > 1;
+    }
+    shmgen_value_set_bool(root, "has_optional", optional);
+}
+
+shmgen_value_t *shmgen_gen_context(const shmgen_schema_t *s)
+{
+    shmgen_value_t *root = shmgen_value_map(), *enums;
+    bool atomic_fields = false, ok;
+    char guard[200];
+    snprintf(guard, sizeof guard, "%s_H", s->segment);
+    upper(guard);
+    shmgen_value_set_str(root, "generator_version", SHMGEN_VERSION_STRING);
+    shmgen_value_set_int(root, "abi_version", SHMGEN_RUNTIME_ABI_VERSION);
+    shmgen_value_set_int(root, "format_version", SHMGEN_FORMAT_VERSION);
+    shmgen_value_set_str(root, "schema_path", s->path ? s->path : "");
+    shmgen_value_set_str(root, "segment", s->segment);
+    shmgen_value_set_str(root, "guard", guard);
+    shmgen_value_set_int(root, "version", s->version);
+    shmgen_value_set_int(root, "layout_hash", (int64_t)s->layout_hash);
+    shmgen_value_set_int(root, "declared_size", (int64_t)s->declared_size);
+    shmgen_value_set_int(root, "total_size", (int64_t)s->plan.total_size);
+    shmgen_value_set_int(root, "mode", s->mode);
+    enums = shmgen_value_set(root, "enums", shmgen_value_list());
+    for (size_t i = 0; i < s->nenums; i++) shmgen_value_push(enums, enum_ctx(s, &s->enums[i]));
+    shmgen_value_set(root, "types", types_ctx(s, &atomic_fields));
+    shmgen_value_set_bool(root, "has_atomic_fields", atomic_fields);
+    structures_ctx(s, root);
+    /* every builder call above tolerates NULL; check the result once */
+    ok = root && shmgen_value_get(root, "has_optional") && shmgen_value_get(root, "types") && enums;
+    if (!ok) {
+        shmgen_value_free(root);
+        return NULL;
+    }
+    return root;
+}

@@ -1,0 +1,26 @@
+/*
+ * json_out.h — the few JSON writing helpers compat, verify and inspect share
+ * (private to the generator library).  Output only; no parsing.
+ */
+#ifndef SHMGEN_GEN_JSON_OUT_H
+#define SHMGEN_GEN_JSON_OUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Writes s as a JSON string literal (with quotes); NULL writes null. */
+void shmgen__out_json_str(FILE *out, const char *s);
+
+/* Writes "0x%016llx" as a JSON string (hashes do not fit a JSON double). */
+void shmgen__out_json_hash(FILE *out, uint64_t h);
+
+/* Escapes s for a GitHub Actions workflow command: data (property == 0) or a
+ * property value (property != 0, where ':' and ',' are escaped too). */
+void shmgen__out_github(FILE *out, const char *s, int property);
+
+/* Copies s into buf (size n > 0) with every control byte replaced by '?', so
+ * that names read from a hostile segment cannot drive the terminal.  Returns buf. */
+const char *shmgen__out_printable(const char *s, char *buf, size_t n);
+
+#endif

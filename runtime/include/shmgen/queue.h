@@ -1,0 +1,71 @@
+/*
+ * shmgen/queue.h — the `queue` kind: a bounded lock-free FIFO for many
+ * producers and many consumers across processes, with bulk forms and timed
+ * blocking waits.
+ *
+ * Every function may be called concurrently from any thread of any attached
+ * process.  Elements are copied in and out (elem_size bytes each).  A process
+ * killed mid-operation loses at most the element it was moving; survivors
+ * detect and skip its half-done slot (see docs/crash-recovery.md).
+ * Depends on segment.h.
+ */
+#ifndef SHMGEN_QUEUE_H
+#define SHMGEN_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shmgen/segment.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Process-local handle; all fields are private.  Bind once, then share it
+ * between the threads of this process (never written after bind). */
+typedef struct shmgen_queue {
+    void *hdr_;
+    unsigned char *slots_;
+    uint64_t capacity_;
+    uint64_t slot_bytes_;
+    uint64_t idx_mask_;
+    uint32_t idx_bits_;
+    uint32_t elem_size_;
+    uint32_t table_index_;
+    bool readonly_;
+    shmgen_segment_t *seg_;
+} shmgen_queue_t;
+
+/* Binds q to the queue `info` of seg (from shmgen_segment_find/resolve).
+ * 0, SHMGEN_WRONG_KIND, SHMGEN_CORRUPT.  The capacity is read from the segment. */
+SHMGEN_MUST_CHECK int shmgen_queue_bind(shmgen_queue_t *q, shmgen_segment_t *seg, const shmgen_struct_info_t *info);
+
+/* Copies elem in at the back: 0, SHMGEN_FULL, SHMGEN_READ_ONLY. */
+int shmgen_queue_enqueue(shmgen_queue_t *q, const void *elem);
+/* Copies the front element to out and removes it: 0, SHMGEN_EMPTY, SHMGEN_READ_ONLY. */
+int shmgen_queue_dequeue(shmgen_queue_t *q, void *out);
+/* Enqueues up to n elements as one contiguous run (in order, not interleaved
+ * with other producers' elements); returns how many went in. */
+size_t shmgen_queue_enqueue_bulk(shmgen_queue_t *q, const void *elems, size_t n);
+/* Dequeues up to max elements (a contiguous run) into out; returns how many. */
+size_t shmgen_queue_dequeue_bulk(shmgen_queue_t *q, void *out, size_t max);
+
+/* Elements enqueued and not yet dequeued (a snapshot, 0..capacity). */
+uint64_t shmgen_queue_size(const shmgen_queue_t *q);
+/* The exact capacity stored in the segment. */
+uint64_t shmgen_queue_capacity(const shmgen_queue_t *q);
+
+/* Block until an element may be there / a slot may be free, or timeout_ms
+ * passes (< 0: forever): 0 or SHMGEN_TIMEOUT.  Another thread may take the
+ * element first: a 0 is a hint, retry the operation. */
+int shmgen_queue_wait_data(shmgen_queue_t *q, int timeout_ms);
+int shmgen_queue_wait_space(shmgen_queue_t *q, int timeout_ms);
+/* enqueue / dequeue blocking up to timeout_ms: 0, SHMGEN_TIMEOUT, or an error. */
+int shmgen_queue_enqueue_wait(shmgen_queue_t *q, const void *elem, int timeout_ms);
+int shmgen_queue_dequeue_wait(shmgen_queue_t *q, void *out, int timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SHMGEN_QUEUE_H */

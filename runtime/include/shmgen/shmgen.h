@@ -1,0 +1,22 @@
+/*
+ * shmgen/shmgen.h — the runtime's entry header: include this one.
+ *
+ * errors.h (codes and messages), layout.h (format constants, pure layout
+ * computation), segment.h (create/attach/find), then one header per kind:
+ * array.h, atomic.h, queue.h, stack.h, ring.h, pool.h.
+ */
+#ifndef SHMGEN_SHMGEN_H
+#define SHMGEN_SHMGEN_H
+
+#include "shmgen/errors.h"
+#include "shmgen/layout.h"
+#include "shmgen/segment.h"
+
+#include "shmgen/array.h"
+#include "shmgen/atomic.h"
+#include "shmgen/pool.h"
+#include "shmgen/queue.h"
+#include "shmgen/ring.h"
+#include "shmgen/stack.h"
+
+#endif /* SHMGEN_SHMGEN_H */

@@ -1,0 +1,463 @@
+/*
+ * segment.c — creating, attaching to, detaching from and removing segments.
+ *
+ * Creation: O_CREAT|O_EXCL, size and back the object (posix_fallocate, so a
+ * full /dev/shm is an error here instead of a SIGBUS later), write header,
+ * table and index, initialise every structure, then publish READY with a
+ * release store and a process-shared futex wake.  The creator holds an OFD
+ * lock on byte SHMGEN__LOCK_INIT the whole time, so an attacher can tell "still
+ * initialising" (lock held) from "creator died" (lock free, not READY) without
+ * trusting a pid.  Attaching waits on the state word with bounded FUTEX_WAITs.
+ * Depends on segment_priv.h; table.c validates, registry.c registers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <linux/futex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "segment_priv.h"
+
+#define DEFAULT_TIMEOUT_MS 2000u
+#define WAIT_SLICE_MS 10u     /* re-check the creator's lock at least this often */
+
+unsigned shmgen__test_create_delay_ms = 0;
+
+static _Thread_local char last_detail[320];
+
+void shmgen__set_detail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_detail, sizeof last_detail, fmt, ap);
+    va_end(ap);
+}
+
+const char *shmgen_segment_last_detail(void)
+{
+    return last_detail;
+}
+
+static int normalize_name(const char *name, char out[SHMGEN__SHM_NAME_MAX + 1])
+{
+    size_t len;
+    if (!name) return SHMGEN_INVALID_ARGUMENT;
+    if (name[0] == '/') name++;
+    len = strlen(name);
+    if (len == 0 || len >= SHMGEN__SHM_NAME_MAX || strchr(name, '/')) {
+        shmgen__set_detail("invalid segment name");
+        return SHMGEN_INVALID_ARGUMENT;
+    }
+    out[0] = '/';
+    memcpy(out + 1, name, len + 1);
+    return 0;
+}
+
+static shmgen_segment_t *handle_new(const char *shm_name, bool readonly)
+{
+    shmgen_segment_t *seg = calloc(1, sizeof *seg);
+    if (!seg) return NULL;
+    seg->id = shmgen__next_handle_id();
+    memcpy(seg->shm_name, shm_name, sizeof seg->shm_name);
+    seg->fd = -1;
+    seg->readonly = readonly;
+    seg->opener_pid = getpid();
+    seg->slot = SHMGEN__NO_SLOT;
+    return seg;
+}
+
+static void handle_free(shmgen_segment_t *seg)
+{
+    if (seg->base) munmap(seg->base, (size_t)seg->mapped_size);
+    if (seg->fd >= 0) close(seg->fd);
+    free(seg->infos);
+    free(seg->resolved);
+    free(seg);
+}
+
+static int map_fd(shmgen_segment_t *seg, uint64_t size)
+{
+    void *p = mmap(NULL, (size_t)size, seg->readonly ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED,
+                   seg->fd, 0);
+    if (p == MAP_FAILED) return errno == ENOMEM ? SHMGEN_NO_MEMORY : SHMGEN_SYSTEM;
+    seg->base = p;
+    seg->mapped_size = size;
+    return 0;
+}
+
+static shmgen__header_t *shared_header(const shmgen_segment_t *seg)
+{
+    return (shmgen__header_t *)seg->base;
+}
+
+/* ---- creation ---- */
+
+static int check_layout(const shmgen_layout_t *layout, uint64_t *offsets, shmgen_layout_plan_t *plan)
+{
+    int rc;
+    if (!layout->segment || layout->segment[0] == '\0' || strlen(layout->segment) > SHMGEN_NAME_MAX ||
+        layout->schema_version == 0 || layout->nstructs > UINT32_MAX)
+        return SHMGEN_INVALID_ARGUMENT;
+    for (size_t i = 0; layout->structs && i < layout->nstructs; i++) {
+        const shmgen_struct_desc_t *d = &layout->structs[i];
+        if (d->since > layout->schema_version) return SHMGEN_INVALID_ARGUMENT;
+        /* The atomic kind stores bool (1 byte) and 32/64-bit integers only. */
+        if (d->kind == SHMGEN_KIND_ATOMIC && d->elem_size != 1 && d->elem_size != 4 && d->elem_size != 8)
+            return SHMGEN_INVALID_ARGUMENT;
+    }
+    if ((rc = shmgen_layout_plan(layout, offsets, plan)) != 0) return rc;
+    return 0;
+}
+
+static int size_and_back(int fd, uint64_t size)
+{
+    int rc;
+    if (ftruncate(fd, (off_t)size) != 0) return errno == EFBIG ? SHMGEN_NO_MEMORY : SHMGEN_SYSTEM;
+    /* posix_fallocate returns the error number instead of setting errno. */
+    while ((rc = posix_fallocate(fd, 0, (off_t)size)) == EINTR) {}
+    if (rc == 0) return 0;
+    errno = rc;
+    return (rc == ENOSPC || rc == ENOMEM || rc == EFBIG) ? SHMGEN_NO_MEMORY : SHMGEN_SYSTEM;
+}
+
+static void write_header(shmgen_segment_t *seg, const shmgen_layout_t *layout, const shmgen_layout_plan_t *p,
+                         bool persistent)
+{
+    shmgen__header_t *h = shared_header(seg);
+    h->magic = SHMGEN__MAGIC;
+    h->format_version = SHMGEN_FORMAT_VERSION;
+    h->header_size = SHMGEN_HEADER_BYTES;
+    h->flags = persistent ? SHMGEN__FLAG_PERSISTENT : 0;
+    h->total_size = p->total_size;
+    h->layout_hash = layout->layout_hash;
+    h->schema_version = layout->schema_version;
+    h->creator_pid = (int32_t)getpid();
+    memcpy(h->segment, layout->segment, strlen(layout->segment) + 1);
+    h->registry_offset = p->registry_offset;
+    h->registry_size = p->registry_size;
+    h->journal_offset = p->journal_offset;
+    h->journal_size = p->journal_size;
+    h->table_offset = p->table_offset;
+    h->table_size = p->table_size;
+    h->index_offset = p->index_offset;
+    h->index_size = p->index_size;
+    h->overhead = p->overhead;
+    h->registry_slots = SHMGEN_MAX_PROCESSES;
+    h->journal_count = SHMGEN_MAX_JOURNALS;
+    h->index_slots = p->index_slots;
+    h->nstructs = (uint32_t)layout->nstructs;
+    memcpy(&seg->hdr, h, sizeof seg->hdr); /* table_write reads offsets from the private copy */
+    /* Release: the fields above are visible to whoever reads INIT. */
+    shmgen__store(&h->state, SHMGEN__STATE_INIT, memory_order_release);
+}
+
+static void init_structures(shmgen_segment_t *seg, const shmgen_layout_t *layout, const uint64_t *offsets)
+{
+    for (size_t i = 0; i < layout->nstructs; i++) {
+        const shmgen_struct_desc_t *d = &layout->structs[i];
+        shmgen_struct_info_t info;
+        memset(&info, 0, sizeof info);
+        memcpy(info.name, d->name, strlen(d->name) + 1);
+        info.kind = d->kind;
+        info.elem_size = d->elem_size;
+        info.elem_align = d->elem_align;
+        info.capacity = d->capacity;
+        info.elem_hash = d->elem_hash;
+        info.offset = offsets[i];
+        info.since = d->since ? d->since : 1;
+        info.table_index = (uint32_t)i;
+        /* Cannot fail: the plan already computed this footprint. */
+        if (shmgen_struct_footprint(d->kind, d->elem_size, d->elem_align, d->capacity, &info.size) == 0)
+            shmgen__kind_ops(d->kind)->init(seg->base + offsets[i], &info, d->initial);
+    }
+}
+
+static void publish_ready(shmgen_segment_t *seg)
+{
+    shmgen__header_t *h = shared_header(seg);
+    if (shmgen__test_create_delay_ms) {
+        struct timespec ts = {shmgen__test_create_delay_ms / 1000, (long)(shmgen__test_create_delay_ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+    }
+    /* Release: every structure's initial state happens-before an attacher's
+     * acquire load of READY. */
+    shmgen__store(&h->state, SHMGEN__STATE_READY, memory_order_release);
+    /* Process-shared wake (no FUTEX_PRIVATE_FLAG): waiters are other processes. */
+    syscall(SYS_futex, &h->state, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    /* Dropped only after READY, so "lock free and not READY" means the creator died. */
+    (void)shmgen__lock(seg->fd, F_UNLCK, SHMGEN__LOCK_INIT, false);
+}
+
+/* Everything after the object exists; on failure the caller unlinks it. */
+static int build(shmgen_segment_t *seg, const shmgen_layout_t *layout, const shmgen_open_options_t *opts,
+                 const uint64_t *offsets, const shmgen_layout_plan_t *plan)
+{
+    int rc;
+    if (fchmod(seg->fd, opts && opts->mode ? (mode_t)(opts->mode & 07777) : 0600) != 0) return SHMGEN_SYSTEM;
+    if ((rc = shmgen__lock(seg->fd, F_WRLCK, SHMGEN__LOCK_INIT, false)) != 0) return rc;
+    if ((rc = size_and_back(seg->fd, plan->total_size)) != 0) return rc;
+    if ((rc = map_fd(seg, plan->total_size)) != 0) return rc;
+    write_header(seg, layout, plan, opts && opts->persistent);
+    if ((rc = shmgen__table_write(seg, layout, offsets)) != 0) return rc;
+    init_structures(seg, layout, offsets);
+    if ((rc = shmgen__validate(seg)) != 0) return rc;
+    if ((rc = shmgen__match_layout(seg, layout)) != 0) return rc;
+    if ((rc = shmgen__register(seg)) != 0) return rc == SHMGEN_EXISTS ? SHMGEN_NOT_FOUND : rc;
+    publish_ready(seg);
+    return 0;
+}
+
+int shmgen_segment_create(const char *name, const shmgen_layout_t *layout, const shmgen_open_options_t *opts,
+                          shmgen_segment_t **out)
+{
+    char shm_name[SHMGEN__SHM_NAME_MAX + 1];
+    shmgen_layout_plan_t plan;
+    uint64_t *offsets;
+    shmgen_segment_t *seg;
+    int rc;
+
+    shmgen__set_detail("%s", "");
+    if (!layout || !out) return SHMGEN_INVALID_ARGUMENT;
+    *out = NULL;
+    if ((rc = normalize_name(name, shm_name)) != 0) return rc;
+    if (!(offsets = calloc(layout->nstructs ? layout->nstructs : 1, sizeof *offsets))) return SHMGEN_NO_MEMORY;
+    if ((rc = check_layout(layout, offsets, &plan)) != 0 || !(seg = handle_new(shm_name, false))) {
+        free(offsets);
+        return rc ? rc : SHMGEN_NO_MEMORY;
+    }
+    seg->fd = shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (seg->fd < 0) rc = errno == EEXIST ? SHMGEN_EXISTS : SHMGEN_SYSTEM;
+    else if ((rc = build(seg, layout, opts, offsets, &plan)) != 0) shm_unlink(shm_name);
+    free(offsets);
+    if (rc != 0) handle_free(seg);
+    else *out = seg;
+    return rc;
+}
+
+/* ---- attaching ---- */
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Maps the object once the creator has sized it (the size never changes after). */
+static int map_when_sized(shmgen_segment_t *seg)
+{
+    struct stat st;
+    if (seg->base) return 0;
+    if (fstat(seg->fd, &st) != 0) return SHMGEN_SYSTEM;
+    if (st.st_size == 0) return 0; /* the creator has not sized it yet */
+    /* The creator sizes the object in one ftruncate, so a small size is damage. */
+    if ((uint64_t)st.st_size < SHMGEN_HEADER_BYTES) return SHMGEN_TRUNCATED;
+    return map_fd(seg, (uint64_t)st.st_size);
+}
+
+static bool is_ready(const shmgen_segment_t *seg, uint32_t *state)
+{
+    if (!seg->base) return false;
+    /* Acquire: pairs with publish_ready's release; the structures are visible. */
+    *state = shmgen__load(&shared_header(seg)->state, memory_order_acquire);
+    return *state == SHMGEN__STATE_READY;
+}
+
+static void wait_a_little(const shmgen_segment_t *seg, uint32_t state, uint64_t left_ms)
+{
+    uint64_t ms = left_ms < WAIT_SLICE_MS ? left_ms : WAIT_SLICE_MS;
+    struct timespec ts = {0, (long)(ms ? ms : 1) * 1000000L};
+    if (seg->base)
+        syscall(SYS_futex, &shared_header(seg)->state, FUTEX_WAIT, state, &ts, NULL, 0);
+    else
+        nanosleep(&ts, NULL);
+}
+
+/* Waits until READY.  ABANDONED when the creator's init lock is free while the
+ * state is not READY: it died (or failed and removed the object). */
+static int wait_ready(shmgen_segment_t *seg, unsigned timeout_ms)
+{
+    uint64_t deadline = now_ms() + timeout_ms;
+    for (;;) {
+        uint32_t state = 0;
+        bool held = false;
+        int rc = map_when_sized(seg);
+        if (rc != 0) return rc;
+        if (is_ready(seg, &state)) return 0;
+        if ((rc = shmgen__lock_held(seg->fd, SHMGEN__LOCK_INIT, &held)) != 0) return rc;
+        /* Re-read after seeing the lock free: the creator stores READY before unlocking. */
+        if (!held && is_ready(seg, &state)) return 0;
+        if (!held && seg->base) {
+            shmgen__set_detail("creator (pid %d) died before the segment became ready",
+                               (int)shared_header(seg)->creator_pid);
+            return SHMGEN_ABANDONED;
+        }
+        if (now_ms() >= deadline) return held ? SHMGEN_TIMEOUT : SHMGEN_ABANDONED;
+        wait_a_little(seg, state, deadline - now_ms());
+    }
+}
+
+static int attach_once(const char *shm_name, const shmgen_layout_t *layout, unsigned timeout_ms,
+                       shmgen_segment_t *seg)
+{
+    int rc;
+    seg->fd = shm_open(shm_name, O_RDWR | O_CLOEXEC, 0);
+    if (seg->fd < 0) return errno == ENOENT ? SHMGEN_NOT_FOUND : SHMGEN_SYSTEM;
+    if ((rc = wait_ready(seg, timeout_ms)) != 0) return rc;
+    if ((rc = shmgen__validate(seg)) != 0) return rc;
+    if (layout && (rc = shmgen__match_layout(seg, layout)) != 0) return rc;
+    rc = shmgen__register(seg);
+    if (rc == SHMGEN_TOO_MANY_PROCESSES && shmgen_segment_recover(seg) > 0) rc = shmgen__register(seg);
+    if (rc != 0) return rc;
+    /* Best effort: a failed repair leaves the segment as usable as it was. */
+    rc = shmgen_segment_recover(seg);
+    return 0;
+}
+
+static unsigned timeout_of(const shmgen_open_options_t *opts)
+{
+    return opts && opts->timeout_ms ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+}
+
+/* Attaches until `deadline` (CLOCK_MONOTONIC ms).  Losing the race against a
+ * last close (the object is unlinked before we register) means opening the
+ * name again; a process can lose it repeatedly while others churn, so retries
+ * are bounded by time, not by count. */
+static int open_until(const char *shm_name, const shmgen_layout_t *layout, uint64_t deadline,
+                      shmgen_segment_t **out)
+{
+    for (;;) {
+        uint64_t now = now_ms();
+        shmgen_segment_t *seg = handle_new(shm_name, false);
+        int rc;
+        if (!seg) return SHMGEN_NO_MEMORY;
+        rc = attach_once(shm_name, layout, now < deadline ? (unsigned)(deadline - now) : 0, seg);
+        if (rc == 0) {
+            *out = seg;
+            return 0;
+        }
+        handle_free(seg);
+        if (rc != SHMGEN_EXISTS) return rc;
+        if (now_ms() >= deadline) return SHMGEN_TIMEOUT;
+        sched_yield();
+    }
+}
+
+int shmgen_segment_open(const char *name, const shmgen_layout_t *layout, const shmgen_open_options_t *opts,
+                        shmgen_segment_t **out)
+{
+    char shm_name[SHMGEN__SHM_NAME_MAX + 1];
+    int rc;
+
+    shmgen__set_detail("%s", "");
+    if (!out) return SHMGEN_INVALID_ARGUMENT;
+    *out = NULL;
+    if ((rc = normalize_name(name, shm_name)) != 0) return rc;
+    return open_until(shm_name, layout, now_ms() + timeout_of(opts), out);
+}
+
+int shmgen_segment_open_or_create(const char *name, const shmgen_layout_t *layout,
+                                  const shmgen_open_options_t *opts, shmgen_segment_t **out, bool *created)
+{
+    char shm_name[SHMGEN__SHM_NAME_MAX + 1];
+    uint64_t deadline = now_ms() + timeout_of(opts);
+    int rc;
+
+    if (created) *created = false;
+    if ((rc = normalize_name(name, shm_name)) != 0) return rc;
+    for (;;) {
+        rc = shmgen_segment_create(shm_name, layout, opts, out);
+        if (rc == 0 && created) *created = true;
+        if (rc != SHMGEN_EXISTS) return rc;
+        rc = open_until(shm_name, layout, deadline, out);
+        /* NOT_FOUND: the object was removed after our create failed; race again. */
+        if (rc != SHMGEN_NOT_FOUND) return rc;
+        if (now_ms() >= deadline) return SHMGEN_TIMEOUT;
+    }
+}
+
+int shmgen_segment_open_readonly(const char *name, shmgen_segment_t **out)
+{
+    char shm_name[SHMGEN__SHM_NAME_MAX + 1];
+    shmgen_segment_t *seg;
+    uint32_t state = 0;
+    struct stat st;
+    int rc;
+
+    shmgen__set_detail("%s", "");
+    if (!out) return SHMGEN_INVALID_ARGUMENT;
+    *out = NULL;
+    if ((rc = normalize_name(name, shm_name)) != 0) return rc;
+    if (!(seg = handle_new(shm_name, true))) return SHMGEN_NO_MEMORY;
+    seg->fd = shm_open(shm_name, O_RDONLY | O_CLOEXEC, 0);
+    if (seg->fd < 0) rc = errno == ENOENT ? SHMGEN_NOT_FOUND : SHMGEN_SYSTEM;
+    else if (fstat(seg->fd, &st) != 0) rc = SHMGEN_SYSTEM;
+    else if (st.st_size == 0) rc = SHMGEN_NOT_READY;
+    else if ((uint64_t)st.st_size < SHMGEN_HEADER_BYTES) rc = SHMGEN_TRUNCATED;
+    else if ((rc = map_fd(seg, (uint64_t)st.st_size)) == 0 && !is_ready(seg, &state))
+        rc = shared_header(seg)->magic == SHMGEN__MAGIC ? SHMGEN_NOT_READY : SHMGEN_BAD_MAGIC;
+    if (rc == 0) rc = shmgen__validate(seg);
+    if (rc != 0) handle_free(seg);
+    else *out = seg;
+    return rc;
+}
+
+/* ---- detaching and the rest ---- */
+
+int shmgen_segment_close(shmgen_segment_t *seg)
+{
+    int rc = 0;
+    if (!seg) return 0;
+    /* A forked child shares the parent's lock descriptions: touching the
+     * registry from here would release the parent's attachment. */
+    if (getpid() != seg->opener_pid) rc = SHMGEN_INVALID_ARGUMENT;
+    else if (!seg->readonly && seg->slot != SHMGEN__NO_SLOT) rc = shmgen__unregister(seg);
+    handle_free(seg);
+    return rc;
+}
+
+int shmgen_segment_unlink(const char *name)
+{
+    char shm_name[SHMGEN__SHM_NAME_MAX + 1];
+    int rc = normalize_name(name, shm_name);
+    if (rc != 0) return rc;
+    if (shm_unlink(shm_name) == 0) return 0;
+    return errno == ENOENT ? SHMGEN_NOT_FOUND : SHMGEN_SYSTEM;
+}
+
+void shmgen_segment_get_meta(const shmgen_segment_t *seg, shmgen_segment_meta_t *meta)
+{
+    if (!seg || !meta) return;
+    memset(meta, 0, sizeof *meta);
+    memcpy(meta->segment, seg->hdr.segment, sizeof meta->segment);
+    meta->segment[SHMGEN_NAME_MAX] = '\0';
+    meta->format_version = seg->hdr.format_version;
+    meta->schema_version = seg->hdr.schema_version;
+    meta->layout_hash = seg->hdr.layout_hash;
+    meta->total_size = seg->hdr.total_size;
+    meta->mapped_size = seg->mapped_size;
+    meta->creator_pid = (pid_t)seg->hdr.creator_pid;
+    meta->persistent = (seg->hdr.flags & SHMGEN__FLAG_PERSISTENT) != 0;
+    meta->nstructs = seg->hdr.nstructs;
+}
+
+void *shmgen_segment_struct_base(const shmgen_segment_t *seg, const shmgen_struct_info_t *info)
+{
+    if (!seg || !info || info->offset > seg->mapped_size || info->size > seg->mapped_size - info->offset)
+        return NULL;
+    return seg->base + info->offset;
+}
+
+bool shmgen_segment_is_readonly(const shmgen_segment_t *seg)
+{
+    return seg && seg->readonly;
+}

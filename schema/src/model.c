@@ -1,0 +1,69 @@
+/*
+ * model.c — freeing a schema and viewing it as a runtime layout descriptor
+ * (shmgen_schema/model.h).  Depends on the runtime's shmgen/layout.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+void shmgen_schema_free(shmgen_schema_t *s)
+{
+    if (!s) return;
+    for (size_t i = 0; i < s->nenums; i++) {
+        for (size_t j = 0; j < s->enums[i].nvalues; j++) free(s->enums[i].values[j].name);
+        free(s->enums[i].values);
+        free(s->enums[i].name);
+    }
+    for (size_t i = 0; i < s->ntypes; i++) {
+        for (size_t j = 0; j < s->types[i].nfields; j++) free(s->types[i].fields[j].name);
+        free(s->types[i].fields);
+        free(s->types[i].name);
+    }
+    for (size_t i = 0; i < s->nstructures; i++) free(s->structures[i].name);
+    free(s->enums);
+    free(s->types);
+    free(s->structures);
+    free(s->segment);
+    free(s->path);
+    free(s);
+}
+
+void shmgen_schema_struct_desc(const shmgen_schema_t *s, size_t i, shmgen_struct_desc_t *out)
+{
+    const shmgen_structure_t *st = &s->structures[i];
+    out->name = st->name;
+    out->kind = st->kind;
+    out->elem_size = (uint32_t)st->elem.size;
+    out->elem_align = st->elem.align;
+    out->capacity = st->capacity;
+    out->elem_hash = st->elem.hash;
+    out->since = st->since;
+    out->initial = st->initial_u;
+}
+
+int shmgen_schema_runtime_layout(const shmgen_schema_t *s, shmgen_layout_t *out, shmgen_struct_desc_t **descs)
+{
+    shmgen_struct_desc_t *d = calloc(s->nstructures ? s->nstructures : 1, sizeof *d);
+    if (!d) return -1;
+    for (size_t i = 0; i < s->nstructures; i++) shmgen_schema_struct_desc(s, i, &d[i]);
+    out->segment = s->segment;
+    out->schema_version = s->version;
+    out->layout_hash = s->layout_hash;
+    out->declared_size = s->declared_size;
+    out->nstructs = s->nstructures;
+    out->structs = d;
+    *descs = d;
+    return 0;
+}
+
+const char *shmgen_type_ref_str(const shmgen_schema_t *s, const shmgen_type_ref_t *ref, char *buf, size_t size)
+{
+    const char *base = "?";
+    if (ref->kind == SHMGEN_REF_SCALAR && shmgen_scalar_name(ref->scalar)) base = shmgen_scalar_name(ref->scalar);
+    else if (ref->kind == SHMGEN_REF_ENUM && ref->index < s->nenums) base = s->enums[ref->index].name;
+    else if (ref->kind == SHMGEN_REF_TYPE && ref->index < s->ntypes) base = s->types[ref->index].name;
+    if (ref->array_len) snprintf(buf, size, "%s[%llu]", base, (unsigned long long)ref->array_len);
+    else snprintf(buf, size, "%s", base);
+    return buf;
+}

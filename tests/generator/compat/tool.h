@@ -1,0 +1,29 @@
+/*
+ * tool.h — helpers the compat/verify/inspect tests share: run the built
+ * `shmgen` binary (SHMGEN_EXE) with captured output, read files, temp dirs.
+ */
+#ifndef SHMGEN_TEST_TOOL_H
+#define SHMGEN_TEST_TOOL_H
+
+#include <stddef.h>
+
+/* Runs SHMGEN_EXE with args (NULL-terminated, without argv[0]); stdout and
+ * stderr are captured into malloc'ed strings (out or err may be NULL to drop).
+ * Returns the exit status, or 1000 + signal number when killed by a signal,
+ * or -1 when it could not run.  Sanitizer reports exit with 86 (set here), so
+ * they never pass for an ordinary exit code. */
+int tool_run(const char *const *args, char **out, char **err);
+
+/* Whole file into a NUL-terminated malloc'ed buffer; NULL on error. */
+char *tool_read_file(const char *path);
+
+/* A fresh temporary directory (mkdtemp); the caller frees the string. */
+char *tool_tmpdir(void);
+
+/* Removes a directory and the plain files in it. */
+void tool_rmdir(const char *dir);
+
+/* Replaces every occurrence of `from` in s by `to` (returns a new string). */
+char *tool_replace(const char *s, const char *from, const char *to);
+
+#endif

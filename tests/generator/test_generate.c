@@ -1,0 +1,173 @@
+/*
+ * test_generate.c — generation (generator/src/context.c, generate.c, the
+ * templates) and `shmgen generate`: golden outputs, byte-for-byte
+ * reproducibility, atomic writes that leave earlier outputs untouched on a
+ * schema or template error, and the --templates override.
+ *
+ * Golden folders: tests/generator/golden/<name>/{segment.yaml,<seg>.h,<seg>.c}.
+ * SHMGEN_UPDATE_GOLDEN=1 rewrites the expected files instead of comparing.
+ */
+#include "gen_util.h"
+#include "shmgen_gen/generate.h"
+
+TestSuite(generate, .fini = fmt_free_all);
+
+static const char *const goldens[] = {"game_server", "minimal", "everything"};
+
+/* Renders golden/<name>/segment.yaml as `shmgen generate segment.yaml` run in
+ * that folder would (so the banner's path is the relative one). */
+static void render_golden(const char *name, shmgen_buf_t *h, shmgen_buf_t *c, char **segment)
+{
+    char *dir = fmt("%s/%s", GOLDEN_DIR, name), cwd[4096];
+    shmgen_diags_t diags = {0};
+    shmgen_schema_t *schema;
+    shmgen_gen_t *gen = shmgen_gen_new(NULL);
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    cr_assert_eq(chdir(dir), 0, "no golden folder %s", dir);
+    schema = shmgen_schema_load("segment.yaml", &diags);
+    if (!schema) shmgen_diags_print(&diags, stderr);
+    cr_assert_not_null(schema, "golden schema %s does not load", name);
+    cr_assert_eq(shmgen_gen_render(gen, schema, h, c, &diags), 0, "rendering %s failed", name);
+    cr_assert_eq(chdir(cwd), 0);
+    *segment = strdup(schema->segment);
+    shmgen_schema_free(schema);
+    shmgen_gen_free(gen);
+    shmgen_diags_free(&diags);
+}
+
+static void compare_or_update(const char *path, const shmgen_buf_t *got)
+{
+    size_t len;
+    char *want;
+    if (getenv("SHMGEN_UPDATE_GOLDEN")) {
+        cr_assert_eq(shmgen_gen_write_file_atomic(path, got->data, got->len), 0);
+        return;
+    }
+    want = slurp(path, &len);
+    cr_assert_not_null(want, "missing golden file %s (run with SHMGEN_UPDATE_GOLDEN=1)", path);
+    cr_expect(len == got->len && memcmp(want, got->data, len) == 0,
+              "%s differs from the generator's output (SHMGEN_UPDATE_GOLDEN=1 refreshes it)", path);
+    free(want);
+}
+
+Test(generate, golden_outputs)
+{
+    for (size_t i = 0; i < sizeof goldens / sizeof goldens[0]; i++) {
+        shmgen_buf_t h = {0}, c = {0};
+        char *seg, *hp, *cp;
+        render_golden(goldens[i], &h, &c, &seg);
+        hp = fmt("%s/%s/%s.h", GOLDEN_DIR, goldens[i], seg);
+        cp = fmt("%s/%s/%s.c", GOLDEN_DIR, goldens[i], seg);
+        compare_or_update(hp, &h);
+        compare_or_update(cp, &c);
+        free(seg);
+        shmgen_buf_free(&h), shmgen_buf_free(&c);
+    }
+}
+
+Test(generate, rendering_twice_gives_identical_bytes)
+{
+    shmgen_buf_t h1 = {0}, c1 = {0}, h2 = {0}, c2 = {0};
+    char *s1, *s2;
+    render_golden("everything", &h1, &c1, &s1);
+    render_golden("everything", &h2, &c2, &s2);
+    cr_assert_eq(h1.len, h2.len);
+    cr_assert_eq(memcmp(h1.data, h2.data, h1.len), 0);
+    cr_assert_eq(c1.len, c2.len);
+    cr_assert_eq(memcmp(c1.data, c2.data, c1.len), 0);
+    cr_expect_null(strstr(h1.data, SHMGEN_SOURCE_DIR), "absolute paths make output depend on the checkout");
+    free(s1), free(s2);
+    shmgen_buf_free(&h1), shmgen_buf_free(&c1), shmgen_buf_free(&h2), shmgen_buf_free(&c2);
+}
+
+Test(generate, cli_runs_are_reproducible)
+{
+    char *a = fresh_dir("repro_a"), *b = fresh_dir("repro_b");
+    cr_assert_eq(runf("cd %s/game_server && %s generate segment.yaml -o %s", GOLDEN_DIR, SHMGEN_BIN, a), 0);
+    cr_assert_eq(runf("cd %s/game_server && %s generate segment.yaml -o %s", GOLDEN_DIR, SHMGEN_BIN, b), 0);
+    cr_expect_eq(runf("cmp -s %s/game_server.h %s/game_server.h", a, b), 0);
+    cr_expect_eq(runf("cmp -s %s/game_server.c %s/game_server.c", a, b), 0);
+    cr_expect_eq(count_entries(a), 2, "generate must write exactly two files");
+}
+
+/* The previous outputs of dir, byte for byte. */
+typedef struct snapshot {
+    char *h, *c;
+    size_t hlen, clen;
+} snapshot_t;
+
+static snapshot_t take(const char *dir)
+{
+    snapshot_t s;
+    char *hp = fmt("%s/game_server.h", dir), *cp = fmt("%s/game_server.c", dir);
+    s.h = slurp(hp, &s.hlen);
+    s.c = slurp(cp, &s.clen);
+    cr_assert(s.h && s.c);
+    return s;
+}
+
+static void expect_unchanged(const char *dir, const snapshot_t *before)
+{
+    snapshot_t now = take(dir);
+    cr_expect(now.hlen == before->hlen && memcmp(now.h, before->h, now.hlen) == 0, "header was modified");
+    cr_expect(now.clen == before->clen && memcmp(now.c, before->c, now.clen) == 0, "source was modified");
+    cr_expect_eq(count_entries(dir), 2, "a failed run left files behind");
+    free(now.h), free(now.c);
+}
+
+Test(generate, failed_runs_leave_previous_output_untouched)
+{
+    char *dir = fresh_dir("atomic"), *work = fresh_dir("atomic_in"), *log = fmt("%s/log", work);
+    char *good = fmt("%s/game_server/segment.yaml", GOLDEN_DIR), *bad = fmt("%s/bad.yaml", work);
+    char *tdir = fmt("%s/templates", work), *text, *bumped = fmt("%s/bumped.yaml", work);
+    snapshot_t before;
+    cr_assert_eq(runf("%s generate %s -o %s", SHMGEN_BIN, good, dir), 0);
+    before = take(dir);
+
+    /* a schema error: exit 2, diagnostics, nothing written */
+    spit(bad, "segment: game_server\nversion: 3\nstructures:\n  q: {kind: heap, type: u32, capacity: 4}\n");
+    cr_expect_eq(runf("%s generate %s -o %s 2>%s", SHMGEN_BIN, bad, dir, log), 2);
+    text = slurp(log, NULL);
+    cr_expect(strstr(text, "bad.yaml:4:") != NULL, "diagnostic should point into the schema: %s", text);
+    free(text);
+    expect_unchanged(dir, &before);
+
+    /* a template error in an overriding template: exit 2, named file:line:col */
+    cr_assert_eq(runf("mkdir -p %s && sed 's/version: 3/version: 4/' %s > %s", tdir, good, bumped), 0);
+    spit(fmt("%s/segment.c.tmpl", tdir), "/* {{ segment }} */\n{{ no_such_key }}\n");
+    cr_expect_eq(runf("%s generate %s -o %s --templates %s 2>%s", SHMGEN_BIN, bumped, dir, tdir, log), 2);
+    text = slurp(log, NULL);
+    cr_expect(strstr(text, "templates/segment.c.tmpl:2:4: error: undefined variable 'no_such_key'") != NULL,
+              "template diagnostic: %s", text);
+    free(text);
+    expect_unchanged(dir, &before);
+
+    /* an output directory that cannot be written */
+    cr_expect_eq(runf("%s generate %s -o /proc/shmgen_no_such_dir 2>/dev/null", SHMGEN_BIN, good), 2);
+    free(before.h), free(before.c);
+}
+
+Test(generate, templates_dir_overrides_embedded_ones)
+{
+    char *dir = fresh_dir("override"), *tdir = fresh_dir("override_t"), *h;
+    spit(fmt("%s/segment.h.tmpl", tdir), "// custom header of {{ segment }}{% include \"partials/mine.tmpl\" %}\n");
+    cr_assert_eq(runf("mkdir -p %s/partials", tdir), 0);
+    spit(fmt("%s/partials/mine.tmpl", tdir), " v{{ version }}");
+    cr_assert_eq(runf("%s generate %s/minimal/segment.yaml -o %s --templates %s", SHMGEN_BIN, GOLDEN_DIR, dir, tdir), 0);
+    h = slurp(fmt("%s/counter.h", dir), NULL);
+    cr_expect_str_eq(h, "// custom header of counter v1\n");
+    /* segment.c.tmpl is not in tdir: the embedded one is used */
+    cr_expect_eq(runf("grep -q 'counter_layout(void)' %s/counter.c", dir), 0);
+    free(h);
+}
+
+Test(generate, usage_errors_exit_2)
+{
+    cr_expect_eq(runf("%s generate 2>/dev/null", SHMGEN_BIN), 2);
+    cr_expect_eq(runf("%s generate %s/minimal/segment.yaml 2>/dev/null", SHMGEN_BIN, GOLDEN_DIR), 2);
+    cr_expect_eq(runf("%s generate a.yaml b.yaml -o x 2>/dev/null", SHMGEN_BIN), 2);
+    cr_expect_eq(runf("%s generate --bogus a.yaml -o x 2>/dev/null", SHMGEN_BIN), 2);
+    cr_expect_eq(runf("%s generate a.yaml -o 2>/dev/null", SHMGEN_BIN), 2);
+    cr_expect_eq(runf("%s generate /nonexistent/segment.yaml -o /tmp 2>/dev/null", SHMGEN_BIN), 2);
+    cr_expect_eq(runf("%s generate --help >/dev/null", SHMGEN_BIN), 0);
+}

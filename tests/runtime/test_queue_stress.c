@@ -1,0 +1,124 @@
+/*
+ * test_queue_stress.c — four producers and four consumers on a small queue,
+ * as processes (label "stress", 1,000,000 elements) or, built with
+ * KINDS_THREADED, as threads (label "tsan", 200,000).  Every element is
+ * accounted for in a shared bitmap (none lost, none duplicated) and each
+ * consumer sees each producer's elements in order.  Mixes single, bulk and
+ * blocking operations.  Depends on kinds_util and the public queue API.
+ */
+#ifdef KINDS_MINICR
+#include "kinds_minicr.h"
+#else
+#include <criterion/criterion.h>
+#endif
+#include <string.h>
+
+#include "kinds_util.h"
+#include "shmgen/queue.h"
+
+#ifdef KINDS_THREADED
+#define THREADS true
+#define ELEMENTS 200000u
+#else
+#define THREADS false
+#define ELEMENTS 1000000u
+#endif
+#define PRODUCERS 4
+#define CONSUMERS 4
+
+typedef struct shared {
+    kutil_report_t report;
+    uint64_t per_producer;
+    _Atomic uint64_t consumed;
+    _Atomic uint64_t bitmap[];
+} shared_t;
+
+static void producer(shmgen_queue_t *q, shared_t *sh, int id)
+{
+    uint64_t rnd = 0x9876 + (uint64_t)id, next = 0, batch[8];
+    unsigned spins = 0;
+    while (next < sh->per_producer) {
+        uint64_t choice = kutil_rand(&rnd) % 8, n = 1;
+        if (choice < 2) {
+            n = 1 + kutil_rand(&rnd) % 8;
+            if (n > sh->per_producer - next) n = sh->per_producer - next;
+            for (uint64_t i = 0; i < n; i++) batch[i] = (uint64_t)id << 32 | (next + i);
+            n = shmgen_queue_enqueue_bulk(q, batch, n);
+        } else if (choice == 2) {
+            batch[0] = (uint64_t)id << 32 | next;
+            int rc = shmgen_queue_enqueue_wait(q, batch, 1000);
+            if (rc != 0 && rc != SHMGEN_TIMEOUT) kutil_error(&sh->report, "enqueue_wait %d", rc);
+            n = rc == 0;
+        } else {
+            batch[0] = (uint64_t)id << 32 | next;
+            n = shmgen_queue_enqueue(q, batch) == 0;
+        }
+        next += n;
+        if (n == 0) kutil_backoff(&spins);
+        else spins = 0;
+    }
+}
+
+static void take(shared_t *sh, uint64_t v, uint64_t last[PRODUCERS])
+{
+    uint64_t p = v >> 32, s = (uint32_t)v;
+    if (p >= PRODUCERS || s >= sh->per_producer) {
+        kutil_error(&sh->report, "bad value %llx", (unsigned long long)v);
+        return;
+    }
+    if (last[p] != UINT64_MAX && s <= last[p]) kutil_error(&sh->report, "producer %llu out of order", (unsigned long long)p);
+    last[p] = s;
+    if (kutil_bit_set(sh->bitmap, p * sh->per_producer + s)) kutil_error(&sh->report, "duplicate %llx", (unsigned long long)v);
+    atomic_fetch_add(&sh->consumed, 1);
+}
+
+static void consumer(shmgen_queue_t *q, shared_t *sh, int id)
+{
+    uint64_t rnd = 0x5555 + (uint64_t)id, last[PRODUCERS], batch[8];
+    uint64_t total = sh->per_producer * PRODUCERS;
+    unsigned spins = 0;
+    memset(last, 0xff, sizeof last);
+    while (atomic_load(&sh->consumed) < total && atomic_load(&sh->report.errors) == 0) {
+        uint64_t choice = kutil_rand(&rnd) % 8, n;
+        if (choice < 2) {
+            n = shmgen_queue_dequeue_bulk(q, batch, 1 + kutil_rand(&rnd) % 8);
+        } else if (choice == 2) {
+            n = shmgen_queue_dequeue_wait(q, batch, 50) == 0;
+        } else {
+            n = shmgen_queue_dequeue(q, batch) == 0;
+        }
+        for (uint64_t i = 0; i < n; i++) take(sh, batch[i], last);
+        if (n == 0) kutil_backoff(&spins);
+        else spins = 0;
+    }
+}
+
+static void worker(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int id, void *ctx)
+{
+    shared_t *sh = ctx;
+    shmgen_queue_t q;
+    if (shmgen_queue_bind(&q, seg, info) != 0) {
+        kutil_error(&sh->report, "bind");
+        return;
+    }
+    if (id < PRODUCERS) producer(&q, sh, id);
+    else consumer(&q, sh, id - PRODUCERS);
+}
+
+Test(queue_stress, mpmc_four_by_four, .timeout = 120)
+{
+    kutil_seg_t k;
+    uint64_t per = kutil_scale(ELEMENTS) / PRODUCERS, total = per * PRODUCERS;
+    size_t bytes = sizeof(shared_t) + (total / 64 + 1) * sizeof(uint64_t);
+    shared_t *sh = kutil_shared(bytes);
+    double t0 = kutil_now();
+    sh->per_producer = per;
+    kutil_create(&k, "queuest", SHMGEN_KIND_QUEUE, 8, 37);
+    kutil_run(&k, PRODUCERS + CONSUMERS, worker, sh, THREADS);
+    cr_log_info("queue stress: %llu elements in %.2f s", (unsigned long long)total, kutil_now() - t0);
+    cr_assert_eq(atomic_load(&sh->report.errors), 0, "%s", sh->report.msg);
+    cr_assert_eq(atomic_load(&sh->consumed), total);
+    for (uint64_t i = 0; i < total; i++) cr_assert(kutil_bit_get(sh->bitmap, i), "element %llu lost", (unsigned long long)i);
+    kutil_destroy(&k);
+    kutil_shared_free(sh, bytes);
+}
