@@ -103,7 +103,7 @@ static int run(int argc, char **argv)
 
 const shmgen_command_t shmgen_cmd_compat = {
     "compat",
-    "compare two schema versions: breaking, compatible or source-only changes",
+    "list the changes between two schema versions and their class",
     "shmgen compat OLD NEW [--json] [--format text|json|github]",
     "Compares OLD with NEW (each a segment.yaml or a lock file written by\n"
     "'shmgen layout --json') and lists every change, one per line, with its class:\n"

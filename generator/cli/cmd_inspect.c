@@ -131,7 +131,7 @@ static int run(int argc, char **argv)
 
 const shmgen_command_t shmgen_cmd_inspect = {
     "inspect",
-    "show a live segment: structures, fill levels, attached processes (read-only)",
+    "show a live segment's structures, fill levels, processes (read-only)",
     "shmgen inspect NAME [--json] [--watch SECONDS]",
     "Attaches to the live segment NAME read-only (never writes, never changes the\n"
     "attach count) and prints its format version, layout hash, schema segment name\n"

@@ -122,14 +122,13 @@ static void describe_ref(const shmgen_schema_t *s, const shmgen_type_ref_t *t, c
 {
     const char *base = "?";
     const char *prefix = "";
-    int k;
 
     if (t->kind == SHMGEN_REF_SCALAR) base = shmgen_scalar_name(t->scalar);
     else if (t->kind == SHMGEN_REF_ENUM && t->index < s->nenums) prefix = "enum ", base = s->enums[t->index].name;
     else if (t->kind == SHMGEN_REF_TYPE && t->index < s->ntypes) base = s->types[t->index].name;
     if (!base) base = "?";
-    k = snprintf(buf, n, "%s%s", prefix, base);
-    if (t->array_len && k >= 0 && (size_t)k < n) snprintf(buf + k, n - (size_t)k, "[%llu]", (unsigned long long)t->array_len);
+    if (t->array_len) snprintf(buf, n, "%s%s[%llu]", prefix, base, (unsigned long long)t->array_len);
+    else snprintf(buf, n, "%s%s", prefix, base);
 }
 
 static bool version_ok(ctx_t *x, shmgen_diags_t *diags)

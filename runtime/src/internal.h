@@ -30,8 +30,10 @@ typedef struct shmgen__journal {
 #define SHMGEN__JOP_CODE(op) ((op) & 0xffu)
 
 /* The calling thread's journal in seg, claimed on first use and cached per
- * thread; NULL for a read-only handle or when all SHMGEN_MAX_JOURNALS are
- * taken (operations then run without crash journaling). */
+ * (thread, handle); given back when the thread exits (if idle) or the handle
+ * closes.  NULL for a read-only handle, in a fork()ed child using its
+ * parent's handle, or when all SHMGEN_MAX_JOURNALS are taken (operations then
+ * run without crash journaling). */
 shmgen__journal_t *shmgen__journal_self(shmgen_segment_t *seg);
 
 uint32_t shmgen__journal_count(const shmgen_segment_t *seg);
@@ -52,7 +54,11 @@ typedef struct shmgen__kind_ops {
      * must be safe on hostile memory (no reads outside [base, base+info->size)). */
     int (*check)(const void *base, const shmgen_struct_info_t *info);
     /* Repairs what dead processes left (journals with owner dead); returns the
-     * number of repairs (>= 0) or an error.  NULL for kinds with nothing to repair. */
+     * number of repairs (>= 0) or an error.  NULL for kinds with nothing to repair.
+     * Called (serialised across processes) while at least one registry slot is
+     * dead; right after, the dead owners' journals are freed and their slots
+     * cleaned, so their owner numbers get reused: anything a structure records
+     * as held by a dead owner must be reclaimed here. */
     int (*recover)(shmgen_segment_t *seg, void *base, const shmgen_struct_info_t *info);
 } shmgen__kind_ops_t;
 

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -207,23 +208,94 @@ static shmgen__journal_t *claim_journal(shmgen_segment_t *seg)
     return NULL;
 }
 
-shmgen__journal_t *shmgen__journal_self(shmgen_segment_t *seg)
-{
-    static _Thread_local struct {
+/* ---- per-thread journal cache ----
+ * Each thread keeps (handle id, journal) pairs in a heap block that is also its
+ * pthread key value, so that when the thread exits the key destructor hands
+ * its idle journals back.  The destructor may only touch a handle's mapping
+ * while the handle is open: open handles are listed under live_lock, and close
+ * unlists its handle under the same lock before unmapping. */
+typedef struct journal_cache {
+    struct {
         uint64_t handle_id;
         shmgen__journal_t *journal;
-    } cache[JOURNAL_CACHE];
-    static _Thread_local unsigned next_victim;
-    shmgen__journal_t *j;
+    } e[JOURNAL_CACHE];
+    unsigned next_victim;
+} journal_cache_t;
 
-    if (!seg || seg->readonly || seg->slot == SHMGEN__NO_SLOT || getpid() != seg->opener_pid) return NULL;
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static shmgen_segment_t *live_head;
+static pthread_key_t cache_key;
+static pthread_once_t cache_key_once = PTHREAD_ONCE_INIT;
+static _Thread_local journal_cache_t *thread_cache;
+
+void shmgen__live_add(shmgen_segment_t *seg)
+{
+    pthread_mutex_lock(&live_lock);
+    seg->live_next = live_head;
+    live_head = seg;
+    pthread_mutex_unlock(&live_lock);
+}
+
+void shmgen__live_remove(shmgen_segment_t *seg)
+{
+    pthread_mutex_lock(&live_lock);
+    for (shmgen_segment_t **p = &live_head; *p; p = &(*p)->live_next)
+        if (*p == seg) {
+            *p = seg->live_next;
+            break;
+        }
+    pthread_mutex_unlock(&live_lock);
+}
+
+static void release_idle(shmgen_segment_t *seg, shmgen__journal_t *j)
+{
+    /* Only an idle journal goes back: a non-zero op is a crashed operation's
+     * record (cannot happen for an exiting thread, but never lose one). */
+    if (getpid() != seg->opener_pid || shmgen__load(&j->owner, memory_order_relaxed) != shmgen__self_owner(seg) ||
+        shmgen__load(&j->op, memory_order_relaxed) != 0)
+        return;
+    /* Release: this thread's last writes through the journal precede its reuse. */
+    shmgen__store(&j->owner, 0, memory_order_release);
+}
+
+static void cache_destroy(void *arg)
+{
+    journal_cache_t *c = arg;
+    pthread_mutex_lock(&live_lock);
     for (unsigned i = 0; i < JOURNAL_CACHE; i++)
-        if (cache[i].handle_id == seg->id) return cache[i].journal;
+        for (shmgen_segment_t *seg = live_head; c->e[i].journal && seg; seg = seg->live_next)
+            if (seg->id == c->e[i].handle_id) release_idle(seg, c->e[i].journal);
+    pthread_mutex_unlock(&live_lock);
+    free(c);
+}
+
+static void cache_key_create(void)
+{
+    (void)pthread_key_create(&cache_key, cache_destroy);
+}
+
+static journal_cache_t *cache_get(void)
+{
+    if (thread_cache) return thread_cache;
+    if (pthread_once(&cache_key_once, cache_key_create) != 0) return NULL;
+    if (!(thread_cache = calloc(1, sizeof *thread_cache))) return NULL;
+    (void)pthread_setspecific(cache_key, thread_cache);
+    return thread_cache;
+}
+
+shmgen__journal_t *shmgen__journal_self(shmgen_segment_t *seg)
+{
+    journal_cache_t *c;
+    shmgen__journal_t *j;
+    if (!seg || seg->readonly || seg->slot == SHMGEN__NO_SLOT || getpid() != seg->opener_pid) return NULL;
+    if (!(c = cache_get())) return NULL;
+    for (unsigned i = 0; i < JOURNAL_CACHE; i++)
+        if (c->e[i].handle_id == seg->id) return c->e[i].journal;
     if ((j = claim_journal(seg)) == NULL) return NULL;
     /* An evicted entry's journal stays owned by its handle until that handle closes. */
-    cache[next_victim].handle_id = seg->id;
-    cache[next_victim].journal = j;
-    next_victim = (next_victim + 1) % JOURNAL_CACHE;
+    c->e[c->next_victim].handle_id = seg->id;
+    c->e[c->next_victim].journal = j;
+    c->next_victim = (c->next_victim + 1) % JOURNAL_CACHE;
     return j;
 }
 

@@ -213,6 +213,7 @@ static int build(shmgen_segment_t *seg, const shmgen_layout_t *layout, const shm
     if ((rc = shmgen__match_layout(seg, layout)) != 0) return rc;
     if ((rc = shmgen__register(seg)) != 0) return rc == SHMGEN_EXISTS ? SHMGEN_NOT_FOUND : rc;
     publish_ready(seg);
+    shmgen__live_add(seg);
     return 0;
 }
 
@@ -318,8 +319,10 @@ static int attach_once(const char *shm_name, const shmgen_layout_t *layout, unsi
     rc = shmgen__register(seg);
     if (rc == SHMGEN_TOO_MANY_PROCESSES && shmgen_segment_recover(seg) > 0) rc = shmgen__register(seg);
     if (rc != 0) return rc;
+    shmgen__live_add(seg);
     /* Best effort: a failed repair leaves the segment as usable as it was. */
-    rc = shmgen_segment_recover(seg);
+    int repaired = shmgen_segment_recover(seg);
+    (void)repaired;
     return 0;
 }
 
@@ -419,6 +422,8 @@ int shmgen_segment_close(shmgen_segment_t *seg)
     if (!seg) return 0;
     /* A forked child shares the parent's lock descriptions: touching the
      * registry from here would release the parent's attachment. */
+    /* Unlisted first: a thread exiting now must not touch the mapping. */
+    if (!seg->readonly) shmgen__live_remove(seg);
     if (getpid() != seg->opener_pid) rc = SHMGEN_INVALID_ARGUMENT;
     else if (!seg->readonly && seg->slot != SHMGEN__NO_SLOT) rc = shmgen__unregister(seg);
     handle_free(seg);

@@ -90,6 +90,7 @@ struct shmgen_segment {
     shmgen_struct_info_t *infos; /* validated private copy of the table */
     int32_t *resolved;           /* layout index -> table index, -1 = absent */
     size_t nresolved;
+    shmgen_segment_t *live_next; /* registry.c's list of open writable handles */
 };
 
 /* --- segment.c --- */
@@ -117,6 +118,9 @@ int shmgen__register(shmgen_segment_t *seg);
 /* Releases this handle's journals and slot; unlinks when it was the last one. */
 int shmgen__unregister(shmgen_segment_t *seg);
 uint64_t shmgen__next_handle_id(void);
+/* List/unlist an open writable handle (thread-exit journal release needs it). */
+void shmgen__live_add(shmgen_segment_t *seg);
+void shmgen__live_remove(shmgen_segment_t *seg);
 
 /* Test hook: milliseconds the creator sleeps between INIT and READY. */
 extern unsigned shmgen__test_create_delay_ms;

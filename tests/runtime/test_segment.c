@@ -6,7 +6,9 @@
  */
 #include "test_segment_util.h"
 
-#include "shmgen/errors.h"
+#include <sys/statvfs.h>
+
+#include "shmgen/shmgen.h" /* the entry header compiles on its own */
 
 static shmgen_segment_t *create_ok(const char *name, const shmgen_layout_t *l, const shmgen_open_options_t *o)
 {
@@ -137,6 +139,21 @@ Test(segment, invalid_layouts_are_refused)
     l.segment = NULL;
     cr_assert_eq(shmgen_segment_create(name, &l, NULL, &seg), SHMGEN_INVALID_ARGUMENT);
     cr_assert_not(tu_exists(name));
+}
+
+Test(segment, a_segment_larger_than_shm_fails_cleanly_instead_of_sigbus)
+{
+    const char *name = tu_name("huge");
+    shmgen_layout_t l = tu_layout();
+    shmgen_segment_t *seg = NULL;
+    struct statvfs fs;
+    cr_assert_eq(statvfs("/dev/shm", &fs), 0);
+    /* An unlimited tmpfs would really try to back the size: nothing to test. */
+    if (fs.f_blocks == 0) cr_skip_test("/dev/shm has no size limit");
+    l.declared_size = ((uint64_t)fs.f_blocks * fs.f_frsize) * 2 + (1u << 20);
+    cr_assert_eq(shmgen_segment_create(name, &l, NULL, &seg), SHMGEN_NO_MEMORY);
+    cr_assert_null(seg);
+    cr_assert_not(tu_exists(name), "the half-made object is removed");
 }
 
 Test(segment, persistent_survives_last_close)

@@ -7,6 +7,7 @@
  */
 #include "test_segment_util.h"
 
+#include <pthread.h>
 #include <time.h>
 
 #include "segment_priv.h"
@@ -307,6 +308,27 @@ Test(segment_procs, journals_are_per_thread_and_handle_and_freed_on_close)
     cr_assert_eq(atomic_load(&jb->op), 0);
     cr_assert_eq(shmgen_segment_close(ro), 0);
     cr_assert_eq(shmgen_segment_close(a), 0);
+}
+
+static void *journal_once(void *arg)
+{
+    return shmgen__journal_self(arg);
+}
+
+Test(segment_procs, exiting_threads_give_their_journals_back, .timeout = 60)
+{
+    const char *name = tu_name("threadexit");
+    shmgen_segment_t *seg = create_ok(name);
+    /* More threads than journals exist: each must find one free. */
+    for (int i = 0; i < SHMGEN_MAX_JOURNALS + 100; i++) {
+        pthread_t t;
+        void *j = NULL;
+        cr_assert_eq(pthread_create(&t, NULL, journal_once, seg), 0);
+        cr_assert_eq(pthread_join(t, &j), 0);
+        cr_assert_not_null(j, "thread %d found no free journal", i);
+    }
+    cr_assert_eq(owned_journals(seg), 0);
+    cr_assert_eq(shmgen_segment_close(seg), 0);
 }
 
 Test(segment_procs, a_forked_child_cannot_use_its_parents_handle)

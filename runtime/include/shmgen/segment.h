@@ -7,7 +7,10 @@
  * process is seen as gone); the last process to close a non-persistent
  * segment unlinks it.  A handle may be shared by the threads of a process;
  * opening and closing it is not thread-safe with respect to its own use.
- * Depends on errors.h and layout.h.
+ * A handle belongs to the process that opened it: after fork() the child
+ * must open its own (the runtime refuses to detach or journal through an
+ * inherited handle, see shmgen_segment_close).  The byte format is in
+ * docs/segment-format.md.  Depends on errors.h and layout.h.
  */
 #ifndef SHMGEN_SEGMENT_H
 #define SHMGEN_SEGMENT_H
@@ -66,8 +69,11 @@ typedef struct shmgen_segment_meta {
 SHMGEN_MUST_CHECK int shmgen_segment_create(const char *name, const shmgen_layout_t *layout,
                                             const shmgen_open_options_t *opts, shmgen_segment_t **out);
 
-/* Attaches to an existing NAME, waiting (bounded) while its creator
- * initialises it, and checks the header.  If `layout` is not NULL, every
+/* Attaches to an existing NAME, waiting up to opts->timeout_ms while its
+ * creator initialises it (SHMGEN_TIMEOUT; SHMGEN_ABANDONED at once when the
+ * creator died before READY), and validates header, table, index and every
+ * structure against the object's real size (SHMGEN_BAD_MAGIC,
+ * SHMGEN_BAD_FORMAT_VERSION, SHMGEN_TRUNCATED, SHMGEN_CORRUPT).  If `layout` is not NULL, every
  * structure it names is checked against the table (kind, element size,
  * alignment, element hash); one absent with since > 1 is tolerated (see
  * shmgen_segment_resolve), any other mismatch fails with
@@ -77,7 +83,8 @@ SHMGEN_MUST_CHECK int shmgen_segment_open(const char *name, const shmgen_layout_
                                           const shmgen_open_options_t *opts, shmgen_segment_t **out);
 
 /* Opens NAME if it exists, else creates it; *created (may be NULL) tells which.
- * Safe when many processes race to do it: exactly one creates. */
+ * Safe when many processes race to do it: exactly one creates, and an attach
+ * racing the last close of the previous object retries (up to the timeout). */
 SHMGEN_MUST_CHECK int shmgen_segment_open_or_create(const char *name, const shmgen_layout_t *layout,
                                                     const shmgen_open_options_t *opts,
                                                     shmgen_segment_t **out, bool *created);
@@ -89,7 +96,9 @@ SHMGEN_MUST_CHECK int shmgen_segment_open_readonly(const char *name, shmgen_segm
 
 /* Detaches (releases the registry slot and this handle's journals) and unmaps;
  * if this was the last attachment of a non-persistent segment, unlinks it.
- * NULL is a no-op.  The handle is invalid afterwards. */
+ * NULL is a no-op.  The handle is invalid afterwards (also on error).  Called
+ * in a fork()ed child on its parent's handle, it only unmaps and frees and
+ * returns SHMGEN_INVALID_ARGUMENT (the parent stays attached). */
 int shmgen_segment_close(shmgen_segment_t *seg);
 
 /* Removes NAME from the namespace; mappings stay valid until closed. */
@@ -101,26 +110,30 @@ void shmgen_segment_get_meta(const shmgen_segment_t *seg, shmgen_segment_meta_t 
 /* Number of live attached processes (registry slots whose lock is held). */
 SHMGEN_MUST_CHECK int shmgen_segment_attach_count(const shmgen_segment_t *seg, unsigned *count);
 
-/* Calls fn for every live attached process, in slot order. */
+/* Calls fn for every registry slot in use, in slot order: live attachers
+ * (alive = true) and dead ones not yet recovered (alive = false). */
 typedef void (*shmgen_process_visit_fn)(pid_t pid, bool alive, void *ctx);
 SHMGEN_MUST_CHECK int shmgen_segment_visit_processes(const shmgen_segment_t *seg,
                                                      shmgen_process_visit_fn fn, void *ctx);
 
 /* Looks a structure up by name through the hash index (never a scan of the
- * whole table); SHMGEN_STRUCT_MISSING if absent. */
+ * whole table); SHMGEN_STRUCT_MISSING if absent, SHMGEN_CORRUPT if the index
+ * was damaged after open.  Thread-safe. */
 SHMGEN_MUST_CHECK int shmgen_segment_find(const shmgen_segment_t *seg, const char *name,
                                           shmgen_struct_info_t *out);
 
-/* Structure number i of the table (0 <= i < nstructs). */
+/* Structure number i of the table; SHMGEN_OUT_OF_BOUNDS if i >= nstructs. */
 SHMGEN_MUST_CHECK int shmgen_segment_struct_at(const shmgen_segment_t *seg, uint32_t i,
                                                shmgen_struct_info_t *out);
 
 /* Structure number i of the layout given at open/create, resolved once at open:
- * SHMGEN_STRUCT_MISSING when a `since` structure is absent from an older segment. */
+ * SHMGEN_STRUCT_MISSING when a `since` structure is absent from an older segment,
+ * SHMGEN_OUT_OF_BOUNDS past the layout (or when no layout was given). */
 SHMGEN_MUST_CHECK int shmgen_segment_resolve(const shmgen_segment_t *seg, size_t layout_index,
                                              shmgen_struct_info_t *out);
 
-/* Address of a structure's first byte in this process's mapping. */
+/* Address of a structure's first byte in this process's mapping; NULL when
+ * info does not lie inside the mapping. */
 void *shmgen_segment_struct_base(const shmgen_segment_t *seg, const shmgen_struct_info_t *info);
 
 /* True when attached with shmgen_segment_open_readonly(). */
@@ -128,8 +141,10 @@ bool shmgen_segment_is_readonly(const shmgen_segment_t *seg);
 
 /* Repairs what dead attachers left in every structure (their registry slots,
  * journals, claimed-but-unpublished slots, held pool slots).  Called by open;
- * safe to call at any time from any attached process.  Returns the number of
- * repairs made (>= 0) or an error. */
+ * safe to call at any time from any attached process (serialised across
+ * processes by a lock).  Returns the number of repairs made (>= 0: kind
+ * repairs + freed journals + cleaned registry slots), SHMGEN_READ_ONLY,
+ * SHMGEN_INVALID_ARGUMENT from a fork()ed child, or an error. */
 SHMGEN_MUST_CHECK int shmgen_segment_recover(shmgen_segment_t *seg);
 
 /* Detail of the last failed open/create in this thread (e.g. the structure
