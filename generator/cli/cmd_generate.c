@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "shmgen_gen/generate.h"
@@ -46,6 +47,7 @@ static const char *option_value(int argc, char **argv, int *i, const char *lng, 
 static int parse_args(int argc, char **argv, args_t *a)
 {
     const shmgen_command_t *cmd = &shmgen_cmd_generate;
+    struct stat st;
     for (int i = 1; i < argc; i++) {
         int missing = 0;
         const char *v;
@@ -58,6 +60,8 @@ static int parse_args(int argc, char **argv, args_t *a)
     }
     if (!a->schema) return shmgen_cli_usage_error(cmd, "no schema given");
     if (!a->out_dir) return shmgen_cli_usage_error(cmd, "no output directory given (-o DIR)");
+    if (a->templates && (stat(a->templates, &st) != 0 || !S_ISDIR(st.st_mode)))
+        return shmgen_cli_usage_error(cmd, "templates directory '%s' does not exist", a->templates);
     return 0;
 }
 

@@ -172,7 +172,12 @@ static shmgen_value_t *types_ctx(const shmgen_schema_t *s, bool *any_atomic)
     for (size_t i = 0; list && i < n; i++) {
         shmgen_value_t *t = shmgen_value_push(list, type_ctx(s, &s->types[order[i]]));
         const shmgen_value_t *a = shmgen_value_get(t, "has_atomic");
+        bool elem = false;
         *any_atomic = *any_atomic || (a && a->u.b);
+        /* whether a structure holds it directly (the verifier's field tables) */
+        for (size_t k = 0; k < s->nstructures; k++)
+            elem = elem || (s->structures[k].elem.kind == SHMGEN_REF_TYPE && s->structures[k].elem.index == order[i]);
+        shmgen_value_set_bool(t, "is_elem", elem);
     }
     free(state);
     free(order);
@@ -246,8 +251,9 @@ static void structures_ctx(const shmgen_schema_t *s, shmgen_value_t *root)
 
 shmgen_value_t *shmgen_gen_context(const shmgen_schema_t *s)
 {
+    size_t failures = shmgen_value_failures();
     shmgen_value_t *root = shmgen_value_map(), *enums;
-    bool atomic_fields = false, ok;
+    bool atomic_fields = false;
     char guard[200];
     snprintf(guard, sizeof guard, "%s_H", s->segment);
     upper(guard);
@@ -267,9 +273,8 @@ shmgen_value_t *shmgen_gen_context(const shmgen_schema_t *s)
     shmgen_value_set(root, "types", types_ctx(s, &atomic_fields));
     shmgen_value_set_bool(root, "has_atomic_fields", atomic_fields);
     structures_ctx(s, root);
-    /* every builder call above tolerates NULL; check the result once */
-    ok = root && shmgen_value_get(root, "has_optional") && shmgen_value_get(root, "types") && enums;
-    if (!ok) {
+    /* every builder call above tolerates NULL; one check catches any failure */
+    if (shmgen_value_failures() != failures) {
         shmgen_value_free(root);
         return NULL;
     }

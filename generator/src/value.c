@@ -6,10 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+static _Thread_local size_t failures;
+
+size_t shmgen_value_failures(void) { return failures; }
+
 static shmgen_value_t *value_new(shmgen_value_type_t t)
 {
     shmgen_value_t *v = calloc(1, sizeof *v);
     if (v) v->type = t;
+    else failures++;
     return v;
 }
 
@@ -19,6 +24,7 @@ shmgen_value_t *shmgen_value_stringn(const char *s, size_t len)
     if (!v) return NULL;
     v->u.str.data = malloc(len + 1);
     if (!v->u.str.data) {
+        failures++;
         free(v);
         return NULL;
     }
@@ -85,6 +91,7 @@ shmgen_value_t *shmgen_value_push(shmgen_value_t *list, shmgen_value_t *item)
     list->u.list.items[list->u.list.count++] = item;
     return item;
 fail:
+    failures++;
     shmgen_value_free(item);
     return NULL;
 }
@@ -119,6 +126,7 @@ shmgen_value_t *shmgen_value_set(shmgen_value_t *map, const char *key, shmgen_va
     map->u.map.vals[map->u.map.count++] = val;
     return val;
 fail:
+    failures++;
     shmgen_value_free(val);
     return NULL;
 }

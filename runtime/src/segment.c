@@ -185,7 +185,8 @@ static void publish_ready(shmgen_segment_t *seg)
 {
     shmgen__header_t *h = shared_header(seg);
     if (shmgen__test_create_delay_ms) {
-        struct timespec ts = {shmgen__test_create_delay_ms / 1000, (long)(shmgen__test_create_delay_ms % 1000) * 1000000L};
+        unsigned ms = shmgen__test_create_delay_ms;
+        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
     }
     /* Release: every structure's initial state happens-before an attacher's
@@ -202,8 +203,10 @@ static int build(shmgen_segment_t *seg, const shmgen_layout_t *layout, const shm
                  const uint64_t *offsets, const shmgen_layout_plan_t *plan)
 {
     int rc;
-    if (fchmod(seg->fd, opts && opts->mode ? (mode_t)(opts->mode & 07777) : 0600) != 0) return SHMGEN_SYSTEM;
+    /* First thing: from here on attachers can tell we are alive. */
     if ((rc = shmgen__lock(seg->fd, F_WRLCK, SHMGEN__LOCK_INIT, false)) != 0) return rc;
+    /* Exactly the requested bits: shm_open's mode went through the umask. */
+    if (fchmod(seg->fd, opts && opts->mode ? (mode_t)(opts->mode & 07777) : 0600) != 0) return SHMGEN_SYSTEM;
     if ((rc = size_and_back(seg->fd, plan->total_size)) != 0) return rc;
     if ((rc = map_fd(seg, plan->total_size)) != 0) return rc;
     write_header(seg, layout, plan, opts && opts->persistent);

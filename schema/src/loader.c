@@ -174,6 +174,14 @@ static void load_size(loader_t *L, const shmgen__node_t *node)
         while (digits < node->len && node->text[digits] >= '0' && node->text[digits] <= '9') digits++;
     unit_at = digits;
     if (unit_at < node->len && node->text[unit_at] == ' ') unit_at++;
+    if (digits > 0 && unit_at < node->len && node->len - unit_at <= 3 && node->text[unit_at] != '\0' &&
+        strchr("KkMmGgTt", node->text[unit_at]) && size_unit(node->text + unit_at, node->len - unit_at, &mul) != 0) {
+        static const char *const binary[] = {"KiB", "MiB", "GiB", "TiB"};
+        const char *u = binary[strchr("KMGT", node->text[unit_at] & ~0x20) - "KMGT"];
+        err(L, node->loc, "unknown size unit in %s; did you mean '%s'? (sizes use binary units: KiB, MiB, GiB)",
+            shmgen__node_what(node, buf, sizeof buf), u);
+        return;
+    }
     if (digits == 0 || size_unit(node->text + unit_at, node->len - unit_at, &mul) != 0) {
         err(L, node->loc, "size must be a number of bytes, optionally with KiB, MiB or GiB (like 512MiB); found %s",
             shmgen__node_what(node, buf, sizeof buf));

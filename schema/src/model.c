@@ -67,3 +67,33 @@ const char *shmgen_type_ref_str(const shmgen_schema_t *s, const shmgen_type_ref_
     else snprintf(buf, size, "%s", base);
     return buf;
 }
+
+/* Post-order of a depth-first walk over field references; iterative, so a
+ * long chain of nested types needs no deep C stack.  The schema is acyclic. */
+int shmgen_schema_type_order(const shmgen_schema_t *s, size_t *order)
+{
+    size_t n = s->ntypes, done = 0;
+    size_t *stack = malloc((n ? n : 1) * sizeof *stack), *cursor = malloc((n ? n : 1) * sizeof *cursor);
+    unsigned char *seen = calloc(n ? n : 1, 1);
+    int rc = stack && cursor && seen ? 0 : -1;
+
+    for (size_t root = 0; rc == 0 && root < n; root++) {
+        size_t depth = 0;
+        if (seen[root]) continue;
+        seen[root] = 1, stack[depth] = root, cursor[depth++] = 0;
+        while (depth) {
+            const shmgen_type_t *t = &s->types[stack[depth - 1]];
+            if (cursor[depth - 1] == t->nfields) {
+                order[done++] = stack[--depth];
+                continue;
+            }
+            const shmgen_type_ref_t *r = &t->fields[cursor[depth - 1]++].type;
+            if (r->kind == SHMGEN_REF_TYPE && r->index < n && !seen[r->index])
+                seen[r->index] = 1, stack[depth] = r->index, cursor[depth++] = 0;
+        }
+    }
+    free(stack);
+    free(cursor);
+    free(seen);
+    return rc;
+}

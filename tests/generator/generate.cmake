@@ -10,7 +10,7 @@ target_compile_definitions(test_compile PRIVATE ${shmgen_bin_def})
 add_dependencies(test_compile shmgen)
 
 # End to end: programs built with shmgen_generate() exactly as a user would.
-foreach(prog producer consumer old)
+foreach(prog producer consumer old changed)
   add_executable(e2e_${prog} e2e/e2e_${prog}.c)
   target_compile_options(e2e_${prog} PRIVATE -pedantic)
   target_compile_definitions(e2e_${prog} PRIVATE _POSIX_C_SOURCE=200809L)
@@ -19,10 +19,12 @@ endforeach()
 shmgen_generate(TARGET e2e_producer SCHEMA e2e/segment.yaml)
 shmgen_generate(TARGET e2e_consumer SCHEMA e2e/segment.yaml)
 shmgen_generate(TARGET e2e_old SCHEMA e2e/old.yaml)
+shmgen_generate(TARGET e2e_changed SCHEMA e2e/changed.yaml)
 shmgen_add_test(test_e2e SOURCES test_e2e.c TIMEOUT 120)
 target_compile_definitions(test_e2e PRIVATE E2E_PRODUCER="$<TARGET_FILE:e2e_producer>"
-  E2E_CONSUMER="$<TARGET_FILE:e2e_consumer>" E2E_OLD="$<TARGET_FILE:e2e_old>")
-add_dependencies(test_e2e e2e_producer e2e_consumer e2e_old)
+  E2E_CONSUMER="$<TARGET_FILE:e2e_consumer>" E2E_OLD="$<TARGET_FILE:e2e_old>"
+  E2E_CHANGED="$<TARGET_FILE:e2e_changed>")
+add_dependencies(test_e2e e2e_producer e2e_consumer e2e_old e2e_changed)
 
 # A user's project outside this build, via find_package on an installed
 # prefix, via add_subdirectory of this source tree, and via pkg-config.

@@ -123,3 +123,19 @@ Test(compile, handles_of_different_pools_do_not_mix)
     cr_expect_eq(compile("cc", "-std=c11", dir, good_src), 0, "the control snippet must compile");
     cr_expect_neq(compile("cc", "-std=c11", dir, bad_src), 0, "a slots handle was accepted by late_pool");
 }
+
+Test(compile, header_refuses_another_runtime_abi)
+{
+    char *dir = generate("minimal"), *log = fmt("%s/abi.log", dir);
+    char *src = fmt("%s/abi.c", dir), *text;
+    /* pretend the runtime headers are of another ABI */
+    spit(src, "#include \"shmgen/layout.h\"\n#undef SHMGEN_RUNTIME_ABI_VERSION\n"
+              "#define SHMGEN_RUNTIME_ABI_VERSION 999\n#include \"counter.h\"\n");
+    cr_expect_neq(runf("cc -std=c11 -I%s -I%s -c %s -o /dev/null 2>%s", dir, RUNTIME_INCLUDE, src, log), 0);
+    text = slurp(log, NULL);
+    cr_expect(text && strstr(text, "regenerate it with the shmgen of this runtime") != NULL, "got: %s", text);
+    free(text);
+    /* the control: the real ABI compiles */
+    spit(src, "#include \"counter.h\"\n");
+    cr_expect_eq(compile("cc", STRICT_C, dir, src), 0);
+}

@@ -3,9 +3,12 @@
  * shmgen_generate() from tests/generator/e2e/, exchange data through every
  * kind with the typed API (e2e_producer + e2e_consumer), and a version-2
  * program opens a segment created by a version-1 program and sees its `since`
- * structure as absent (e2e_old + e2e_consumer old).
+ * structure as absent (e2e_old + e2e_consumer old); a program whose element
+ * type changed is refused at open with the structure named, and its verifier
+ * reports the mismatch (e2e_changed).
  */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -16,12 +19,22 @@
 
 extern char **environ;
 
-static pid_t spawn(const char *path, const char *a1, const char *a2)
+/* Starts path; its stdout goes to `out` when not NULL. */
+static pid_t spawn_to(const char *path, const char *a1, const char *a2, const char *out)
 {
     char *argv[] = {(char *)path, (char *)a1, (char *)a2, NULL};
+    posix_spawn_file_actions_t fa;
     pid_t pid;
-    cr_assert_eq(posix_spawn(&pid, path, NULL, NULL, argv, environ), 0, "cannot start %s", path);
+    posix_spawn_file_actions_init(&fa);
+    if (out) posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    cr_assert_eq(posix_spawn(&pid, path, &fa, NULL, argv, environ), 0, "cannot start %s", path);
+    posix_spawn_file_actions_destroy(&fa);
     return pid;
+}
+
+static pid_t spawn(const char *path, const char *a1, const char *a2)
+{
+    return spawn_to(path, a1, a2, NULL);
 }
 
 /* Exit status of pid, waiting at most ~30 s (then kills it and fails). */
@@ -75,6 +88,31 @@ Test(e2e, new_schema_sees_since_structure_absent_in_old_segment, .timeout = 60)
     old = spawn(E2E_OLD, name, NULL);
     consumer = spawn(E2E_CONSUMER, name, "old");
     cr_expect_eq(finish(consumer, "version-2 consumer"), 0);
+    cr_expect_eq(finish(old, "version-1 creator"), 0);
+    cr_expect(!shm_exists(name));
+}
+
+Test(e2e, changed_element_type_is_refused_and_reported, .timeout = 60)
+{
+    char name[128], out[256], report[4096] = "";
+    pid_t old, changed;
+    FILE *f;
+    size_t n;
+    shm_name(name, sizeof name, "changed");
+    snprintf(out, sizeof out, "%s/tests/generator/e2e_changed.out", SHMGEN_BINARY_DIR);
+    old = spawn(E2E_OLD, name, NULL);
+    changed = spawn_to(E2E_CHANGED, name, NULL, out);
+    cr_expect_eq(finish(changed, "changed-schema program"), 0);
+    cr_assert_not_null(f = fopen(out, "r"));
+    n = fread(report, 1, sizeof report - 1, f);
+    report[n] = '\0';
+    fclose(f);
+    cr_expect(strstr(report, "mismatch: structure 'points': element type differs") != NULL, "report:\n%s", report);
+    cr_expect(strstr(report, "mismatch: structure 'samples': element type differs") != NULL, "report:\n%s", report);
+    cr_expect(strstr(report, "schema:   point.flags: offset 20, 4 bytes") != NULL, "report:\n%s", report);
+    cr_expect(strstr(report, "mismatch: does not match schema 'e2e' version 1") != NULL, "report:\n%s", report);
+    /* let the creator go: a version-2 consumer sets phase 2 */
+    cr_expect_eq(finish(spawn(E2E_CONSUMER, name, "old"), "consumer"), 0);
     cr_expect_eq(finish(old, "version-1 creator"), 0);
     cr_expect(!shm_exists(name));
 }

@@ -169,5 +169,7 @@ Test(generate, usage_errors_exit_2)
     cr_expect_eq(runf("%s generate --bogus a.yaml -o x 2>/dev/null", SHMGEN_BIN), 2);
     cr_expect_eq(runf("%s generate a.yaml -o 2>/dev/null", SHMGEN_BIN), 2);
     cr_expect_eq(runf("%s generate /nonexistent/segment.yaml -o /tmp 2>/dev/null", SHMGEN_BIN), 2);
+    cr_expect_eq(runf("%s generate %s/minimal/segment.yaml -o /tmp --templates /nonexistent 2>/dev/null", SHMGEN_BIN,
+                      GOLDEN_DIR), 2);
     cr_expect_eq(runf("%s generate --help >/dev/null", SHMGEN_BIN), 0);
 }

@@ -289,8 +289,11 @@ Test(templater, value_model)
     cr_expect_eq(m->u.map.count, 1);
     cr_expect_str_eq(shmgen_value_get(m, "k")->u.str.data, "replaced");
     cr_expect_null(shmgen_value_get(m, "absent"));
+    size_t failures = shmgen_value_failures();
     cr_expect_null(shmgen_value_push(m, shmgen_value_int(1)), "push onto a map must fail");
     cr_expect_null(shmgen_value_set(NULL, "k", shmgen_value_int(1)));
+    cr_expect_null(shmgen_value_set(m, "k", NULL));
+    cr_expect_eq(shmgen_value_failures(), failures + 3, "every failed builder call is counted");
     cr_expect_str_eq(shmgen_value_type_name(SHMGEN_VAL_LIST), "list");
     shmgen_value_free(m);
 }

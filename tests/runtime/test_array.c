@@ -4,6 +4,8 @@
  */
 #include "test_segment_util.h"
 
+TestSuite(array, .fini = tu_cleanup);
+
 typedef struct { uint32_t id; float x, y; } item_t;
 
 static const shmgen_struct_desc_t arr_structs[] = {

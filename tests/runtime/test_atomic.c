@@ -7,6 +7,8 @@
 
 #include <pthread.h>
 
+TestSuite(atomic, .fini = tu_cleanup);
+
 static const shmgen_struct_desc_t at_structs[] = {
     {"a_u32", SHMGEN_KIND_ATOMIC, 4, 4, 1, 1, 1, 0xfffffffeu},
     {"a_u64", SHMGEN_KIND_ATOMIC, 8, 8, 1, 2, 1, 1ull << 40},

@@ -11,6 +11,8 @@
 
 #include <time.h>
 
+TestSuite(corrupt, .fini = tu_cleanup);
+
 typedef struct {
     size_t begin, end;
 } region_t;
@@ -125,7 +127,8 @@ Test(corrupt, random_damage_never_crashes, .timeout = 280)
     regions[0] = (region_t){0, SHMGEN_HEADER_BYTES};
     regions[1] = (region_t){plan.table_offset, plan.table_offset + plan.table_size};
     regions[2] = (region_t){plan.index_offset, plan.index_offset + plan.index_size};
-    for (int i = 0; i < 8; i++) regions[3 + i] = (region_t){offsets[i], offsets[i] + 64};
+    for (int i = 0; i < 8; i++) /* each structure's own header, as its kind's check reads it */
+        regions[3 + i] = (region_t){offsets[i], offsets[i] + shmgen_kind_header_bytes(tu_structs[i].kind)};
     saved = malloc(size);
     memcpy(saved, raw, size);
     for (long it = 0; it < iters; it++) {

@@ -40,7 +40,7 @@ static void teardown(void)
     if (fx.owner) (void)shmgen_segment_close(fx.owner);
     if (fx.raw) munmap(fx.raw, fx.size);
     free(fx.saved);
-    tu_unlink_quiet(fx.name);
+    tu_cleanup();
     memset(&fx, 0, sizeof fx);
 }
 

@@ -10,6 +10,9 @@
 
 #include "shmgen/shmgen.h" /* the entry header compiles on its own */
 
+TestSuite(errors, .fini = tu_cleanup);
+TestSuite(segment, .fini = tu_cleanup);
+
 static shmgen_segment_t *create_ok(const char *name, const shmgen_layout_t *l, const shmgen_open_options_t *o)
 {
     shmgen_segment_t *seg = NULL;
@@ -321,6 +324,25 @@ Test(segment, readonly_open_changes_nothing)
     cr_assert(tu_exists(name), "read-only close never unlinks");
     munmap(raw, size);
     cr_assert_eq(shmgen_segment_close(seg), 0);
+}
+
+Test(segment, registry_full_is_an_error_not_a_hang, .timeout = 60)
+{
+    const char *name = tu_name("full");
+    shmgen_layout_t l = tu_layout();
+    shmgen_segment_t *h[SHMGEN_MAX_PROCESSES], *extra = NULL;
+    unsigned count = 0;
+
+    h[0] = create_ok(name, &l, NULL);
+    /* Every handle holds its own slot, like a process would. */
+    for (int i = 1; i < SHMGEN_MAX_PROCESSES; i++) cr_assert_eq(shmgen_segment_open(name, &l, NULL, &h[i]), 0, "%d", i);
+    cr_assert_eq(shmgen_segment_attach_count(h[0], &count), 0);
+    cr_assert_eq(count, SHMGEN_MAX_PROCESSES);
+    cr_assert_eq(shmgen_segment_open(name, &l, NULL, &extra), SHMGEN_TOO_MANY_PROCESSES);
+    cr_assert_eq(shmgen_segment_close(h[5]), 0);
+    cr_assert_eq(shmgen_segment_open(name, &l, NULL, &h[5]), 0, "a freed slot is reused");
+    for (int i = SHMGEN_MAX_PROCESSES - 1; i >= 0; i--) cr_assert_eq(shmgen_segment_close(h[i]), 0);
+    cr_assert_not(tu_exists(name));
 }
 
 static void count_visit(pid_t pid, bool alive, void *ctx)

@@ -12,6 +12,8 @@
 
 #include "segment_priv.h"
 
+TestSuite(segment_procs, .fini = tu_cleanup);
+
 enum { CHILD_CREATED = 10, CHILD_OPENED = 11 };
 
 static shmgen_segment_t *create_ok(const char *name)

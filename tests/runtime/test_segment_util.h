@@ -23,15 +23,24 @@
 #include "shmgen/atomic.h"
 #include "shmgen/segment.h"
 
+/* Names handed out in this test process, for tu_cleanup(). */
+static char tu_names[64][96];
+static unsigned tu_nnames;
+
 /* A name no other test run uses: test tag, pid and a counter. */
 static inline const char *tu_name(const char *tag)
 {
-    static char buf[8][96];
-    static unsigned n;
-    char *b = buf[n % 8];
-    snprintf(b, sizeof buf[0], "/shmgen_t_%s_%d_%u", tag, (int)getpid(), n);
-    n++;
+    char *b = tu_names[tu_nnames % 64];
+    snprintf(b, sizeof tu_names[0], "/shmgen_t_%s_%d_%u", tag, (int)getpid(), tu_nnames);
+    tu_nnames++;
     return b;
+}
+
+/* Criterion .fini: removes every object this test named, so a failed test
+ * leaves nothing behind in /dev/shm (a passing one already removed them). */
+static inline void tu_cleanup(void)
+{
+    for (unsigned i = 0; i < tu_nnames && i < 64; i++) (void)shm_unlink(tu_names[i]);
 }
 
 /* Every kind once, plus a `since: 3` structure (schema version 3). */
@@ -91,11 +100,6 @@ static inline int tu_wait(pid_t pid)
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
     if (WIFEXITED(st)) return WEXITSTATUS(st);
     return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-}
-
-static inline void tu_unlink_quiet(const char *name)
-{
-    (void)shm_unlink(name);
 }
 
 #endif /* SHMGEN_TEST_SEGMENT_UTIL_H */

@@ -164,3 +164,16 @@ Test(hash, pinned_values)
     cr_expect_eq(s->layout_hash, UINT64_C(0xba01bf83432443fc), "got 0x%016llx", (unsigned long long)s->layout_hash);
     shmgen_schema_free(s);
 }
+
+Test(layout, type_order_puts_contained_types_first)
+{
+    shmgen_schema_t *s = load_ok(HEAD "types:\n  a: {x: b, y: \"c[2]\"}\n  b: {z: c}\n  c: {q: u8}\n  d: {w: u8}\n"
+                                      "structures:\n  s: {kind: array, type: a, capacity: 1}\n");
+    size_t order[4];
+    cr_assert_eq(shmgen_schema_type_order(s, order), 0);
+    cr_expect_eq(order[0], 2); /* c */
+    cr_expect_eq(order[1], 1); /* b */
+    cr_expect_eq(order[2], 0); /* a */
+    cr_expect_eq(order[3], 3); /* d */
+    shmgen_schema_free(s);
+}

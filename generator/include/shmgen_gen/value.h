@@ -58,6 +58,11 @@ shmgen_value_t *shmgen_value_set_bool(shmgen_value_t *map, const char *key, bool
 /* map[key] or NULL when absent (or map is not a map). */
 const shmgen_value_t *shmgen_value_get(const shmgen_value_t *map, const char *key);
 
+/* Number of constructor/push/set calls in this thread that failed (out of
+ * memory or a NULL/wrong-type argument) so far; a builder compares it before
+ * and after building a tree instead of checking every call. */
+size_t shmgen_value_failures(void);
+
 /* "string", "int", "bool", "list", "map". */
 const char *shmgen_value_type_name(shmgen_value_type_t t);
 

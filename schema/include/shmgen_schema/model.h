@@ -2,9 +2,12 @@
  * shmgen_schema/model.h — the validated model of a segment.yaml and its layout.
  *
  * Produced by shmgen_schema_load() (schema/ only); consumed read-only by the
- * generator, compat, verify and the tests.  Data flows one way: YAML → this
- * model → layout (filled in by layout.c) → templates.  Every name is a valid
- * C identifier of 1..63 bytes; every size below is exact and overflow-checked.
+ * generator, compat, verify and the tests.  Data flows one way: YAML (or a
+ * layout JSON, layout_json.h) → this model → layout (schema/src/compute.c,
+ * through the runtime's shmgen_layout_plan()) → templates.  Every name is a
+ * valid C identifier of 1..63 bytes; every size below is exact and
+ * overflow-checked.  A model is immutable once loaded: any number of threads
+ * may read one.  Rules and choices: docs/schema.md; hashes: docs/layout-hash.md.
  */
 #ifndef SHMGEN_SCHEMA_MODEL_H
 #define SHMGEN_SCHEMA_MODEL_H
@@ -126,6 +129,12 @@ void shmgen_schema_free(shmgen_schema_t *schema);
 
 /* The runtime descriptor of structure i (name borrowed from the schema). */
 void shmgen_schema_struct_desc(const shmgen_schema_t *schema, size_t i, shmgen_struct_desc_t *out);
+
+/* Writes into order[0..ntypes) the type indices in dependency order: every
+ * type after the types its fields contain (written order otherwise), which is
+ * the order a C header must declare them in.  `order` has room for
+ * schema->ntypes entries.  Returns 0, or -1 on OOM. */
+int shmgen_schema_type_order(const shmgen_schema_t *schema, size_t *order);
 
 /* A type reference as written in a schema: "u32", "vec3", "char[16]".
  * Writes at most `size` bytes (NUL-terminated) and returns buf. */

@@ -235,14 +235,14 @@ SHMGEN_MUST_CHECK static inline int game_server_monsters_adopt(game_server_t *se
 /* Called by _visit for every held slot. */
 typedef void (*game_server_monsters_visit_fn)(game_server_monsters_handle_t h, game_server_monster_t *elem, void *ctx);
 
-struct game_server_monsters_visit_ctx_ {
+struct game_server__monsters_visit_ctx {
     game_server_monsters_visit_fn fn;
     void *ctx;
 };
 
-static inline void game_server_monsters_visit_tramp_(shmgen_pool_handle_t raw, void *elem, void *ctx)
+static inline void game_server__monsters_visit_tramp(shmgen_pool_handle_t raw, void *elem, void *ctx)
 {
-    const struct game_server_monsters_visit_ctx_ *v = (const struct game_server_monsters_visit_ctx_ *)ctx;
+    const struct game_server__monsters_visit_ctx *v = (const struct game_server__monsters_visit_ctx *)ctx;
     game_server_monsters_handle_t h;
     h.raw = raw;
     v->fn(h, (game_server_monster_t *)elem, v->ctx);
@@ -252,10 +252,10 @@ static inline void game_server_monsters_visit_tramp_(shmgen_pool_handle_t raw, v
  * 0 or SHMGEN_INVALID_ARGUMENT. */
 static inline int game_server_monsters_visit(game_server_t *seg, game_server_monsters_visit_fn fn, void *ctx)
 {
-    struct game_server_monsters_visit_ctx_ v;
+    struct game_server__monsters_visit_ctx v;
     v.fn = fn;
     v.ctx = ctx;
-    return shmgen_pool_visit(&seg->h.monsters, game_server_monsters_visit_tramp_, &v);
+    return shmgen_pool_visit(&seg->h.monsters, game_server__monsters_visit_tramp, &v);
 }
 
 /* ---- collision: array of uint32_t, capacity 65536 */
