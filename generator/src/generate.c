@@ -92,12 +92,16 @@ void shmgen_gen_free(shmgen_gen_t *g)
     free(g);
 }
 
+/* collide.c */
+int shmgen__gen_check_names(const shmgen_schema_t *s, shmgen_diags_t *diags);
+
 int shmgen_gen_render(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_buf_t *header, shmgen_buf_t *source,
                       shmgen_diags_t *diags)
 {
-    shmgen_value_t *ctx = shmgen_gen_context(schema);
+    shmgen_value_t *ctx;
     int rc = -1;
-    if (!ctx) {
+    if (shmgen__gen_check_names(schema, diags) != 0) return -1;
+    if (!(ctx = shmgen_gen_context(schema))) {
         shmgen_diag_add(diags, SHMGEN_SEV_ERROR, (shmgen_loc_t){schema->path, 0, 0}, "out of memory");
         return -1;
     }

@@ -10,9 +10,12 @@
  *   2p          free for the producer of p
  *   2p | BUSY   the producer is writing p
  *   2p + 1      p is published (the consumer and last_n readers may read it)
- *   2(p + cap)  p was consumed (its bytes stay readable for last_n)
+ *   2(p + cap)  p was consumed by a single pop (its bytes stay readable for last_n)
  * Producer and consumer signal each other through the slots only; neither
- * reads the other's line on the single-element fast path.  The consumer
+ * reads the other's line on the single-element fast path.  A bulk pop frees
+ * its whole run with one store of `released` on the consumer line instead of
+ * one store per slot (its slots keep reading 2p + 1); a producer finding such
+ * a slot consults `released` through a cache on its own line.  The consumer
  * claims a position with a CAS on `tail` (its own line) before copying; the
  * producer's push_overwrite drops the oldest element with a CAS on the same
  * word, so exactly one of them gets it and nobody copies a slot being rewritten.
@@ -33,13 +36,17 @@ typedef struct ring_hdr {
     shmgen__atomic_u64 p_idx;   /* head % capacity */
     shmgen__atomic_u64 dropped; /* elements dropped by push_overwrite */
     shmgen__atomic_u32 p_owner; /* registry owner of the producer side; 0 = none */
-    unsigned char pad1[SHMGEN_CACHE_LINE - 28];
+    uint32_t reserved1;
+    shmgen__atomic_u64 rel_cache; /* the last value of `released` the producer read */
+    unsigned char pad1[SHMGEN_CACHE_LINE - 40];
     /* line 2: written by the consumer (tail also by a dropping producer) */
     shmgen__atomic_u64 tail;    /* positions claimed by the consumer or dropped */
     shmgen__atomic_u64 c_pos;   /* the position c_idx belongs to */
     shmgen__atomic_u64 c_idx;   /* c_pos % capacity */
     shmgen__atomic_u32 c_owner; /* registry owner of the consumer side; 0 = none */
-    unsigned char pad2[SHMGEN_CACHE_LINE - 28];
+    uint32_t reserved2;
+    shmgen__atomic_u64 released; /* bulk pops: every position below it is consumed */
+    unsigned char pad2[SHMGEN_CACHE_LINE - 40];
     /* line 3: waiters only */
     shmgen__waitq_t data, space;
     unsigned char pad3[SHMGEN_CACHE_LINE - 2 * sizeof(shmgen__waitq_t)];
@@ -62,6 +69,28 @@ static inline unsigned char *slot_elem(const shmgen_ring_t *r, uint64_t idx)
 static inline uint64_t next_idx(const shmgen_ring_t *r, uint64_t idx)
 {
     return idx + 1 == r->capacity_ ? 0 : idx + 1;
+}
+
+/* Whether slot (seq s) is free for the producer of pos although it still
+ * shows position pos - cap published: a bulk pop released it. */
+static inline bool bulk_released(shmgen_ring_t *r, uint64_t pos, uint64_t s)
+{
+    ring_hdr_t *h = HDR(r);
+    uint64_t old = pos - r->capacity_, rel;
+    if (pos < r->capacity_ || s != 2 * old + 1) return false;
+    /* Relaxed: filled below by an acquire load, which already ordered the
+     * consumer's copies before our writes. */
+    if (shmgen__load(&h->rel_cache, memory_order_relaxed) > old) return true;
+    /* Acquire: pairs with the bulk pop's release; its copies are done. */
+    rel = shmgen__load(&h->released, memory_order_acquire);
+    if (!r->readonly_) shmgen__store(&h->rel_cache, rel, memory_order_relaxed);
+    return rel > old;
+}
+
+/* Whether the slot of pos (seq s) may be written by the producer. */
+static inline bool slot_free(shmgen_ring_t *r, uint64_t pos, uint64_t s)
+{
+    return s == 2 * pos || bulk_released(r, pos, s);
 }
 
 /* ---- side ownership and repair ----------------------------------------- */
@@ -87,7 +116,8 @@ static int repair_producer(shmgen_ring_t *r)
         shmgen__store(slot_seq(r, idx), 2 * head, memory_order_relaxed);
         repairs = 1;
     } else if (head >= cap && s == 2 * (head - cap) + 1 &&
-               shmgen__load(&h->tail, memory_order_acquire) > head - cap) {
+               shmgen__load(&h->tail, memory_order_acquire) > head - cap &&
+               shmgen__load(&h->released, memory_order_acquire) <= head - cap) {
         /* The drop CAS won, the slot was never marked: it is ours to refill. */
         if (shmgen__cas(slot_seq(r, idx), &s, 2 * head, memory_order_acq_rel, memory_order_relaxed)) {
             shmgen__store(&h->dropped, shmgen__load(&h->dropped, memory_order_relaxed) + 1,
@@ -102,7 +132,8 @@ static int repair_producer(shmgen_ring_t *r)
 }
 
 /* A dead consumer may leave claimed (tail advanced) but unreleased slots:
- * release every slot of the last lap still published below tail. */
+ * release every slot of the last lap still published below tail (slots a
+ * bulk pop already released just change to the equivalent per-slot form). */
 static int repair_consumer(shmgen_ring_t *r)
 {
     ring_hdr_t *h = HDR(r);
@@ -241,6 +272,26 @@ static inline void write_slot(shmgen_ring_t *r, uint64_t idx, uint64_t pos, cons
     shmgen__store(seq, 2 * pos + 1, memory_order_release);
 }
 
+/* write_slot for k consecutive slots in three passes: all "writer entered"
+ * marks, then all elements, then all publications.  The first pass has one
+ * store per slot, so many more slot lines are requested from the consumer's
+ * cache at once than when each slot's three stores queue up in turn. */
+static void write_run(shmgen_ring_t *r, uint64_t idx, uint64_t head, const unsigned char *src, uint64_t k)
+{
+    uint64_t i = idx;
+    for (uint64_t j = 0; j < k; j++, i = next_idx(r, i))
+        /* Relaxed + the fence below: as in write_slot. */
+        shmgen__store(slot_seq(r, i), 2 * (head + j) | SHMGEN__BUSY_BIT, memory_order_relaxed);
+    shmgen__fence(memory_order_release);
+    i = idx;
+    for (uint64_t j = 0; j < k; j++, i = next_idx(r, i))
+        shmgen__store_words(slot_elem(r, i), src + j * r->elem_size_, r->elem_size_);
+    i = idx;
+    for (uint64_t j = 0; j < k; j++, i = next_idx(r, i))
+        /* Release: each element is visible to whoever acquires its seq. */
+        shmgen__store(slot_seq(r, i), 2 * (head + j) + 1, memory_order_release);
+}
+
 static inline void advance_head(shmgen_ring_t *r, uint64_t head, uint64_t idx)
 {
     ring_hdr_t *h = HDR(r);
@@ -261,7 +312,7 @@ int shmgen_ring_push(shmgen_ring_t *r, const void *elem)
     idx = shmgen__load(&h->p_idx, memory_order_relaxed);
     /* Acquire: the consumer's reads of the slot's old bytes precede our writes. */
     s = shmgen__load(slot_seq(r, idx), memory_order_acquire);
-    if (s != 2 * head) return SHMGEN_FULL;
+    if (s != 2 * head && !bulk_released(r, head, s)) return SHMGEN_FULL;
     write_slot(r, idx, head, elem);
     advance_head(r, head + 1, next_idx(r, idx));
     shmgen__waitq_notify(&h->data);
@@ -282,19 +333,18 @@ size_t shmgen_ring_push_bulk(shmgen_ring_t *r, const void *elems, size_t n)
     if (last >= r->capacity_) last -= r->capacity_;
     /* The consumer frees slots in position order, so the run's last slot
      * being free means the whole run is (one check for k slots). Acquire as in push. */
-    if (shmgen__load(slot_seq(r, last), memory_order_acquire) != 2 * (head + k - 1)) {
+    if (!slot_free(r, head + k - 1, shmgen__load(slot_seq(r, last), memory_order_acquire))) {
         uint64_t j = 0, i = idx;
-        while (j < k && shmgen__load(slot_seq(r, i), memory_order_acquire) == 2 * (head + j)) {
+        while (j < k && slot_free(r, head + j, shmgen__load(slot_seq(r, i), memory_order_acquire))) {
             j++;
             i = next_idx(r, i);
         }
         k = j;
     }
-    for (uint64_t j = 0; j < k; j++) {
-        write_slot(r, idx, head + j, src + j * r->elem_size_);
-        idx = next_idx(r, idx);
-    }
     if (k == 0) return 0;
+    write_run(r, idx, head, src, k);
+    idx += k;
+    if (idx >= r->capacity_) idx -= r->capacity_;
     advance_head(r, head + k, idx);
     shmgen__waitq_notify(&h->data);
     return (size_t)k;
@@ -305,7 +355,7 @@ static int await_consumer_release(shmgen_ring_t *r, uint64_t idx, uint64_t head)
 {
     unsigned spins = 0;
     /* Acquire: as in push. */
-    while (shmgen__load(slot_seq(r, idx), memory_order_acquire) != 2 * head) {
+    while (!slot_free(r, head, shmgen__load(slot_seq(r, idx), memory_order_acquire))) {
         if (spins > 100000) {
             /* The consumer may have died mid-pop: repair if so. */
             uint32_t c = shmgen__load(&HDR(r)->c_owner, memory_order_acquire);
@@ -328,8 +378,8 @@ int shmgen_ring_push_overwrite(shmgen_ring_t *r, const void *elem)
     head = shmgen__load(&h->head, memory_order_relaxed);
     idx = shmgen__load(&h->p_idx, memory_order_relaxed);
     s = shmgen__load(slot_seq(r, idx), memory_order_acquire);
-    if (s != 2 * head) {
-        oldest = head - r->capacity_; /* s != 2*head means full: head >= capacity */
+    if (!slot_free(r, head, s)) {
+        oldest = head - r->capacity_; /* not free means full: head >= capacity */
         if (s != 2 * oldest + 1) return SHMGEN_CORRUPT;
         /* Acq_rel: settles who owns `oldest` against the consumer's claim CAS. */
         if (shmgen__cas(&h->tail, &oldest, oldest + 1, memory_order_acq_rel, memory_order_relaxed)) {
@@ -389,19 +439,25 @@ int shmgen_ring_pop(shmgen_ring_t *r, void *out)
     }
 }
 
-/* How many consecutive published positions start at t (at most k). */
+/* How many positions from t on are published (at most k).  Reads the
+ * producer's head once instead of probing slots the producer may be writing
+ * right now, so a bulk consumer takes whole published batches. */
 static uint64_t published_run(shmgen_ring_t *r, uint64_t t, uint64_t idx, uint64_t k)
 {
-    uint64_t last = idx + k - 1, j = 0;
-    if (last >= r->capacity_) last -= r->capacity_;
-    /* The producer publishes in order: the last one published means all are.
-     * Acquire: pairs with the producer's publishing release. */
-    if (shmgen__load(slot_seq(r, last), memory_order_acquire) == 2 * (t + k - 1) + 1) return k;
-    while (j < k && shmgen__load(slot_seq(r, idx), memory_order_acquire) == 2 * (t + j) + 1) {
-        j++;
-        idx = next_idx(r, idx);
-    }
-    return j;
+    /* Acquire: pairs with the producer's release of head, stored after it
+     * published every slot below head. */
+    uint64_t head = shmgen__load(&HDR(r)->head, memory_order_acquire);
+    if (head > t) return head - t < k ? head - t : k;
+    /* head may lag a producer that died after publishing (repaired at takeover). */
+    return shmgen__load(slot_seq(r, idx), memory_order_acquire) == 2 * t + 1 ? 1 : 0;
+}
+
+/* Copies one element out; constant sizes are inlined for the common ones. */
+static inline void copy_out(unsigned char *dst, const unsigned char *src, uint32_t size)
+{
+    if (size == 8) memcpy(dst, src, 8);
+    else if (size == 16) memcpy(dst, src, 16);
+    else memcpy(dst, src, size);
 }
 
 size_t shmgen_ring_pop_bulk(shmgen_ring_t *r, void *out, size_t max)
@@ -419,11 +475,12 @@ size_t shmgen_ring_pop_bulk(shmgen_ring_t *r, void *out, size_t max)
         /* Relaxed: as in pop; a failure means the producer dropped t. */
     } while (!shmgen__cas(&h->tail, &t, t + k, memory_order_relaxed, memory_order_relaxed));
     for (uint64_t j = 0; j < k; j++) {
-        memcpy(dst + j * r->elem_size_, slot_elem(r, idx), r->elem_size_);
-        /* Release: as in pop. */
-        shmgen__store(slot_seq(r, idx), 2 * (t + j + r->capacity_), memory_order_release);
+        copy_out(dst + j * r->elem_size_, slot_elem(r, idx), r->elem_size_);
         idx = next_idx(r, idx);
     }
+    /* Release: all our reads of the run complete before the producer reuses
+     * any of its slots (one store frees the whole run). */
+    shmgen__store(&h->released, t + k, memory_order_release);
     consumer_done(r, t + k, idx);
     return (size_t)k;
 }
@@ -497,7 +554,7 @@ static bool ring_has_space(void *ctx)
     shmgen_ring_t *r = (shmgen_ring_t *)ctx;
     uint64_t h = shmgen__load(&HDR(r)->head, memory_order_acquire);
     uint64_t s = shmgen__load(slot_seq(r, h % r->capacity_), memory_order_acquire);
-    return s == 2 * h || s == (2 * h | SHMGEN__BUSY_BIT);
+    return s == (2 * h | SHMGEN__BUSY_BIT) || slot_free(r, h, s);
 }
 
 int shmgen_ring_wait_data(shmgen_ring_t *r, int timeout_ms)

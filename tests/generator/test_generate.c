@@ -173,3 +173,36 @@ Test(generate, usage_errors_exit_2)
                       GOLDEN_DIR), 2);
     cr_expect_eq(runf("%s generate --help >/dev/null", SHMGEN_BIN), 0);
 }
+
+Test(generate, colliding_generated_names_are_reported_at_the_schema)
+{
+    static const char yaml[] = "segment: cx\n"
+                               "version: 1\n"
+                               "enums:\n"
+                               "  schema: [version]\n"
+                               "  a_b: [c]\n"
+                               "  a: [b_c]\n"
+                               "types:\n"
+                               "  q_handle: {x: u32}\n"
+                               "structures:\n"
+                               "  q: {kind: pool, type: q_handle, capacity: 2}\n";
+    shmgen_diags_t diags = {0};
+    shmgen_schema_t *schema = shmgen_schema_load_buffer("cx.yaml", yaml, sizeof yaml - 1, &diags);
+    shmgen_gen_t *gen = shmgen_gen_new(NULL);
+    shmgen_buf_t h = {0}, c = {0};
+    char text[4096] = "";
+    FILE *f = fmemopen(text, sizeof text - 1, "w");
+    cr_assert_not_null(schema, "the schema itself is valid");
+    cr_expect_eq(shmgen_gen_render(gen, schema, &h, &c, &diags), -1);
+    shmgen_diags_print(&diags, f);
+    fclose(f);
+    cr_expect_eq(diags.errors, 3, "%s", text);
+    cr_expect(strstr(text, "cx.yaml:4:12: error: generated C name 'CX_SCHEMA_VERSION' of the value 'version' of "
+                           "enum 'schema' collides with the one of the segment 'cx' (line 1)") != NULL, "%s", text);
+    cr_expect(strstr(text, "generated C name 'CX_A_B_C'") != NULL, "%s", text);
+    cr_expect(strstr(text, "generated C name 'cx_q_handle_t'") != NULL, "%s", text);
+    shmgen_buf_free(&h), shmgen_buf_free(&c);
+    shmgen_diags_free(&diags);
+    shmgen_gen_free(gen);
+    shmgen_schema_free(schema);
+}

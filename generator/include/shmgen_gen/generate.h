@@ -26,15 +26,16 @@ typedef struct shmgen_gen_options {
 shmgen_value_t *shmgen_gen_context(const shmgen_schema_t *schema);
 
 /* A generator session: the options and the template environment (parsed
- * templates are cached across renders).  NULL on out-of-memory.  Diagnostics
- * from it borrow template names: print them before shmgen_gen_free(). */
+ * templates are cached across renders).  NULL on out-of-memory.  Not
+ * thread-safe: one session per thread. */
 typedef struct shmgen_gen shmgen_gen_t;
 shmgen_gen_t *shmgen_gen_new(const shmgen_gen_options_t *opts);
 void shmgen_gen_free(shmgen_gen_t *g);
 
-/* Renders the header and the source into *header and *source (appended;
- * free them with shmgen_buf_free also on failure).  Returns 0, or -1 after
- * adding the reason (template errors as TEMPLATE:LINE:COL) to diags. */
+/* Checks that the generated C names do not collide (errors at the schema
+ * nodes), then renders the header and the source into *header and *source
+ * (appended; free them with shmgen_buf_free also on failure).  Returns 0, or
+ * -1 after adding the reasons (template errors as TEMPLATE:LINE:COL) to diags. */
 int shmgen_gen_render(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_buf_t *header, shmgen_buf_t *source,
                       shmgen_diags_t *diags);
 
