@@ -10,6 +10,7 @@
  * ex_launch.h.
  */
 #include <stdio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "crashy.h"
@@ -57,6 +58,7 @@ static int kill_and_replace(crashy_t *seg, const char *name, ex_proc_t *consumer
     if (!wait_until(seg, consumed_at_least, (uint64_t)JOBS * (unsigned)k / (KILLS + 1)))
         return ex_fail("consumer made no progress before kill #%d", k);
     ex_kill(consumer);
+    if (!WIFSIGNALED(consumer->status)) return ex_fail("consumer exited by itself before kill #%d", k);
     uint64_t consumed = crashy_consumed_load(seg);
     unsigned after_kill = attach_count(seg);
     if (ex_spawn(consumer, "crashy_consumer", args) != 0) return ex_fail("cannot start a new consumer");
@@ -65,7 +67,7 @@ static int kill_and_replace(crashy_t *seg, const char *name, ex_proc_t *consumer
     printf("[launcher] kill #%d: SIGKILLed the consumer after %llu jobs; attach count %u -> new consumer pid %ld "
            "attached, count %u\n",
            k, (unsigned long long)consumed, after_kill, (long)consumer->pid, after_attach);
-    /* The producer cannot have finished: it is blocked on the full queue. */
+    /* The producer is still attached: it ends only after kills_done. */
     if (after_kill != 2) failures += ex_fail("attach count after kill #%d is %u, expected 2", k, after_kill);
     if (after_attach != 3) failures += ex_fail("attach count after re-attach #%d is %u, expected 3", k, after_attach);
     return failures;
@@ -115,6 +117,7 @@ int main(void)
     if (ex_spawn(&procs[1], "crashy_consumer", cons_args) != 0 || ex_spawn(&procs[0], "crashy_producer", prod_args) != 0)
         failures += ex_fail("cannot start the roles");
     for (int k = 1; k <= KILLS && !failures; k++) failures += kill_and_replace(seg, name, &procs[1], k);
+    crashy_kills_done_store(seg, true); /* now the producer may end the stream */
     if (ex_wait_all(procs, 2, 20000) != 0) failures += ex_fail("a role process failed or timed out");
     failures += check_jobs(seg);
     unsigned left = attach_count(seg);

@@ -2,7 +2,8 @@
  * producer.c — the producer role of crash_recovery: enqueues COUNT jobs
  * (numbered 0..COUNT-1, each with a check word) into `jobs`, blocking while
  * the queue is full — which it is whenever the consumer has just been
- * killed — then raises `producer_done`.
+ * killed.  It raises `producer_done` only once the launcher has made all
+ * its kills (`kills_done`), so the stream cannot end before the last kill.
  *
  * Usage: crashy_producer SHM_NAME COUNT.  Depends on crashy.h, job.h,
  * ex_launch.h.
@@ -41,6 +42,8 @@ int main(int argc, char **argv)
         if (rc == 0) crashy_produced_store(seg, seq + 1);
     }
     if (rc != 0) fprintf(stderr, "producer: enqueue: %s\n", shmgen_strerror(rc));
+    uint64_t deadline = ex_now_ms() + 20000;
+    while (!crashy_kills_done_load(seg) && ex_now_ms() < deadline) ex_sleep_ms(1);
     crashy_producer_done_store(seg, true);
     printf("[producer pid %ld] produced %llu jobs; waited on a full queue %u times\n", (long)getpid(),
            (unsigned long long)crashy_produced_load(seg), blocked);

@@ -48,7 +48,7 @@ static void rank(analytics_t *a)
     if (!game_server_leaderboard_present(a->seg)) return;
     for (uint64_t i = 0; i < game_server_leaderboard_capacity(a->seg); i++) {
         game_server_player_t empty = {0};
-        (void)game_server_leaderboard_set(a->seg, i, i < a->nranked ? &a->ranked[i] : &empty);
+        if (game_server_leaderboard_set(a->seg, i, i < a->nranked ? &a->ranked[i] : &empty) != 0) return;
     }
 }
 
@@ -78,7 +78,7 @@ static void report(analytics_t *a)
         monsters += w[i].monsters;
         damage += w[i].damage_events;
     }
-    printf("[analytics pid %ld] ticks %3llu-%3llu: avg %4.1f monsters, %3.1f hits/tick; leader %s (%lld pts)",
+    printf("[analytics pid %ld] ticks %llu-%llu: avg %4.1f monsters, %3.1f hits/tick; leader %s (%lld pts)",
            (long)getpid(), (unsigned long long)w[0].tick, (unsigned long long)w[n - 1].tick, monsters / (double)n,
            damage / (double)n, a->ranked[0].name, (long long)a->ranked[0].score);
     if (a->last_kill)
