@@ -40,6 +40,7 @@ static void ours_layout(const bench_job_t *job, shmgen_kind_t kind, ours_layout_
     l->layout = lay;
 }
 
+/* Queue cases are the ids "queue_*"; every other case of this file is a ring. */
 static shmgen_kind_t ours_kind(const bench_job_t *job)
 {
     return job->c->id[0] == 'q' ? SHMGEN_KIND_QUEUE : SHMGEN_KIND_RING;

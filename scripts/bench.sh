@@ -10,9 +10,15 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh
 cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DSHMGEN_BUILD_BENCH=ON \
   -DSHMGEN_BUILD_TESTS=OFF -DSHMGEN_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build build/bench -j "$(nproc)"
-echo
 status=0
+echo "building (log: build/bench/build.log)..."
+if ! cmake --build build/bench -j "$(nproc)" >build/bench/build.log 2>&1; then
+  tail -30 build/bench/build.log >&2
+  echo "bench.sh: the full build failed; running the runtime benchmark only" >&2
+  cmake --build build/bench -j "$(nproc)" --target shmgen_bench_ipc >>build/bench/build.log 2>&1
+  status=1
+fi
+echo
 build/bench/bench/shmgen_bench_ipc "$@" || status=$?
 # Every other benchmark program built under bench/ (schema, generator...).
 while IFS= read -r prog; do

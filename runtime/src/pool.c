@@ -17,6 +17,7 @@
 
 typedef struct pool_hdr {
     shmgen__cmeta_t meta;
+    unsigned char pad0[SHMGEN_CACHE_LINE - sizeof(shmgen__cmeta_t)];
     shmgen__atomic_u64 hint; /* line 1: index where acquire starts looking */
     unsigned char pad1[SHMGEN_CACHE_LINE - 8];
     unsigned char pad2[2 * SHMGEN_CACHE_LINE];

@@ -28,6 +28,7 @@
 
 typedef struct queue_hdr {
     shmgen__cmeta_t meta;
+    unsigned char pad0[SHMGEN_CACHE_LINE - sizeof(shmgen__cmeta_t)];
     shmgen__atomic_u64 enq; /* line 1: packed next position to enqueue */
     unsigned char pad1[SHMGEN_CACHE_LINE - 8];
     shmgen__atomic_u64 deq; /* line 2: packed next position to dequeue */

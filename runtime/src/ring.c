@@ -19,6 +19,11 @@
  * claims a position with a CAS on `tail` (its own line) before copying; the
  * producer's push_overwrite drops the oldest element with a CAS on the same
  * word, so exactly one of them gets it and nobody copies a slot being rewritten.
+ * That CAS is a locked instruction on every pop, so it is only used once a
+ * push_overwrite has happened (`ovw`, sticky): before, single pops advance
+ * tail with plain stores inside an `in_pop` bracket, and the first overwrite
+ * switches modes with an asymmetric Dekker handshake (ovw store + membarrier
+ * against in_pop store + compiler barrier) and waits out a pop in flight.
  * Depends on wait.h (futex waits, helpers), internal.h, shmgen/ring.h.
  */
 #include "shmgen/ring.h"
@@ -31,6 +36,10 @@
 
 typedef struct ring_hdr {
     shmgen__cmeta_t meta;
+    /* line 0, after the meta: written by bulk pops only, read by a producer
+     * that finds the ring full; kept off both sides' hot lines */
+    shmgen__atomic_u64 released; /* every position below it was consumed by a bulk pop */
+    unsigned char pad0[SHMGEN_CACHE_LINE - sizeof(shmgen__cmeta_t) - 8];
     /* line 1: written by the producer only (and by repair of a dead producer) */
     shmgen__atomic_u64 head;    /* positions published */
     shmgen__atomic_u64 p_idx;   /* head % capacity */
@@ -44,9 +53,9 @@ typedef struct ring_hdr {
     shmgen__atomic_u64 c_pos;   /* the position c_idx belongs to */
     shmgen__atomic_u64 c_idx;   /* c_pos % capacity */
     shmgen__atomic_u32 c_owner; /* registry owner of the consumer side; 0 = none */
-    uint32_t reserved2;
-    shmgen__atomic_u64 released; /* bulk pops: every position below it is consumed */
-    unsigned char pad2[SHMGEN_CACHE_LINE - 40];
+    shmgen__atomic_u32 in_pop;  /* 1 while a plain-mode pop runs (see pop) */
+    shmgen__atomic_u32 ovw;     /* 1 once push_overwrite was used: pops claim by CAS */
+    unsigned char pad2[SHMGEN_CACHE_LINE - 36];
     /* line 3: waiters only */
     shmgen__waitq_t data, space;
     unsigned char pad3[SHMGEN_CACHE_LINE - 2 * sizeof(shmgen__waitq_t)];
@@ -137,9 +146,26 @@ static int repair_producer(shmgen_ring_t *r)
 static int repair_consumer(shmgen_ring_t *r)
 {
     ring_hdr_t *h = HDR(r);
-    uint64_t cap = r->capacity_, tail = shmgen__load(&h->tail, memory_order_acquire);
-    uint64_t from = tail > cap ? tail - cap : 0;
+    uint64_t cap = r->capacity_, tail = shmgen__load(&h->tail, memory_order_acquire), from, s;
     int repairs = 0;
+    /* A plain-mode pop that died after freeing its slot but before advancing
+     * tail: the slot reads consumed (or already reused), not 2 * tail + 1. */
+    for (uint64_t n = 0; n < cap; n++) {
+        s = shmgen__load(slot_seq(r, tail % cap), memory_order_acquire) & ~SHMGEN__BUSY_BIT;
+        if (s < 2 * (tail + cap)) break;
+        tail++;
+        repairs = 1;
+    }
+    if (repairs) {
+        uint64_t seen = shmgen__load(&h->tail, memory_order_relaxed);
+        /* CAS: a live producer may be dropping (moving tail) concurrently;
+         * then it already moved past what we wanted to skip. */
+        if (seen < tail && !shmgen__cas(&h->tail, &seen, tail, memory_order_acq_rel, memory_order_acquire))
+            tail = seen;
+    }
+    /* Release: the repaired side is visible to a producer switching modes. */
+    shmgen__store(&h->in_pop, 0, memory_order_release);
+    from = tail > cap ? tail - cap : 0;
     for (uint64_t p = from; p < tail; p++) {
         uint64_t want = 2 * p + 1;
         /* CAS, not store: a live producer may be dropping the same position;
@@ -368,6 +394,29 @@ static int await_consumer_release(shmgen_ring_t *r, uint64_t idx, uint64_t head)
     return 0;
 }
 
+/* Makes every later pop claim by CAS, and waits for a plain pop in flight. */
+static void enter_overwrite_mode(shmgen_ring_t *r)
+{
+    ring_hdr_t *h = HDR(r);
+    unsigned spins = 0;
+    /* Relaxed: producer-only transition, checked on the consumer's line. */
+    if (shmgen__load(&h->ovw, memory_order_relaxed)) return;
+    shmgen__store(&h->ovw, 1, memory_order_relaxed);
+    /* The producer half of the handshake: after this, a pop either saw ovw
+     * or has its in_pop store visible to the load below. */
+    shmgen__heavy_fence();
+    /* Acquire: pairs with the pop's release of in_pop; its tail store is visible. */
+    while (shmgen__load(&h->in_pop, memory_order_acquire) != 0) {
+        if (spins > 100000) {
+            uint32_t c = shmgen__load(&h->c_owner, memory_order_acquire);
+            if (c != 0 && !shmgen__owner_alive(r->seg_, c & ~OWNER_REPAIRING))
+                (void)recover_side(r, &h->c_owner, repair_consumer);
+            spins = 64;
+        }
+        shmgen__backoff(&spins);
+    }
+}
+
 int shmgen_ring_push_overwrite(shmgen_ring_t *r, const void *elem)
 {
     ring_hdr_t *h = HDR(r);
@@ -381,6 +430,7 @@ int shmgen_ring_push_overwrite(shmgen_ring_t *r, const void *elem)
     if (!slot_free(r, head, s)) {
         oldest = head - r->capacity_; /* not free means full: head >= capacity */
         if (s != 2 * oldest + 1) return SHMGEN_CORRUPT;
+        enter_overwrite_mode(r);
         /* Acq_rel: settles who owns `oldest` against the consumer's claim CAS. */
         if (shmgen__cas(&h->tail, &oldest, oldest + 1, memory_order_acq_rel, memory_order_relaxed)) {
             /* Relaxed: producer-only counter; readers tolerate a stale value. */
@@ -416,11 +466,10 @@ static inline void consumer_done(shmgen_ring_t *r, uint64_t t, uint64_t idx)
     shmgen__waitq_notify(&h->space);
 }
 
-int shmgen_ring_pop(shmgen_ring_t *r, void *out)
+/* Pop claiming the position with a CAS on tail (overwrite mode, or no membarrier). */
+static int pop_claiming(shmgen_ring_t *r, void *out)
 {
     ring_hdr_t *h = HDR(r);
-    if (r->readonly_) return SHMGEN_READ_ONLY;
-    own_consumer(r);
     for (;;) {
         /* Relaxed: the CAS below validates it. */
         uint64_t t = shmgen__load(&h->tail, memory_order_relaxed);
@@ -437,6 +486,42 @@ int shmgen_ring_pop(shmgen_ring_t *r, void *out)
         consumer_done(r, t + 1, next_idx(r, idx));
         return 0;
     }
+}
+
+int shmgen_ring_pop(shmgen_ring_t *r, void *out)
+{
+    ring_hdr_t *h = HDR(r);
+    uint64_t t, idx;
+    shmgen__atomic_u64 *seq;
+    if (r->readonly_) return SHMGEN_READ_ONLY;
+    own_consumer(r);
+    if (!shmgen__wait_asymmetric) return pop_claiming(r, out);
+    /* Relaxed + compiler barrier: the consumer half of the mode handshake;
+     * the producer's membarrier supplies the StoreLoad fence. */
+    shmgen__store(&h->in_pop, 1, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    if (shmgen__load(&h->ovw, memory_order_relaxed)) {
+        shmgen__store(&h->in_pop, 0, memory_order_relaxed);
+        return pop_claiming(r, out);
+    }
+    /* Relaxed: in plain mode only this consumer writes tail. */
+    t = shmgen__load(&h->tail, memory_order_relaxed);
+    idx = consumer_idx(r, t);
+    seq = slot_seq(r, idx);
+    /* Acquire: pairs with the producer's publishing release. */
+    if (shmgen__load(seq, memory_order_acquire) != 2 * t + 1) {
+        shmgen__store(&h->in_pop, 0, memory_order_release);
+        return SHMGEN_EMPTY;
+    }
+    memcpy(out, slot_elem(r, idx), r->elem_size_);
+    /* Release: our reads of the slot complete before the producer reuses it. */
+    shmgen__store(seq, 2 * (t + r->capacity_), memory_order_release);
+    /* Relaxed: the consumer's own word; readers (size) tolerate staleness. */
+    shmgen__store(&h->tail, t + 1, memory_order_relaxed);
+    /* Release: a producer switching modes that sees 0 sees our tail. */
+    shmgen__store(&h->in_pop, 0, memory_order_release);
+    consumer_done(r, t + 1, next_idx(r, idx));
+    return 0;
 }
 
 /* How many positions from t on are published (at most k).  Reads the

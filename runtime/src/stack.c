@@ -28,6 +28,7 @@
 
 typedef struct stack_hdr {
     shmgen__cmeta_t meta;
+    unsigned char pad0[SHMGEN_CACHE_LINE - sizeof(shmgen__cmeta_t)];
     shmgen__atomic_u64 top;   /* line 1 */
     shmgen__atomic_u64 count;
     unsigned char pad1[SHMGEN_CACHE_LINE - 16];

@@ -138,13 +138,18 @@ void shmgen__waitq_wake(shmgen__waitq_t *w)
     syscall(SYS_futex, (uint32_t *)&w->event, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
+void shmgen__heavy_fence(void)
+{
+    /* Our own side gets a full fence either way; threads that skipped theirs
+     * (relying on this) get one through the membarrier. */
+    if (shmgen__wait_asymmetric) (void)syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0);
+    else shmgen__fence(memory_order_seq_cst);
+}
+
 /* The waiter's half of the StoreLoad handshake (see wait.h). */
 static void waiter_fence(void)
 {
-    /* Our seq_cst increment of `waiters` already was a full fence for us;
-     * notifiers that skipped their fence need the membarrier to order theirs. */
-    if (shmgen__wait_asymmetric) (void)syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0);
-    else shmgen__fence(memory_order_seq_cst);
+    shmgen__heavy_fence();
 }
 
 static void futex_sleep(shmgen__waitq_t *w, uint32_t seen, int64_t remaining_ns)

@@ -34,8 +34,7 @@ typedef struct shmgen__cmeta {
     uint32_t reserved;
     uint64_t capacity;
     uint64_t slot_bytes;
-    unsigned char pad[SHMGEN_CACHE_LINE - 32];
-} shmgen__cmeta_t;
+} shmgen__cmeta_t; /* the first 32 bytes of line 0; the rest is the kind's */
 
 #define SHMGEN__CMETA_MAGIC 0x4b4d4753u /* "SGMK" */
 #define SHMGEN__KIND_HEADER 256u
@@ -96,6 +95,11 @@ void shmgen__wait_process_init(void);
 /* Process-local: true when this process registered for membarrier, so that a
  * compiler barrier is enough on the notifier side. */
 extern bool shmgen__wait_asymmetric;
+
+/* A full barrier on every CPU running a thread of a registered process
+ * (membarrier), or a local seq_cst fence when this process is not registered
+ * (then nobody relies on it: see shmgen__wait_asymmetric). */
+void shmgen__heavy_fence(void);
 
 /* The notifier's slow half: bumps the event and wakes every sleeper. */
 void shmgen__waitq_wake(shmgen__waitq_t *w);

@@ -4,7 +4,8 @@
  * take the sides over, while a last_n reader survives throughout.  Checks:
  * consumption stays strictly increasing (FIFO), nothing is duplicated, at
  * most one element per kill (plus push_overwrite drops) is lost, no reader
- * sees a torn element, and only the test process stays attached.
+ * sees a torn element, and only the test process stays attached.  Run once
+ * without push_overwrite (pops in plain mode) and once with it (CAS claims).
  * Depends on kinds_util and the public ring API.
  */
 #include <criterion/criterion.h>
@@ -28,6 +29,7 @@ typedef struct shared {
     kutil_report_t report;
     _Atomic uint64_t next_ticket, last_popped, reads;
     _Atomic int stop;
+    int overwrite; /* whether producers use push_overwrite (switches pops to CAS claims) */
     _Atomic uint64_t enq_ok[MAX_TICKETS / 64];
     _Atomic uint64_t deq_seen[MAX_TICKETS / 64];
 } shared_t;
@@ -63,7 +65,7 @@ static void producer(shmgen_ring_t *r, shared_t *sh, uint64_t *rnd)
     if (t + n > MAX_TICKETS) return;
     for (uint64_t i = 0; i < n; i++) fill(&e[i], t + i);
     if (n == 3) done = shmgen_ring_push_bulk(r, e, 3);
-    else if (choice == 1) done = shmgen_ring_push_overwrite(r, e) >= 0;
+    else if (choice == 1 && sh->overwrite) done = shmgen_ring_push_overwrite(r, e) >= 0;
     else done = shmgen_ring_push_wait(r, e, 5) == 0;
     for (uint64_t i = 0; i < done; i++) kutil_bit_set(sh->enq_ok, t + i);
 }
@@ -109,7 +111,7 @@ static int kill_and_reap(pid_t pid)
     return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
 }
 
-Test(ring_crash, producer_and_consumer_killed_and_replaced, .timeout = 120)
+static void crash_run(int overwrite)
 {
     kutil_seg_t k;
     shmgen_ring_t r;
@@ -119,6 +121,7 @@ Test(ring_crash, producer_and_consumer_killed_and_replaced, .timeout = 120)
     int killed = 0, st;
     elem_t e;
     double t0 = kutil_now();
+    sh->overwrite = overwrite;
     kutil_create(&k, "ringcr", SHMGEN_KIND_RING, sizeof(elem_t), CAPACITY);
     side[0] = kutil_spawn(&k, worker, 0, sh);
     side[1] = kutil_spawn(&k, worker, 1, sh);
@@ -142,8 +145,8 @@ Test(ring_crash, producer_and_consumer_killed_and_replaced, .timeout = 120)
     while (shmgen_ring_pop(&r, &e) == 0) got(sh, &e);
     cr_assert_eq(atomic_load(&sh->report.errors), 0, "%s", sh->report.msg);
     lost = kutil_count_andnot(sh->enq_ok, sh->deq_seen, MAX_TICKETS);
-    cr_log_info("ring crash: %d kills, %llu tickets, %llu dropped by overwrite, %llu lost in all, %llu reader copies, %.2f s",
-                killed, (unsigned long long)atomic_load(&sh->next_ticket), (unsigned long long)shmgen_ring_dropped(&r),
+    cr_log_info("ring crash (%s pops): %d kills, %llu tickets, %llu dropped by overwrite, %llu lost in all, %llu reader copies, %.2f s",
+                overwrite ? "CAS" : "plain", killed, (unsigned long long)atomic_load(&sh->next_ticket), (unsigned long long)shmgen_ring_dropped(&r),
                 (unsigned long long)lost, (unsigned long long)atomic_load(&sh->reads), kutil_now() - t0);
     cr_assert_geq(killed, KILLS * 9 / 10);
     cr_assert_leq(lost, (uint64_t)killed + shmgen_ring_dropped(&r));
@@ -155,4 +158,14 @@ Test(ring_crash, producer_and_consumer_killed_and_replaced, .timeout = 120)
     cr_assert_eq(shmgen_ring_size(&r), CAPACITY);
     kutil_destroy(&k);
     kutil_shared_free(sh, sizeof *sh);
+}
+
+Test(ring_crash, plain_mode_kills, .timeout = 120)
+{
+    crash_run(0);
+}
+
+Test(ring_crash, overwrite_mode_kills, .timeout = 120)
+{
+    crash_run(1);
 }
