@@ -449,6 +449,15 @@ int shmgen_ring_push_overwrite(shmgen_ring_t *r, const void *elem)
 
 /* ---- consumer ------------------------------------------------------------ */
 
+/* Copies one element out; constant sizes are inlined for the common ones. */
+static inline void copy_out(unsigned char *dst, const unsigned char *src, uint32_t size)
+{
+    if (size == 8) memcpy(dst, src, 8);
+    else if (size == 16) memcpy(dst, src, 16);
+    else memcpy(dst, src, size);
+}
+
+
 /* Wrapped index of position t: cached beside the position on the consumer line. */
 static inline uint64_t consumer_idx(shmgen_ring_t *r, uint64_t t)
 {
@@ -480,7 +489,7 @@ static int pop_claiming(shmgen_ring_t *r, void *out)
         /* Relaxed: only mutual exclusion with a dropping producer matters; the
          * element bytes were made visible by the acquire above. */
         if (!shmgen__cas(&h->tail, &t, t + 1, memory_order_relaxed, memory_order_relaxed)) continue;
-        memcpy(out, slot_elem(r, idx), r->elem_size_);
+        copy_out(out, slot_elem(r, idx), r->elem_size_);
         /* Release: our reads of the slot complete before the producer reuses it. */
         shmgen__store(seq, 2 * (t + r->capacity_), memory_order_release);
         consumer_done(r, t + 1, next_idx(r, idx));
@@ -513,7 +522,7 @@ int shmgen_ring_pop(shmgen_ring_t *r, void *out)
         shmgen__store(&h->in_pop, 0, memory_order_release);
         return SHMGEN_EMPTY;
     }
-    memcpy(out, slot_elem(r, idx), r->elem_size_);
+    copy_out(out, slot_elem(r, idx), r->elem_size_);
     /* Release: our reads of the slot complete before the producer reuses it. */
     shmgen__store(seq, 2 * (t + r->capacity_), memory_order_release);
     /* Relaxed: the consumer's own word; readers (size) tolerate staleness. */
@@ -535,14 +544,6 @@ static uint64_t published_run(shmgen_ring_t *r, uint64_t t, uint64_t idx, uint64
     if (head > t) return head - t < k ? head - t : k;
     /* head may lag a producer that died after publishing (repaired at takeover). */
     return shmgen__load(slot_seq(r, idx), memory_order_acquire) == 2 * t + 1 ? 1 : 0;
-}
-
-/* Copies one element out; constant sizes are inlined for the common ones. */
-static inline void copy_out(unsigned char *dst, const unsigned char *src, uint32_t size)
-{
-    if (size == 8) memcpy(dst, src, 8);
-    else if (size == 16) memcpy(dst, src, 16);
-    else memcpy(dst, src, size);
 }
 
 size_t shmgen_ring_pop_bulk(shmgen_ring_t *r, void *out, size_t max)

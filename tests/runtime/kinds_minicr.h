@@ -26,6 +26,16 @@ _Noreturn void kmini_fail(const char *file, int line, const char *what);
     }                                                                                       \
     static void KMINI_CAT(suite, _##name)(void)
 
+/* Suite options are kept (so .fini functions count as used) but not run:
+ * a failing assertion ends the process anyway. */
+struct kmini_suite {
+    void (*init)(void);
+    void (*fini)(void);
+    double timeout;
+};
+#define TestSuite(suite, ...) \
+    static const struct kmini_suite KMINI_CAT(kmini_suite_, suite) __attribute__((unused)) = {__VA_ARGS__}
+
 #define cr_assert(cond, ...)                                    \
     do {                                                        \
         if (!(cond)) kmini_fail(__FILE__, __LINE__, #cond);     \

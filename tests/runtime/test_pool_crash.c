@@ -74,22 +74,31 @@ static void worker(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int 
         if (shmgen_pool_release(&p, held[--nheld]) != 0) kutil_error(&sh->report, "final release");
 }
 
+static kutil_seg_t K; /* removed by the suite's fini even when an assertion fails */
+
+static void teardown(void)
+{
+    kutil_destroy(&K);
+}
+
+TestSuite(pool_crash, .fini = teardown);
+
 Test(pool_crash, dead_owners_slots_come_back, .timeout = 120)
 {
-    kutil_seg_t k;
+    kutil_seg_t *kp = &K;
     shmgen_pool_t p;
     shared_t *sh = kutil_shared(sizeof *sh);
     pid_t surv[2];
     int bad, st, killed, repairs;
     uint64_t ops_before, n = 0;
     double t0 = kutil_now();
-    kutil_create(&k, "poolcr", SHMGEN_KIND_POOL, 8, CAPACITY);
-    surv[0] = kutil_spawn(&k, worker, 0, sh);
-    surv[1] = kutil_spawn(&k, worker, 1, sh);
-    killed = kutil_kill_loop(&k, worker, sh, KILLS, 3000, 0xFACE, &bad);
+    kutil_create(kp, "poolcr", SHMGEN_KIND_POOL, 8, CAPACITY);
+    surv[0] = kutil_spawn(kp, worker, 0, sh);
+    surv[1] = kutil_spawn(kp, worker, 1, sh);
+    killed = kutil_kill_loop(kp, worker, sh, KILLS, 3000, 0xFACE, &bad);
     ops_before = atomic_load(&sh->survivor_ops);
-    usleep(100 * 1000);
-    cr_assert_gt(atomic_load(&sh->survivor_ops), ops_before);
+    for (int i = 0; i < 1000 && atomic_load(&sh->survivor_ops) <= ops_before; i++) usleep(10 * 1000); /* no timing assertion: up to 10 s */
+    cr_assert_gt(atomic_load(&sh->survivor_ops), ops_before, "survivors are stuck");
     atomic_store(&sh->stop, 1);
     for (int i = 0; i < 2; i++) {
         cr_assert_eq(waitpid(surv[i], &st, 0), surv[i]);
@@ -97,20 +106,20 @@ Test(pool_crash, dead_owners_slots_come_back, .timeout = 120)
     }
     cr_assert_eq(bad, 0);
     cr_assert_geq(killed, KILLS * 9 / 10);
-    cr_assert_eq(shmgen_pool_bind(&p, k.seg, &k.info), 0);
+    cr_assert_eq(shmgen_pool_bind(&p, kp->seg, &kp->info), 0);
     /* Mailbox leftovers of survivors were posted, not released: adopt and release them. */
     for (int i = 0; i < MAILBOX; i++) {
         shmgen_pool_handle_t h = {atomic_exchange(&sh->mailbox[i], 0)};
         if (h.bits && shmgen_pool_adopt(&p, h) == 0) cr_assert_eq(shmgen_pool_release(&p, h), 0);
     }
-    repairs = shmgen_segment_recover(k.seg);
+    repairs = shmgen_segment_recover(kp->seg);
     cr_assert_geq(repairs, 0);
-    kutil_assert_attached(&k, 1);
+    kutil_assert_attached(kp, 1);
     cr_assert_eq(atomic_load(&sh->report.errors), 0, "%s", sh->report.msg);
     cr_assert_eq(shmgen_pool_num_allocated(&p), 0);
     while (shmgen_pool_handle_valid(shmgen_pool_acquire(&p))) n++;
     cr_log_info("pool crash: %d kills, %llu slots back, %.2f s", killed, (unsigned long long)n, kutil_now() - t0);
     cr_assert_eq(n, CAPACITY);
-    kutil_destroy(&k);
+    kutil_destroy(kp);
     kutil_shared_free(sh, sizeof *sh);
 }

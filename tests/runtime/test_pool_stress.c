@@ -107,23 +107,32 @@ static void worker(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int 
     else consumer(&p, sh, id - PRODUCERS);
 }
 
+static kutil_seg_t K; /* removed by the suite's fini even when an assertion fails */
+
+static void teardown(void)
+{
+    kutil_destroy(&K);
+}
+
+TestSuite(pool_stress, .fini = teardown);
+
 Test(pool_stress, handles_passed_between_four_by_four, .timeout = 120)
 {
-    kutil_seg_t k;
+    kutil_seg_t *kp = &K;
     shmgen_pool_t p;
     uint64_t per = kutil_scale(ELEMENTS) / PRODUCERS, total = per * PRODUCERS;
     size_t bytes = sizeof(shared_t) + (total / 64 + 1) * sizeof(uint64_t);
     shared_t *sh = kutil_shared(bytes);
     double t0 = kutil_now();
     sh->per_producer = per;
-    kutil_create(&k, "poolst", SHMGEN_KIND_POOL, 16, CAPACITY);
-    kutil_run(&k, PRODUCERS + CONSUMERS, worker, sh, THREADS);
+    kutil_create(kp, "poolst", SHMGEN_KIND_POOL, 16, CAPACITY);
+    kutil_run(kp, PRODUCERS + CONSUMERS, worker, sh, THREADS);
     cr_log_info("pool stress: %llu handles in %.2f s", (unsigned long long)total, kutil_now() - t0);
     cr_assert_eq(atomic_load(&sh->report.errors), 0, "%s", sh->report.msg);
     cr_assert_eq(atomic_load(&sh->consumed), total);
     for (uint64_t i = 0; i < total; i++) cr_assert(kutil_bit_get(sh->bitmap, i), "token %llu lost", (unsigned long long)i);
-    cr_assert_eq(shmgen_pool_bind(&p, k.seg, &k.info), 0);
+    cr_assert_eq(shmgen_pool_bind(&p, kp->seg, &kp->info), 0);
     cr_assert_eq(shmgen_pool_num_allocated(&p), 0);
-    kutil_destroy(&k);
+    kutil_destroy(kp);
     kutil_shared_free(sh, bytes);
 }

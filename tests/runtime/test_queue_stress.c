@@ -105,20 +105,29 @@ static void worker(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int 
     else consumer(&q, sh, id - PRODUCERS);
 }
 
+static kutil_seg_t K; /* removed by the suite's fini even when an assertion fails */
+
+static void teardown(void)
+{
+    kutil_destroy(&K);
+}
+
+TestSuite(queue_stress, .fini = teardown);
+
 Test(queue_stress, mpmc_four_by_four, .timeout = 120)
 {
-    kutil_seg_t k;
+    kutil_seg_t *kp = &K;
     uint64_t per = kutil_scale(ELEMENTS) / PRODUCERS, total = per * PRODUCERS;
     size_t bytes = sizeof(shared_t) + (total / 64 + 1) * sizeof(uint64_t);
     shared_t *sh = kutil_shared(bytes);
     double t0 = kutil_now();
     sh->per_producer = per;
-    kutil_create(&k, "queuest", SHMGEN_KIND_QUEUE, 8, 37);
-    kutil_run(&k, PRODUCERS + CONSUMERS, worker, sh, THREADS);
+    kutil_create(kp, "queuest", SHMGEN_KIND_QUEUE, 8, 37);
+    kutil_run(kp, PRODUCERS + CONSUMERS, worker, sh, THREADS);
     cr_log_info("queue stress: %llu elements in %.2f s", (unsigned long long)total, kutil_now() - t0);
     cr_assert_eq(atomic_load(&sh->report.errors), 0, "%s", sh->report.msg);
     cr_assert_eq(atomic_load(&sh->consumed), total);
     for (uint64_t i = 0; i < total; i++) cr_assert(kutil_bit_get(sh->bitmap, i), "element %llu lost", (unsigned long long)i);
-    kutil_destroy(&k);
+    kutil_destroy(kp);
     kutil_shared_free(sh, bytes);
 }

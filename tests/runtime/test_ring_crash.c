@@ -111,9 +111,18 @@ static int kill_and_reap(pid_t pid)
     return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
 }
 
+static kutil_seg_t K; /* removed by the suite's fini even when an assertion fails */
+
+static void teardown(void)
+{
+    kutil_destroy(&K);
+}
+
+TestSuite(ring_crash, .fini = teardown);
+
 static void crash_run(int overwrite)
 {
-    kutil_seg_t k;
+    kutil_seg_t *kp = &K;
     shmgen_ring_t r;
     shared_t *sh = kutil_shared(sizeof *sh);
     uint64_t rnd = 0xDEADBEEF, lost, popped_before;
@@ -122,26 +131,26 @@ static void crash_run(int overwrite)
     elem_t e;
     double t0 = kutil_now();
     sh->overwrite = overwrite;
-    kutil_create(&k, "ringcr", SHMGEN_KIND_RING, sizeof(elem_t), CAPACITY);
-    side[0] = kutil_spawn(&k, worker, 0, sh);
-    side[1] = kutil_spawn(&k, worker, 1, sh);
-    rd = kutil_spawn(&k, worker, 2, sh);
+    kutil_create(kp, "ringcr", SHMGEN_KIND_RING, sizeof(elem_t), CAPACITY);
+    side[0] = kutil_spawn(kp, worker, 0, sh);
+    side[1] = kutil_spawn(kp, worker, 1, sh);
+    rd = kutil_spawn(kp, worker, 2, sh);
     for (int i = 0; i < KILLS; i++) {
         int which = (int)(kutil_rand(&rnd) % 2);
         usleep((useconds_t)(kutil_rand(&rnd) % 3000));
         killed += kill_and_reap(side[which]);
-        side[which] = kutil_spawn(&k, worker, 3 * (i + 1) + which, sh);
+        side[which] = kutil_spawn(kp, worker, 3 * (i + 1) + which, sh);
     }
     popped_before = atomic_load(&sh->last_popped);
-    usleep(200 * 1000);
+    for (int i = 0; i < 1000 && atomic_load(&sh->last_popped) <= popped_before; i++) usleep(10 * 1000); /* no timing assertion: up to 10 s */
     cr_assert_gt(atomic_load(&sh->last_popped), popped_before, "the ring is stuck after the kills");
     atomic_store(&sh->stop, 1);
     for (int i = 0; i < 2; i++) waitpid(side[i], &st, 0);
     waitpid(rd, &st, 0);
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    cr_assert_geq(shmgen_segment_recover(k.seg), 0);
-    kutil_assert_attached(&k, 1);
-    cr_assert_eq(shmgen_ring_bind(&r, k.seg, &k.info), 0);
+    cr_assert_geq(shmgen_segment_recover(kp->seg), 0);
+    kutil_assert_attached(kp, 1);
+    cr_assert_eq(shmgen_ring_bind(&r, kp->seg, &kp->info), 0);
     while (shmgen_ring_pop(&r, &e) == 0) got(sh, &e);
     cr_assert_eq(atomic_load(&sh->report.errors), 0, "%s", sh->report.msg);
     lost = kutil_count_andnot(sh->enq_ok, sh->deq_seen, MAX_TICKETS);
@@ -156,7 +165,7 @@ static void crash_run(int overwrite)
     }
     cr_assert_eq(shmgen_ring_push(&r, &e), SHMGEN_FULL);
     cr_assert_eq(shmgen_ring_size(&r), CAPACITY);
-    kutil_destroy(&k);
+    kutil_destroy(kp);
     kutil_shared_free(sh, sizeof *sh);
 }
 

@@ -140,18 +140,27 @@ static void worker(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int 
     else reader(&r, sh);
 }
 
+static kutil_seg_t K; /* removed by the suite's fini even when an assertion fails */
+
+static void teardown(void)
+{
+    kutil_destroy(&K);
+}
+
+TestSuite(ring_stress, .fini = teardown);
+
 Test(ring_stress, spsc_with_readers, .timeout = 120)
 {
-    kutil_seg_t k;
+    kutil_seg_t *kp = &K;
     shared_t *sh = kutil_shared(sizeof *sh);
     double t0 = kutil_now();
     sh->total = kutil_scale(ELEMENTS);
-    kutil_create(&k, "ringst", SHMGEN_KIND_RING, sizeof(elem_t), 61);
-    kutil_run(&k, 4, worker, sh, THREADS);
+    kutil_create(kp, "ringst", SHMGEN_KIND_RING, sizeof(elem_t), 61);
+    kutil_run(kp, 4, worker, sh, THREADS);
     cr_log_info("ring stress: %llu elements in %.2f s, %llu reader copies", (unsigned long long)sh->total,
                 kutil_now() - t0, (unsigned long long)atomic_load(&sh->reader_reads));
     cr_assert_eq(atomic_load(&sh->report.errors), 0, "%s", sh->report.msg);
     cr_assert_eq(atomic_load(&sh->consumed), sh->total);
-    kutil_destroy(&k);
+    kutil_destroy(kp);
     kutil_shared_free(sh, sizeof *sh);
 }

@@ -73,24 +73,33 @@ static void worker(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int 
     else popper(&s, sh);
 }
 
+static kutil_seg_t K; /* removed by the suite's fini even when an assertion fails */
+
+static void teardown(void)
+{
+    kutil_destroy(&K);
+}
+
+TestSuite(stack_stress, .fini = teardown);
+
 Test(stack_stress, mpmc_four_by_four, .timeout = 120)
 {
-    kutil_seg_t k;
+    kutil_seg_t *kp = &K;
     shmgen_stack_t s;
     uint64_t per = kutil_scale(ELEMENTS) / PUSHERS, total = per * PUSHERS, v = 0, n = 0;
     size_t bytes = sizeof(shared_t) + (total / 64 + 1) * sizeof(uint64_t);
     shared_t *sh = kutil_shared(bytes);
     double t0 = kutil_now();
     sh->per_pusher = per;
-    kutil_create(&k, "stackst", SHMGEN_KIND_STACK, 8, CAPACITY);
-    kutil_run(&k, PUSHERS + POPPERS, worker, sh, THREADS);
+    kutil_create(kp, "stackst", SHMGEN_KIND_STACK, 8, CAPACITY);
+    kutil_run(kp, PUSHERS + POPPERS, worker, sh, THREADS);
     cr_log_info("stack stress: %llu elements in %.2f s", (unsigned long long)total, kutil_now() - t0);
     cr_assert_eq(atomic_load(&sh->report.errors), 0, "%s", sh->report.msg);
     cr_assert_eq(atomic_load(&sh->popped), total);
     for (uint64_t i = 0; i < total; i++) cr_assert(kutil_bit_get(sh->bitmap, i), "element %llu lost", (unsigned long long)i);
-    cr_assert_eq(shmgen_stack_bind(&s, k.seg, &k.info), 0);
+    cr_assert_eq(shmgen_stack_bind(&s, kp->seg, &kp->info), 0);
     while (shmgen_stack_push(&s, &v) == 0) n++;
     cr_assert_eq(n, CAPACITY);
-    kutil_destroy(&k);
+    kutil_destroy(kp);
     kutil_shared_free(sh, bytes);
 }

@@ -51,7 +51,10 @@ size_t shmgen_ring_pop_bulk(shmgen_ring_t *r, void *out, size_t max);
 /* Producer: pushes elem; when full, drops the oldest unconsumed element first
  * (counted in shmgen_ring_dropped).  Returns 0, 1 when an element was dropped,
  * or a negative error.  Safe against a concurrent pop (the race is settled on
- * the consumer's claim word; the consumer never gets a half-overwritten element). */
+ * the consumer's claim word; the consumer never gets a half-overwritten element).
+ * The first overwrite that finds the ring full switches the ring for good to
+ * pops that claim with a CAS (a locked instruction per pop); rings that never
+ * overwrite a full ring keep CAS-free pops. */
 int shmgen_ring_push_overwrite(shmgen_ring_t *r, const void *elem);
 /* Any process/thread: copies up to n of the newest pushed elements that are
  * still stored (consumed ones included until overwritten), oldest first, into
