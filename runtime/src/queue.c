@@ -66,6 +66,14 @@ static inline uint64_t pos_pack(const shmgen_queue_t *q, uint64_t lin)
     return ((lin / q->capacity_) << q->idx_bits_) | (lin % q->capacity_);
 }
 
+/* Whether slot word s is past seq value v (v never carries SKIP).  The SKIP
+ * bit is masked first: it is bit 63, so a signed difference would read every
+ * skipped slot as far newer than any lap. */
+static inline bool seq_after(uint64_t s, uint64_t v)
+{
+    return (int64_t)((s & ~SKIP) - v) > 0;
+}
+
 /* ---- crash detection ------------------------------------------------------ */
 
 /* Spins briefly while slot idx still reads s; true if it changed. */
@@ -106,12 +114,25 @@ static bool settle_unreleased(shmgen_queue_t *q, uint64_t w, uint64_t s)
     return true;
 }
 
-/* Enqueue found slot w still occupied by the previous lap (seq s).  True to
- * retry, false when the queue is really full (or a live consumer is slow). */
+/* Enqueue found slot w showing an older lap than w's (seq s, which is never
+ * newer: a newer seq means w was taken, and callers catch up instead).  True
+ * to retry, false when the queue is really full (or a live consumer is slow). */
 static bool enq_blocked_retry(shmgen_queue_t *q, uint64_t w, uint64_t s)
 {
     uint64_t lap = w >> q->idx_bits_, old = w - ((uint64_t)1 << q->idx_bits_);
-    if (lap == 0 || (s & ~SKIP) != 2 * lap - 1) return true; /* moved on meanwhile */
+    if (lap == 0) return false;
+    if ((s & ~SKIP) != 2 * lap - 1) {
+        /* Older than "lap-1 published": the producer of position old has not
+         * published (slow, or dead and not yet skipped by a consumer), so old
+         * is still queued and the queue is full.  Retrying until a consumer
+         * skips it would spin forever when every survivor is enqueuing.
+         * Acquire: synchronizes with the release CAS that claimed old (enq's
+         * later CASes continue its release sequence), so the re-read cannot
+         * return a seq older than what that producer saw; a changed word
+         * means our first read was stale: retry. */
+        if (shmgen__load(&HDR(q)->enq, memory_order_acquire) != w) return true;
+        return shmgen__load(slot_seq(q, w & q->idx_mask_), memory_order_acquire) != s;
+    }
     /* Acquire: a consumer's claim of the old element is visible with its journal. */
     if (shmgen__load(&HDR(q)->deq, memory_order_acquire) <= old) return false; /* full */
     return settle_unreleased(q, w, s);
@@ -217,7 +238,9 @@ static uint64_t claim_enq(shmgen_queue_t *q, shmgen__journal_t *j, uint64_t k, u
             x = pos_next(q, x);
         }
         if (n == 0) {
-            if ((int64_t)(s - 2 * (w >> q->idx_bits_)) > 0) {
+            /* Masked: a SKIP slot of the previous lap is older, not newer
+             * (unmasked, bit 63 made it look newer and we spun on it). */
+            if (seq_after(s, 2 * (w >> q->idx_bits_))) {
                 w = shmgen__load(&HDR(q)->enq, memory_order_relaxed); /* taken: catch up */
                 continue;
             }
@@ -258,7 +281,9 @@ static uint64_t claim_deq(shmgen_queue_t *q, shmgen__journal_t *j, uint64_t k, u
             continue;
         }
         if (n == 0) {
-            if ((int64_t)(s - (2 * (w >> q->idx_bits_) + 1)) > 0) {
+            /* Masked as in claim_enq: the previous lap's SKIP slot, claimed by
+             * a consumer not done with it, means empty here, not "taken". */
+            if (seq_after(s, 2 * (w >> q->idx_bits_) + 1)) {
                 w = shmgen__load(&HDR(q)->deq, memory_order_relaxed);
                 continue;
             }
@@ -398,7 +423,7 @@ static bool probe_back(shmgen_queue_t *q)
 {
     uint64_t w = shmgen__load(&HDR(q)->enq, memory_order_acquire);
     uint64_t s = shmgen__load(slot_seq(q, w & q->idx_mask_), memory_order_acquire);
-    if (q->readonly_ || (int64_t)(s - 2 * (w >> q->idx_bits_)) >= 0) return false;
+    if (q->readonly_ || s == 2 * (w >> q->idx_bits_) || seq_after(s, 2 * (w >> q->idx_bits_))) return false;
     return enq_blocked_retry(q, w, s);
 }
 

@@ -1,7 +1,9 @@
 /*
  * test_queue.c — unit tests of the queue kind: exact capacity, FIFO across
- * wrap-around, bulk forms, waits that time out and a waiter woken by another
- * process.  Depends on kinds_util and the public queue API.
+ * wrap-around, bulk forms, waits that time out, a waiter woken by another
+ * process, and the states a SIGKILL leaves (slot words set by hand, see
+ * docs/crash-recovery.md).  Depends on kinds_util, the public queue API and,
+ * for the hand-set states, queue.c's header layout.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -163,4 +165,134 @@ Test(queue, wrong_kind_is_refused)
     shmgen_queue_t q;
     kutil_create(&K, "queuewk", SHMGEN_KIND_STACK, 8, 4);
     cr_assert_eq(shmgen_queue_bind(&q, K.seg, &K.info), SHMGEN_WRONG_KIND);
+}
+
+/* ---- states a SIGKILL leaves, set by hand ----
+ * queue.c's layout: the enqueue counter on header line 1 (byte 64), the
+ * dequeue counter on line 2 (byte 128), slots after the 256-byte header with
+ * the seq word first.  With capacity 4 a packed position equals the linear
+ * one (lap << 2 | index).  Slot seq for lap L: 2L free, 2L+1 published,
+ * (2L+1)|SKIP a dead producer's slot.  The test's own journal is idle while
+ * it inspects, so no live operation covers any position: every stuck slot
+ * must be repaired by the next operation that reaches it. */
+#define SKIP_BIT ((uint64_t)1 << 63)
+
+static _Atomic uint64_t *qword(uint64_t byte)
+{
+    return (_Atomic uint64_t *)(void *)((unsigned char *)shmgen_segment_struct_base(K.seg, &K.info) + byte);
+}
+
+static _Atomic uint64_t *seq_of(uint64_t idx)
+{
+    return qword(256 + idx * shmgen_kind_slot_bytes(SHMGEN_KIND_QUEUE, K.info.elem_size));
+}
+
+/* A capacity-4 queue holding 0..3 at positions 0..3; checks the layout used. */
+static void make_full_four(shmgen_queue_t *q)
+{
+    make_queue(q, 8, 4);
+    for (uint64_t v = 0; v < 4; v++) cr_assert_eq(shmgen_queue_enqueue(q, &v), 0);
+    cr_assert_eq(atomic_load(qword(64)), 4, "enqueue counter where the test expects it");
+    cr_assert_eq(atomic_load(qword(128)), 0, "dequeue counter where the test expects it");
+    for (uint64_t i = 0; i < 4; i++) cr_assert_eq(atomic_load(seq_of(i)), 1);
+}
+
+static void expect_values(shmgen_queue_t *q, const uint64_t *want, size_t n)
+{
+    uint64_t v;
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(shmgen_queue_dequeue(q, &v), 0, "element %zu", i);
+        cr_assert_eq(v, want[i]);
+    }
+    cr_assert_eq(shmgen_queue_dequeue(q, &v), SHMGEN_EMPTY);
+}
+
+/* A consumer claimed a skipped slot (dequeue counter past it) and died before
+ * freeing it: the slot reads (2L+1)|SKIP one lap behind both counters.  A
+ * dequeue there used to read the SKIP bit as "a newer lap" and spin forever;
+ * so did an enqueue.  Now: empty, and the next enqueue frees it. */
+Test(queue, consumer_killed_holding_skipped_slot)
+{
+    shmgen_queue_t q;
+    uint64_t v = 0, want[] = {42};
+    make_full_four(&q);
+    expect_values(&q, (uint64_t[]){0, 1, 2, 3}, 4);
+    atomic_store(seq_of(0), 1 | SKIP_BIT);
+    cr_assert_eq(shmgen_queue_dequeue(&q, &v), SHMGEN_EMPTY);
+    cr_assert_eq(shmgen_queue_dequeue_bulk(&q, &v, 4), 0);
+    v = 42;
+    cr_assert_eq(shmgen_queue_enqueue(&q, &v), 0);
+    cr_assert_eq(atomic_load(seq_of(0)), 3);
+    expect_values(&q, want, 1);
+}
+
+/* Recovery (or a consumer) marked a dead producer's slot SKIP and the queue
+ * filled up behind it before any consumer discarded it: an enqueue must say
+ * full (it used to spin until a consumer came), a dequeue discards it. */
+Test(queue, skipped_slot_at_front_of_full_queue)
+{
+    shmgen_queue_t q;
+    uint64_t v = 9;
+    make_full_four(&q);
+    atomic_store(seq_of(0), 1 | SKIP_BIT);
+    cr_assert_eq(shmgen_queue_enqueue(&q, &v), SHMGEN_FULL);
+    cr_assert_eq(shmgen_queue_enqueue_bulk(&q, &v, 1), 0);
+    cr_assert_eq(shmgen_queue_size(&q), 4);
+    cr_assert_eq(shmgen_queue_dequeue(&q, &v), 0);
+    cr_assert_eq(v, 1);
+    v = 99;
+    cr_assert_eq(shmgen_queue_enqueue(&q, &v), 0);
+    cr_assert_eq(shmgen_queue_enqueue(&q, &v), 0);
+    cr_assert_eq(shmgen_queue_enqueue(&q, &v), SHMGEN_FULL);
+    expect_values(&q, (uint64_t[]){2, 3, 99, 99}, 4);
+}
+
+/* A producer claimed position 0 and died before publishing, and the queue
+ * filled up behind it: an enqueue must say full (it used to retry forever as
+ * "moved on meanwhile"); a dequeue finds no live journal and skips it. */
+Test(queue, unpublished_slot_at_front_of_full_queue)
+{
+    shmgen_queue_t q;
+    uint64_t v = 9;
+    make_full_four(&q);
+    atomic_store(seq_of(0), 0);
+    cr_assert_eq(shmgen_queue_enqueue(&q, &v), SHMGEN_FULL);
+    cr_assert_eq(shmgen_queue_wait_space(&q, 0), SHMGEN_TIMEOUT);
+    cr_assert_eq(shmgen_queue_dequeue(&q, &v), 0);
+    cr_assert_eq(v, 1);
+    v = 7;
+    cr_assert_eq(shmgen_queue_enqueue(&q, &v), 0);
+    expect_values(&q, (uint64_t[]){2, 3, 7}, 3);
+}
+
+/* A consumer claimed position 0 and died before freeing it (seq still 1,
+ * dequeue counter 1): the producer of lap 1 frees it after the journal check. */
+Test(queue, consumer_killed_before_freeing)
+{
+    shmgen_queue_t q;
+    uint64_t v;
+    make_full_four(&q);
+    cr_assert_eq(shmgen_queue_dequeue(&q, &v), 0);
+    atomic_store(seq_of(0), 1);
+    cr_assert_eq(shmgen_queue_wait_space(&q, 1000), 0);
+    v = 5;
+    cr_assert_eq(shmgen_queue_enqueue(&q, &v), 0);
+    cr_assert_eq(shmgen_queue_enqueue(&q, &v), SHMGEN_FULL);
+    expect_values(&q, (uint64_t[]){1, 2, 3, 5}, 4);
+}
+
+/* A bulk dequeue stops at a skipped slot; the next one discards it and goes on. */
+Test(queue, bulk_dequeue_around_skipped_slot)
+{
+    shmgen_queue_t q;
+    uint64_t out[4] = {0};
+    make_full_four(&q);
+    atomic_store(seq_of(1), 1 | SKIP_BIT);
+    cr_assert_eq(shmgen_queue_dequeue_bulk(&q, out, 4), 1);
+    cr_assert_eq(out[0], 0);
+    cr_assert_eq(shmgen_queue_dequeue_bulk(&q, out, 4), 2);
+    cr_assert_eq(out[0], 2);
+    cr_assert_eq(out[1], 3);
+    cr_assert_eq(shmgen_queue_dequeue_bulk(&q, out, 4), 0);
+    for (uint64_t i = 0; i < 4; i++) cr_assert_eq(atomic_load(seq_of(i)), 2);
 }

@@ -4,13 +4,20 @@
  * worker's open runs recovery concurrently).  Afterwards: the survivors were
  * never blocked for good, no element was duplicated, at most one element per
  * kill is lost, the queue still works at full capacity, and only the test
- * process is attached.  Depends on kinds_util and the public queue API.
+ * process is attached.  When the survivors stop making progress the test
+ * dumps the queue's counters, every slot word, every busy journal and the
+ * survivors' scheduler state before failing, so a CI log shows the stuck
+ * state.  Depends on kinds_util, the public queue API, and (for the dump
+ * only) the runtime's internal journal accessors and queue header layout.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../runtime/src/internal.h"
 #include "kinds_util.h"
 #include "shmgen/queue.h"
 
@@ -75,6 +82,51 @@ static void survivors(shmgen_segment_t *seg, const shmgen_struct_info_t *info, i
     worker(seg, info, id, ctx);
 }
 
+/* Prints /proc/pid/stat's state and CPU time (R with growing utime: spinning). */
+static void dump_proc(pid_t pid)
+{
+    char path[64], line[512];
+    FILE *f;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if (!(f = fopen(path, "r"))) return;
+    if (fgets(line, sizeof line, f)) {
+        char *p = strrchr(line, ')');
+        char state = '?';
+        unsigned long ut = 0, stime = 0;
+        if (p) (void)sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &state, &ut, &stime);
+        fprintf(stderr, "  survivor %d: state %c utime %lu stime %lu (ticks)\n", (int)pid, state, ut, stime);
+    }
+    fclose(f);
+}
+
+/* The queue's words (layout of queue.c: enq on header line 1, deq on line 2,
+ * slots after the 256-byte header, seq word first) and every busy journal. */
+static void dump_queue(kutil_seg_t *k, const pid_t *surv)
+{
+    unsigned char *base = shmgen_segment_struct_base(k->seg, &k->info);
+    uint64_t slot_bytes = shmgen_kind_slot_bytes(SHMGEN_KIND_QUEUE, k->info.elem_size);
+    uint32_t bits = k->info.capacity == 1 ? 0 : 64u - (uint32_t)__builtin_clzll(k->info.capacity - 1);
+    uint64_t enq = atomic_load((_Atomic uint64_t *)(void *)(base + 64));
+    uint64_t deq = atomic_load((_Atomic uint64_t *)(void *)(base + 128));
+    fprintf(stderr, "queue_crash stuck state: enq lap %llu idx %llu, deq lap %llu idx %llu\n",
+            (unsigned long long)(enq >> bits), (unsigned long long)(enq & ((1u << bits) - 1)),
+            (unsigned long long)(deq >> bits), (unsigned long long)(deq & ((1u << bits) - 1)));
+    for (uint64_t i = 0; i < k->info.capacity; i++) {
+        uint64_t s = atomic_load((_Atomic uint64_t *)(void *)(base + 256 + i * slot_bytes));
+        fprintf(stderr, "  slot %2llu: seq %llu%s\n", (unsigned long long)i,
+                (unsigned long long)(s & ~((uint64_t)1 << 63)), s >> 63 ? " |SKIP" : "");
+    }
+    for (uint32_t i = 0; i < shmgen__journal_count(k->seg); i++) {
+        shmgen__journal_t *j = shmgen__journal_at(k->seg, i);
+        uint32_t owner = atomic_load(&j->owner);
+        if (owner == 0) continue;
+        fprintf(stderr, "  journal %u: owner %u (%s) op %#x a %llu b %llu\n", i, owner,
+                shmgen__owner_alive(k->seg, owner) ? "alive" : "dead", atomic_load(&j->op),
+                (unsigned long long)atomic_load(&j->a), (unsigned long long)atomic_load(&j->b));
+    }
+    for (int i = 0; i < 2; i++) dump_proc(surv[i]);
+}
+
 static kutil_seg_t K; /* removed by the suite's fini even when an assertion fails */
 
 static void teardown(void)
@@ -99,6 +151,12 @@ Test(queue_crash, random_kills, .timeout = 120)
     killed = kutil_kill_loop(kp, worker, sh, KILLS, 3000, 0xC0FFEE, &bad);
     ops_before = atomic_load(&sh->survivor_ops);
     for (int i = 0; i < 1000 && atomic_load(&sh->survivor_ops) <= ops_before; i++) usleep(10 * 1000); /* no timing assertion: up to 10 s */
+    if (atomic_load(&sh->survivor_ops) <= ops_before) {
+        dump_queue(kp, surv);
+        usleep(200 * 1000); /* a second sample: utime still growing means spinning, not sleeping */
+        for (int i = 0; i < 2; i++) dump_proc(surv[i]);
+        for (int i = 0; i < 2; i++) kill(surv[i], SIGKILL); /* never leave spinning processes behind */
+    }
     cr_assert_gt(atomic_load(&sh->survivor_ops), ops_before, "survivors are stuck");
     atomic_store(&sh->stop, 1);
     for (int i = 0; i < 2; i++) {
