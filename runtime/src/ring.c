@@ -8,7 +8,8 @@
  * wait queues.  Slot i is {seq word, element}.  For position p (free-running)
  * in slot p % capacity the seq word reads:
  *   2p          free for the producer of p
- *   2p | BUSY   the producer is writing p
+ *   2p | BUSY   the producer is writing p (if it died doing so: free for
+ *               the next producer of p; never read as stored)
  *   2p + 1      p is published (the consumer and last_n readers may read it)
  *   2(p + cap)  p was consumed by a single pop (its bytes stay readable for last_n)
  * Producer and consumer signal each other through the slots only; neither
@@ -24,6 +25,9 @@
  * tail with plain stores inside an `in_pop` bracket, and the first overwrite
  * switches modes with an asymmetric Dekker handshake (ovw store + membarrier
  * against in_pop store + compiler barrier) and waits out a pop in flight.
+ * A drop sets TAIL_DROP on the tail it stores, so that after a SIGKILL the
+ * last move of tail tells a producer's drop (slot to be reclaimed) from a
+ * consumer's claim (slot still being read): see docs/crash-recovery.md.
  * Depends on wait.h (futex waits, helpers), internal.h, shmgen/ring.h.
  */
 #include "shmgen/ring.h"
@@ -33,6 +37,9 @@
 #include "wait.h"
 
 #define OWNER_REPAIRING 0x80000000u
+/* On tail: the last move of tail was a producer's drop of position
+ * (tail & ~TAIL_DROP) - 1, not a consumer's claim.  The next claim clears it. */
+#define TAIL_DROP ((uint64_t)1 << 63)
 
 typedef struct ring_hdr {
     shmgen__cmeta_t meta;
@@ -96,44 +103,70 @@ static inline bool bulk_released(shmgen_ring_t *r, uint64_t pos, uint64_t s)
     return rel > old;
 }
 
+/* Whether the slot of pos (seq s), not showing plain "free" (2 * pos), may
+ * still be written by the producer: a bulk pop released it, or a producer
+ * died while writing pos (only the producer of pos ever writes that mark). */
+static inline bool slot_reusable(shmgen_ring_t *r, uint64_t pos, uint64_t s)
+{
+    return s == (2 * pos | SHMGEN__BUSY_BIT) || bulk_released(r, pos, s);
+}
+
 /* Whether the slot of pos (seq s) may be written by the producer. */
 static inline bool slot_free(shmgen_ring_t *r, uint64_t pos, uint64_t s)
 {
-    return s == 2 * pos || bulk_released(r, pos, s);
+    return s == 2 * pos || slot_reusable(r, pos, s);
 }
 
 /* ---- side ownership and repair ----------------------------------------- */
 
-/* A dead producer may leave: its slot BUSY, published slots with head not
- * advanced, or a won drop-CAS on tail with the slot not yet marked.  Caller
- * owns the producer side exclusively. */
+/* The producer died right after winning the drop CAS for head - cap, before
+ * re-marking the slot: tail still carries TAIL_DROP for exactly that
+ * position, so no consumer claimed it and nobody reads the slot.  (Once
+ * a consumer claims past it, tail loses the mark and that consumer frees the
+ * slot instead: see free_dropped.) */
+static int reclaim_dropped(shmgen_ring_t *r, uint64_t head, uint64_t idx)
+{
+    ring_hdr_t *h = HDR(r);
+    uint64_t cap = r->capacity_, old = head - cap;
+    /* Acquire: pairs with the release that published the slot. */
+    uint64_t s = shmgen__load(slot_seq(r, idx), memory_order_acquire);
+    if (head < cap || s != 2 * old + 1) return 0;
+    /* Acquire on both: a snapshot of the last move of tail and of bulk releases. */
+    if (shmgen__load(&h->tail, memory_order_acquire) != ((old + 1) | TAIL_DROP) ||
+        shmgen__load(&h->released, memory_order_acquire) > old)
+        return 0;
+    /* CAS: a consumer claiming past the drop may free it at the same time
+     * (free_dropped), to the same value. */
+    if (!shmgen__cas(slot_seq(r, idx), &s, 2 * head, memory_order_acq_rel, memory_order_relaxed)) return 0;
+    /* Relaxed: producer-only counter; we own the side. */
+    shmgen__store(&h->dropped, shmgen__load(&h->dropped, memory_order_relaxed) + 1, memory_order_relaxed);
+    return 1;
+}
+
+/* A dead producer may leave: BUSY marks on the slots of its last push or bulk
+ * run (left alone: slot_reusable treats them as free, and last_n readers
+ * reject them, whereas resetting them to "free" would also read as "consumed,
+ * bytes intact" and let last_n return the half-written bytes), published
+ * slots with head not advanced (maybe popped already), or a won drop CAS with
+ * the slot not yet re-marked.  Caller owns the producer side exclusively. */
 static int repair_producer(shmgen_ring_t *r)
 {
     ring_hdr_t *h = HDR(r);
     uint64_t cap = r->capacity_, head = shmgen__load(&h->head, memory_order_relaxed);
     uint64_t idx = head % cap, n = 0;
     int repairs = 0;
-    /* Acquire on every seq load: pairs with the release that set it. */
-    while (n++ < cap && shmgen__load(slot_seq(r, idx), memory_order_acquire) == 2 * head + 1) {
+    while (n++ < cap) {
+        /* Acquire: pairs with the release that set the seq. */
+        uint64_t s = shmgen__load(slot_seq(r, idx), memory_order_acquire);
+        /* Published but not covered by head; or published and, since the
+         * consumer reads slots and never head, already popped (2(p + cap)
+         * is only ever written for a position that was published). */
+        if (s != 2 * head + 1 && s != 2 * (head + cap)) break;
         head++;
         idx = next_idx(r, idx);
         repairs = 1;
     }
-    uint64_t s = shmgen__load(slot_seq(r, idx), memory_order_acquire);
-    if (s == (2 * head | SHMGEN__BUSY_BIT)) {
-        /* Relaxed: we own the side; the next push re-marks and publishes with release. */
-        shmgen__store(slot_seq(r, idx), 2 * head, memory_order_relaxed);
-        repairs = 1;
-    } else if (head >= cap && s == 2 * (head - cap) + 1 &&
-               shmgen__load(&h->tail, memory_order_acquire) > head - cap &&
-               shmgen__load(&h->released, memory_order_acquire) <= head - cap) {
-        /* The drop CAS won, the slot was never marked: it is ours to refill. */
-        if (shmgen__cas(slot_seq(r, idx), &s, 2 * head, memory_order_acq_rel, memory_order_relaxed)) {
-            shmgen__store(&h->dropped, shmgen__load(&h->dropped, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
-            repairs = 1;
-        }
-    }
+    repairs += reclaim_dropped(r, head, idx);
     /* Release: readers of head see the slots it covers published. */
     shmgen__store(&h->head, head, memory_order_release);
     shmgen__store(&h->p_idx, idx, memory_order_relaxed);
@@ -146,7 +179,9 @@ static int repair_producer(shmgen_ring_t *r)
 static int repair_consumer(shmgen_ring_t *r)
 {
     ring_hdr_t *h = HDR(r);
-    uint64_t cap = r->capacity_, tail = shmgen__load(&h->tail, memory_order_acquire), from, s;
+    uint64_t cap = r->capacity_, from, s;
+    /* Acquire: as for the slots below. */
+    uint64_t tail = shmgen__load(&h->tail, memory_order_acquire) & ~TAIL_DROP;
     int repairs = 0;
     /* A plain-mode pop that died after freeing its slot but before advancing
      * tail: the slot reads consumed (or already reused), not 2 * tail + 1. */
@@ -160,16 +195,17 @@ static int repair_consumer(shmgen_ring_t *r)
         uint64_t seen = shmgen__load(&h->tail, memory_order_relaxed);
         /* CAS: a live producer may be dropping (moving tail) concurrently;
          * then it already moved past what we wanted to skip. */
-        if (seen < tail && !shmgen__cas(&h->tail, &seen, tail, memory_order_acq_rel, memory_order_acquire))
-            tail = seen;
+        if ((seen & ~TAIL_DROP) < tail &&
+            !shmgen__cas(&h->tail, &seen, tail, memory_order_acq_rel, memory_order_acquire))
+            tail = seen & ~TAIL_DROP;
     }
     /* Release: the repaired side is visible to a producer switching modes. */
     shmgen__store(&h->in_pop, 0, memory_order_release);
     from = tail > cap ? tail - cap : 0;
     for (uint64_t p = from; p < tail; p++) {
         uint64_t want = 2 * p + 1;
-        /* CAS, not store: a live producer may be dropping the same position;
-         * both of us write "free for p + cap", whoever comes first. */
+        /* CAS, not store: a live producer may have dropped the same position
+         * (nobody reads it then); both of us write "free for p + cap". */
         if (shmgen__cas(slot_seq(r, p % cap), &want, 2 * (p + cap), memory_order_acq_rel,
                         memory_order_relaxed))
             repairs++;
@@ -338,7 +374,7 @@ int shmgen_ring_push(shmgen_ring_t *r, const void *elem)
     idx = shmgen__load(&h->p_idx, memory_order_relaxed);
     /* Acquire: the consumer's reads of the slot's old bytes precede our writes. */
     s = shmgen__load(slot_seq(r, idx), memory_order_acquire);
-    if (s != 2 * head && !bulk_released(r, head, s)) return SHMGEN_FULL;
+    if (s != 2 * head && !slot_reusable(r, head, s)) return SHMGEN_FULL;
     write_slot(r, idx, head, elem);
     advance_head(r, head + 1, next_idx(r, idx));
     shmgen__waitq_notify(&h->data);
@@ -376,6 +412,21 @@ size_t shmgen_ring_push_bulk(shmgen_ring_t *r, const void *elems, size_t n)
     return (size_t)k;
 }
 
+/* Called by a producer that has been waiting long for the consumer: if the
+ * consumer side's owner is dead, repair it.  Through the segment's recovery
+ * lock, not recover_side directly: under that lock the dead owner's registry
+ * slot cannot be freed and given to a new process in between our liveness
+ * check and our CAS on the owner word (a CAS from the id we read would then
+ * succeed against a live new consumer and repair under its feet). */
+static void repair_dead_consumer(shmgen_ring_t *r)
+{
+    /* Acquire: as in take_side. */
+    uint32_t c = shmgen__load(&HDR(r)->c_owner, memory_order_acquire);
+    if (c == 0 || shmgen__owner_alive(r->seg_, c & ~OWNER_REPAIRING)) return;
+    if (shmgen_segment_recover(r->seg_) < 0) /* e.g. a fork()ed child's handle */
+        (void)recover_side(r, &HDR(r)->c_owner, repair_consumer);
+}
+
 /* The consumer claimed the oldest element first: wait for its release. */
 static int await_consumer_release(shmgen_ring_t *r, uint64_t idx, uint64_t head)
 {
@@ -383,10 +434,7 @@ static int await_consumer_release(shmgen_ring_t *r, uint64_t idx, uint64_t head)
     /* Acquire: as in push. */
     while (!slot_free(r, head, shmgen__load(slot_seq(r, idx), memory_order_acquire))) {
         if (spins > 100000) {
-            /* The consumer may have died mid-pop: repair if so. */
-            uint32_t c = shmgen__load(&HDR(r)->c_owner, memory_order_acquire);
-            if (c != 0 && !shmgen__owner_alive(r->seg_, c & ~OWNER_REPAIRING))
-                (void)recover_side(r, &HDR(r)->c_owner, repair_consumer);
+            repair_dead_consumer(r); /* it may have died mid-pop */
             spins = 64;
         }
         shmgen__backoff(&spins);
@@ -408,13 +456,26 @@ static void enter_overwrite_mode(shmgen_ring_t *r)
     /* Acquire: pairs with the pop's release of in_pop; its tail store is visible. */
     while (shmgen__load(&h->in_pop, memory_order_acquire) != 0) {
         if (spins > 100000) {
-            uint32_t c = shmgen__load(&h->c_owner, memory_order_acquire);
-            if (c != 0 && !shmgen__owner_alive(r->seg_, c & ~OWNER_REPAIRING))
-                (void)recover_side(r, &h->c_owner, repair_consumer);
+            repair_dead_consumer(r); /* it may have died with in_pop set */
             spins = 64;
         }
         shmgen__backoff(&spins);
     }
+}
+
+/* Takes position oldest away from the consumer, unless it claimed it first.
+ * The new tail carries TAIL_DROP until the consumer's next claim. */
+static bool drop_oldest(shmgen_ring_t *r, uint64_t oldest)
+{
+    ring_hdr_t *h = HDR(r);
+    /* Relaxed: the CAS validates it. */
+    uint64_t t = shmgen__load(&h->tail, memory_order_relaxed);
+    /* Only the consumer moves tail meanwhile, and only past oldest. */
+    while ((t & ~TAIL_DROP) == oldest)
+        /* Acq_rel: settles who owns `oldest` against the consumer's claim CAS. */
+        if (shmgen__cas(&h->tail, &t, (oldest + 1) | TAIL_DROP, memory_order_acq_rel, memory_order_relaxed))
+            return true;
+    return false;
 }
 
 int shmgen_ring_push_overwrite(shmgen_ring_t *r, const void *elem)
@@ -431,8 +492,7 @@ int shmgen_ring_push_overwrite(shmgen_ring_t *r, const void *elem)
         oldest = head - r->capacity_; /* not free means full: head >= capacity */
         if (s != 2 * oldest + 1) return SHMGEN_CORRUPT;
         enter_overwrite_mode(r);
-        /* Acq_rel: settles who owns `oldest` against the consumer's claim CAS. */
-        if (shmgen__cas(&h->tail, &oldest, oldest + 1, memory_order_acq_rel, memory_order_relaxed)) {
+        if (drop_oldest(r, oldest)) {
             /* Relaxed: producer-only counter; readers tolerate a stale value. */
             shmgen__store(&h->dropped, shmgen__load(&h->dropped, memory_order_relaxed) + 1,
                           memory_order_relaxed);
@@ -475,20 +535,36 @@ static inline void consumer_done(shmgen_ring_t *r, uint64_t t, uint64_t idx)
     shmgen__waitq_notify(&h->space);
 }
 
+/* Called after a claim whose tail carried TAIL_DROP: the producer dropped
+ * pos (the position before the claim, whose successor is in slot next) and
+ * may have died before re-marking its slot.  Nobody consumes pos, so its slot
+ * is free for pos + cap either way; a live producer's own marks overwrite
+ * ours, and once it has marked the slot the CAS fails. */
+static void free_dropped(shmgen_ring_t *r, uint64_t pos, uint64_t next)
+{
+    shmgen__atomic_u64 *seq = slot_seq(r, next == 0 ? r->capacity_ - 1 : next - 1);
+    uint64_t want = 2 * pos + 1;
+    /* Relaxed: no element bytes change hands here (we never read the slot);
+     * the load skips the CAS when the producer already re-marked it. */
+    if (shmgen__load(seq, memory_order_relaxed) == want)
+        (void)shmgen__cas(seq, &want, 2 * (pos + r->capacity_), memory_order_relaxed, memory_order_relaxed);
+}
+
 /* Pop claiming the position with a CAS on tail (overwrite mode, or no membarrier). */
 static int pop_claiming(shmgen_ring_t *r, void *out)
 {
     ring_hdr_t *h = HDR(r);
     for (;;) {
         /* Relaxed: the CAS below validates it. */
-        uint64_t t = shmgen__load(&h->tail, memory_order_relaxed);
+        uint64_t raw = shmgen__load(&h->tail, memory_order_relaxed), t = raw & ~TAIL_DROP;
         uint64_t idx = consumer_idx(r, t);
         shmgen__atomic_u64 *seq = slot_seq(r, idx);
         /* Acquire: pairs with the producer's publishing release; the element is visible. */
         if (shmgen__load(seq, memory_order_acquire) != 2 * t + 1) return SHMGEN_EMPTY;
         /* Relaxed: only mutual exclusion with a dropping producer matters; the
          * element bytes were made visible by the acquire above. */
-        if (!shmgen__cas(&h->tail, &t, t + 1, memory_order_relaxed, memory_order_relaxed)) continue;
+        if (!shmgen__cas(&h->tail, &raw, t + 1, memory_order_relaxed, memory_order_relaxed)) continue;
+        if (raw & TAIL_DROP) free_dropped(r, t - 1, idx);
         copy_out(out, slot_elem(r, idx), r->elem_size_);
         /* Release: our reads of the slot complete before the producer reuses it. */
         shmgen__store(seq, 2 * (t + r->capacity_), memory_order_release);
@@ -513,7 +589,8 @@ int shmgen_ring_pop(shmgen_ring_t *r, void *out)
         shmgen__store(&h->in_pop, 0, memory_order_relaxed);
         return pop_claiming(r, out);
     }
-    /* Relaxed: in plain mode only this consumer writes tail. */
+    /* Relaxed: in plain mode only this consumer writes tail (so it never
+     * carries TAIL_DROP: drops start after the mode handshake). */
     t = shmgen__load(&h->tail, memory_order_relaxed);
     idx = consumer_idx(r, t);
     seq = slot_seq(r, idx);
@@ -550,16 +627,18 @@ size_t shmgen_ring_pop_bulk(shmgen_ring_t *r, void *out, size_t max)
 {
     ring_hdr_t *h = HDR(r);
     unsigned char *dst = (unsigned char *)out;
-    uint64_t t, idx, k;
+    uint64_t raw, t, idx, k;
     if (r->readonly_ || max == 0) return 0;
     own_consumer(r);
     do {
-        t = shmgen__load(&h->tail, memory_order_relaxed);
+        raw = shmgen__load(&h->tail, memory_order_relaxed);
+        t = raw & ~TAIL_DROP;
         idx = consumer_idx(r, t);
         k = published_run(r, t, idx, max < r->capacity_ ? max : r->capacity_);
         if (k == 0) return 0;
         /* Relaxed: as in pop; a failure means the producer dropped t. */
-    } while (!shmgen__cas(&h->tail, &t, t + k, memory_order_relaxed, memory_order_relaxed));
+    } while (!shmgen__cas(&h->tail, &raw, t + k, memory_order_relaxed, memory_order_relaxed));
+    if (raw & TAIL_DROP) free_dropped(r, t - 1, idx);
     for (uint64_t j = 0; j < k; j++) {
         copy_out(dst + j * r->elem_size_, slot_elem(r, idx), r->elem_size_);
         idx = next_idx(r, idx);
@@ -609,7 +688,7 @@ size_t shmgen_ring_last_n(const shmgen_ring_t *r, void *out, size_t n)
 uint64_t shmgen_ring_size(const shmgen_ring_t *r)
 {
     /* Acquire both: a snapshot; tail first so that head >= tail. */
-    uint64_t t = shmgen__load(&HDR(r)->tail, memory_order_acquire);
+    uint64_t t = shmgen__load(&HDR(r)->tail, memory_order_acquire) & ~TAIL_DROP;
     uint64_t h = shmgen__load(&HDR(r)->head, memory_order_acquire);
     return h > t ? (h - t > r->capacity_ ? r->capacity_ : h - t) : 0;
 }
@@ -630,7 +709,7 @@ uint64_t shmgen_ring_dropped(const shmgen_ring_t *r)
 static bool ring_has_data(void *ctx)
 {
     shmgen_ring_t *r = (shmgen_ring_t *)ctx;
-    uint64_t t = shmgen__load(&HDR(r)->tail, memory_order_acquire);
+    uint64_t t = shmgen__load(&HDR(r)->tail, memory_order_acquire) & ~TAIL_DROP;
     /* Acquire: pairs with the producer's publishing release. */
     return shmgen__load(slot_seq(r, t % r->capacity_), memory_order_acquire) == 2 * t + 1;
 }
@@ -640,7 +719,7 @@ static bool ring_has_space(void *ctx)
     shmgen_ring_t *r = (shmgen_ring_t *)ctx;
     uint64_t h = shmgen__load(&HDR(r)->head, memory_order_acquire);
     uint64_t s = shmgen__load(slot_seq(r, h % r->capacity_), memory_order_acquire);
-    return s == (2 * h | SHMGEN__BUSY_BIT) || slot_free(r, h, s);
+    return slot_free(r, h, s);
 }
 
 int shmgen_ring_wait_data(shmgen_ring_t *r, int timeout_ms)
