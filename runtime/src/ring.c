@@ -389,9 +389,9 @@ static inline void store_publish8(unsigned char *slot, uint64_t sb, const unsign
 /* write_slot for k consecutive slots in three passes: all "writer entered"
  * marks, then all elements, then all publications.  The first pass has one
  * store per slot, so many more slot lines are requested from the consumer's
- * cache at once than when each slot's stores queue up in turn.  The run is
- * at most two contiguous pieces (before and after the wrap), each walked by
- * pointer. */
+ * cache at once than when each slot's stores queue up in turn (8-byte
+ * elements merge the last two: store_publish8).  The run is at most two
+ * contiguous pieces (before and after the wrap), each walked by pointer. */
 static void write_run(shmgen_ring_t *r, uint64_t idx, uint64_t head, const unsigned char *src, uint64_t k)
 {
     uint64_t sb = r->slot_bytes_, k1 = r->capacity_ - idx < k ? r->capacity_ - idx : k;
