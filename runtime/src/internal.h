@@ -39,6 +39,10 @@ shmgen__journal_t *shmgen__journal_self(shmgen_segment_t *seg);
 uint32_t shmgen__journal_count(const shmgen_segment_t *seg);
 shmgen__journal_t *shmgen__journal_at(const shmgen_segment_t *seg, uint32_t i);
 
+/* This process's pid, cached (refreshed in fork children): cheap enough for
+ * hot paths, unlike getpid(). */
+pid_t shmgen__pid(void);
+
 /* Registry slot + 1 of this process (never 0 for a writable handle). */
 uint32_t shmgen__self_owner(const shmgen_segment_t *seg);
 

@@ -216,7 +216,6 @@ int shmgen_queue_bind(shmgen_queue_t *q, shmgen_segment_t *seg, const shmgen_str
     q->table_index_ = info->table_index;
     q->readonly_ = shmgen_segment_is_readonly(seg);
     q->seg_ = seg;
-    q->bind_id_ = shmgen__bind_id();
     shmgen__wait_process_init();
     return 0;
 }
@@ -308,7 +307,7 @@ size_t shmgen_queue_enqueue_bulk(shmgen_queue_t *q, const void *elems, size_t n)
     shmgen__journal_t *j;
     uint64_t w, k;
     if (q->readonly_ || n == 0) return 0;
-    j = shmgen__journal_cached(q->seg_, q->bind_id_);
+    j = shmgen__journal_self(q->seg_);
     shmgen__jop_begin(j, q->table_index_, OP_ENQ);
     k = claim_enq(q, j, n < q->capacity_ ? n : q->capacity_, &w);
     if (k == 0) {
@@ -332,7 +331,7 @@ size_t shmgen_queue_dequeue_bulk(shmgen_queue_t *q, void *out, size_t max)
     shmgen__journal_t *j;
     uint64_t w, k;
     if (q->readonly_ || max == 0) return 0;
-    j = shmgen__journal_cached(q->seg_, q->bind_id_);
+    j = shmgen__journal_self(q->seg_);
     shmgen__jop_begin(j, q->table_index_, OP_DEQ);
     k = claim_deq(q, j, max < q->capacity_ ? max : q->capacity_, &w);
     if (k == 0) {

@@ -251,7 +251,7 @@ static void release_idle(shmgen_segment_t *seg, shmgen__journal_t *j)
 {
     /* Only an idle journal goes back: a non-zero op is a crashed operation's
      * record (cannot happen for an exiting thread, but never lose one). */
-    if (getpid() != seg->opener_pid || shmgen__load(&j->owner, memory_order_relaxed) != shmgen__self_owner(seg) ||
+    if (shmgen__pid() != seg->opener_pid || shmgen__load(&j->owner, memory_order_relaxed) != shmgen__self_owner(seg) ||
         shmgen__load(&j->op, memory_order_relaxed) != 0)
         return;
     /* Release: this thread's last writes through the journal precede its reuse. */
@@ -283,11 +283,38 @@ static journal_cache_t *cache_get(void)
     return thread_cache;
 }
 
+/* getpid() is a system call (~190 ns here) and journal_self runs on every
+ * queue/stack operation, so the pid is cached process-wide and refreshed in
+ * every fork child (the only way a process's pid changes). */
+static _Atomic pid_t cached_pid;
+static pthread_once_t pid_once = PTHREAD_ONCE_INIT;
+
+static void refresh_pid(void)
+{
+    /* Relaxed: a fork child is single-threaded while this handler runs, and
+     * threads created later synchronise with it through pthread_create. */
+    atomic_store_explicit(&cached_pid, getpid(), memory_order_relaxed);
+}
+
+static void pid_init(void)
+{
+    refresh_pid();
+    (void)pthread_atfork(NULL, NULL, refresh_pid);
+}
+
+pid_t shmgen__pid(void)
+{
+    pid_t pid = atomic_load_explicit(&cached_pid, memory_order_relaxed);
+    if (pid != 0) return pid;
+    (void)pthread_once(&pid_once, pid_init);
+    return atomic_load_explicit(&cached_pid, memory_order_relaxed);
+}
+
 shmgen__journal_t *shmgen__journal_self(shmgen_segment_t *seg)
 {
     journal_cache_t *c;
     shmgen__journal_t *j;
-    if (!seg || seg->readonly || seg->slot == SHMGEN__NO_SLOT || getpid() != seg->opener_pid) return NULL;
+    if (!seg || seg->readonly || seg->slot == SHMGEN__NO_SLOT || shmgen__pid() != seg->opener_pid) return NULL;
     if (!(c = cache_get())) return NULL;
     for (unsigned i = 0; i < JOURNAL_CACHE; i++)
         if (c->e[i].handle_id == seg->id) return c->e[i].journal;
@@ -358,7 +385,7 @@ int shmgen_segment_recover(shmgen_segment_t *seg)
     int rc, repairs;
     if (!seg) return SHMGEN_INVALID_ARGUMENT;
     if (seg->readonly) return SHMGEN_READ_ONLY;
-    if (getpid() != seg->opener_pid) return SHMGEN_INVALID_ARGUMENT;
+    if (shmgen__pid() != seg->opener_pid) return SHMGEN_INVALID_ARGUMENT;
     if ((rc = shmgen__lock(seg->fd, F_WRLCK, SHMGEN__LOCK_RECOVER, true)) != 0) return rc;
     dead_slots(seg, dead);
     /* Dead slots stay dirty (unclaimable) until free_dead, so the owners the

@@ -70,7 +70,7 @@ static shmgen_segment_t *handle_new(const char *shm_name, bool readonly)
     memcpy(seg->shm_name, shm_name, sizeof seg->shm_name);
     seg->fd = -1;
     seg->readonly = readonly;
-    seg->opener_pid = getpid();
+    seg->opener_pid = shmgen__pid();
     seg->slot = SHMGEN__NO_SLOT;
     return seg;
 }
@@ -427,7 +427,7 @@ int shmgen_segment_close(shmgen_segment_t *seg)
      * registry from here would release the parent's attachment. */
     /* Unlisted first: a thread exiting now must not touch the mapping. */
     if (!seg->readonly) shmgen__live_remove(seg);
-    if (getpid() != seg->opener_pid) rc = SHMGEN_INVALID_ARGUMENT;
+    if (shmgen__pid() != seg->opener_pid) rc = SHMGEN_INVALID_ARGUMENT;
     else if (!seg->readonly && seg->slot != SHMGEN__NO_SLOT) rc = shmgen__unregister(seg);
     handle_free(seg);
     return rc;

@@ -196,7 +196,6 @@ int shmgen_stack_bind(shmgen_stack_t *s, shmgen_segment_t *seg, const shmgen_str
     s->table_index_ = info->table_index;
     s->readonly_ = shmgen_segment_is_readonly(seg);
     s->seg_ = seg;
-    s->bind_id_ = shmgen__bind_id();
     shmgen__wait_process_init(); /* registers the fork handler the journal cache needs */
     return 0;
 }
@@ -206,7 +205,7 @@ int shmgen_stack_push(shmgen_stack_t *s, const void *elem)
     shmgen__journal_t *j;
     uint32_t node1;
     if (s->readonly_) return SHMGEN_READ_ONLY;
-    j = shmgen__journal_cached(s->seg_, s->bind_id_);
+    j = shmgen__journal_self(s->seg_);
     shmgen__jop_begin(j, s->table_index_, OP_PUSH);
     node1 = list_take(s, &HDR(s)->free, j);
     if (node1 != 0) {
@@ -224,7 +223,7 @@ int shmgen_stack_pop(shmgen_stack_t *s, void *out)
     shmgen__journal_t *j;
     uint32_t node1;
     if (s->readonly_) return SHMGEN_READ_ONLY;
-    j = shmgen__journal_cached(s->seg_, s->bind_id_);
+    j = shmgen__journal_self(s->seg_);
     shmgen__jop_begin(j, s->table_index_, OP_POP);
     node1 = list_take(s, &HDR(s)->top, j);
     if (node1 != 0) {

@@ -43,46 +43,9 @@ int shmgen__cmeta_check(const void *base, const shmgen_struct_info_t *info, shmg
 }
 static pthread_once_t wait_once = PTHREAD_ONCE_INIT;
 
-static _Atomic uint64_t fork_generation;
-
-static void after_fork_in_child(void)
-{
-    /* Relaxed: the child is single-threaded right now. */
-    atomic_fetch_add_explicit(&fork_generation, 1, memory_order_relaxed);
-}
-
-uint64_t shmgen__bind_id(void)
-{
-    static _Atomic uint64_t next;
-    /* Relaxed: only uniqueness matters. */
-    return atomic_fetch_add_explicit(&next, 1, memory_order_relaxed) + 1;
-}
-
-#define JOURNAL_CACHE 4
-
-shmgen__journal_t *shmgen__journal_cached(shmgen_segment_t *seg, uint64_t bind_id)
-{
-    static _Thread_local struct {
-        uint64_t bind_id, generation;
-        shmgen__journal_t *journal;
-    } cache[JOURNAL_CACHE];
-    static _Thread_local unsigned victim;
-    uint64_t gen = atomic_load_explicit(&fork_generation, memory_order_relaxed);
-    shmgen__journal_t *j;
-    for (unsigned i = 0; i < JOURNAL_CACHE; i++)
-        if (cache[i].bind_id == bind_id && cache[i].generation == gen) return cache[i].journal;
-    j = shmgen__journal_self(seg);
-    cache[victim].bind_id = bind_id;
-    cache[victim].generation = gen;
-    cache[victim].journal = j;
-    victim = (victim + 1) % JOURNAL_CACHE;
-    return j;
-}
-
 static void wait_register(void)
 {
     long cmds;
-    (void)pthread_atfork(NULL, NULL, after_fork_in_child);
     cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
     if (cmds < 0 || !(cmds & MEMBARRIER_CMD_GLOBAL_EXPEDITED) ||
         !(cmds & MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED))

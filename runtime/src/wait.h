@@ -128,17 +128,6 @@ int shmgen__waitq_wait(shmgen__waitq_t *w, shmgen__wait_ready_fn ready, void *ct
 /* Spin-then-yield backoff for retry loops: call with an increasing counter. */
 void shmgen__backoff(unsigned *spins);
 
-/* A process-unique number for a bound handle (never 0). */
-uint64_t shmgen__bind_id(void);
-
-/* shmgen__journal_self(seg) for the handle bound with bind_id, cached per
- * thread: registry.c's lookup costs a getpid() system call per operation.
- * The cache is keyed by the bind id and a fork generation (bumped in every
- * child by a pthread_atfork handler), so a child never uses its parent's
- * journal; a handle is invalid after its segment is closed, so a cached
- * journal never outlives its segment while the handle is legitimately used. */
-shmgen__journal_t *shmgen__journal_cached(shmgen_segment_t *seg, uint64_t bind_id);
-
 /* Journaling of one operation on the thread's own journal line (j may be
  * NULL: no journal available, the operation runs unjournaled). */
 static inline void shmgen__jop_begin(shmgen__journal_t *j, uint32_t table_index, uint32_t opcode)

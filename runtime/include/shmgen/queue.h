@@ -35,7 +35,6 @@ typedef struct shmgen_queue {
     uint32_t table_index_;
     bool readonly_;
     shmgen_segment_t *seg_;
-    uint64_t bind_id_;
 } shmgen_queue_t;
 
 /* Binds q to the queue `info` of seg (from shmgen_segment_find/resolve).

@@ -29,7 +29,6 @@ typedef struct shmgen_stack {
     uint32_t table_index_;
     bool readonly_;
     shmgen_segment_t *seg_;
-    uint64_t bind_id_;
 } shmgen_stack_t;
 
 /* Binds s to the stack `info` of seg: 0, SHMGEN_WRONG_KIND, SHMGEN_CORRUPT. */
