@@ -310,15 +310,28 @@ pid_t shmgen__pid(void)
     return atomic_load_explicit(&cached_pid, memory_order_relaxed);
 }
 
+/* The last (handle, journal) pair this thread used: the hot path of every
+ * queue/stack operation is one comparison.  Handle ids are never reused, so a
+ * closed handle's entry can never match; the pid check keeps a fork child off
+ * its parent's journal. */
+static _Thread_local uint64_t last_handle_id;
+static _Thread_local shmgen__journal_t *last_journal;
+
 shmgen__journal_t *shmgen__journal_self(shmgen_segment_t *seg)
 {
     journal_cache_t *c;
     shmgen__journal_t *j;
+    if (seg && seg->id == last_handle_id && last_journal && seg->opener_pid == shmgen__pid()) return last_journal;
     if (!seg || seg->readonly || seg->slot == SHMGEN__NO_SLOT || shmgen__pid() != seg->opener_pid) return NULL;
     if (!(c = cache_get())) return NULL;
     for (unsigned i = 0; i < JOURNAL_CACHE; i++)
-        if (c->e[i].handle_id == seg->id) return c->e[i].journal;
+        if (c->e[i].handle_id == seg->id) {
+            last_handle_id = seg->id;
+            return last_journal = c->e[i].journal;
+        }
     if ((j = claim_journal(seg)) == NULL) return NULL;
+    last_handle_id = seg->id;
+    last_journal = j;
     /* An evicted entry's journal stays owned by its handle until that handle closes. */
     c->e[c->next_victim].handle_id = seg->id;
     c->e[c->next_victim].journal = j;
