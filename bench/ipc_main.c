@@ -6,7 +6,7 @@
  * of every case, then rep 2...) so slow drift hits all alike, keeps the best
  * (shortest) run of each, runs the floor again, and prints the report
  * described in docs/benchmarks.md.
- *   shmgen_bench_ipc [--smoke] [--scale X] [--reps N] [--filter SUBSTR] [--no-pin] [--verbose]
+ *   shmgen_bench_ipc [--smoke] [--scale X] [--reps N] [--filter SUBSTR[,SUBSTR...]] [--no-pin] [--verbose]
  * --verbose prints every run (id, messages, seconds, rate) to stderr.
  * --smoke moves a few thousand messages per case once and only checks that
  * everything works (the ctest); exit status is non-zero if any case failed.
@@ -43,10 +43,29 @@ typedef struct options {
 static entry_t g_entries[MAX_CASES];
 static size_t g_nentries;
 
+/* Whether id contains one of the comma-separated substrings of filter. */
+static int filter_match(const char *id, const char *filter)
+{
+    char word[64];
+    if (!filter || !*filter)
+        return 1;
+    while (*filter) {
+        size_t n = strcspn(filter, ",");
+        if (n > 0 && n < sizeof word) {
+            memcpy(word, filter, n);
+            word[n] = '\0';
+            if (strstr(id, word))
+                return 1;
+        }
+        filter += n + (filter[n] == ',');
+    }
+    return 0;
+}
+
 static void add_family(const bench_case_t *table, const char *filter)
 {
     for (; table->id && g_nentries < MAX_CASES; table++)
-        if (!filter || strstr(table->id, filter))
+        if (filter_match(table->id, filter))
             g_entries[g_nentries++] = (entry_t){table, 0, 0, 0};
 }
 
@@ -255,7 +274,7 @@ static int parse_args(int argc, char **argv, options_t *o)
         else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
             o->filter = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--smoke] [--scale X] [--reps N] [--filter SUBSTR] [--no-pin] [--verbose]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--smoke] [--scale X] [--reps N] [--filter SUBSTR[,SUBSTR...]] [--no-pin] [--verbose]\n", argv[0]);
             return 1;
         }
     }

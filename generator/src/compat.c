@@ -148,6 +148,11 @@ static void compare_segment(ctx_t *x)
         add(x, SHMGEN_COMPAT_BREAKING, "segment-renamed", w,
             "segment renamed from '%s' to '%s' (processes of the two versions open different objects)",
             x->o->segment, x->n->segment);
+    if (x->n->format_version != x->o->format_version)
+        add(x, SHMGEN_COMPAT_BREAKING, "format-changed", w,
+            "segment format changed from %u to %u (a shmgen runtime upgrade): processes of the two runtimes cannot "
+            "attach one segment; restart them all on the new runtime with a new segment",
+            x->o->format_version, x->n->format_version);
     if (x->n->version != x->o->version)
         add(x, SHMGEN_COMPAT_COMPATIBLE, "version-raised", w, "version raised from %u to %u", x->o->version,
             x->n->version);

@@ -19,6 +19,15 @@ static void print_subject(const shmgen_compat_change_t *c, FILE *out)
     if (c->structure) fprintf(out, "structure '%s': ", c->structure);
 }
 
+/* Whether every breaking change is the segment format's (a runtime upgrade). */
+static bool only_format_breaks(const shmgen_compat_report_t *r)
+{
+    for (size_t i = 0; i < r->count; i++)
+        if (r->changes[i].cls == SHMGEN_COMPAT_BREAKING && strcmp(r->changes[i].code, "format-changed") != 0)
+            return false;
+    return true;
+}
+
 static void print_summary(const shmgen_compat_report_t *r, const char *old_path, const char *new_path,
                           const char *prefix, FILE *out)
 {
@@ -28,7 +37,12 @@ static void print_summary(const shmgen_compat_report_t *r, const char *old_path,
             r->counts[SHMGEN_COMPAT_COMPATIBLE], r->counts[SHMGEN_COMPAT_SOURCE],
             r->count == 0 ? "identical" : shmgen_compat_class_name(worst));
     if (worst != SHMGEN_COMPAT_BREAKING || r->count == 0) return;
-    if (r->new_version > r->old_version)
+    if (only_format_breaks(r))
+        fprintf(out, "%scompat: note: the only breaking change is the runtime's segment format, not the schema: "
+                     "no 'version' raise needed; once every process uses the new runtime, regenerate the lock "
+                     "file (shmgen layout --json %s > LOCK)\n",
+                prefix, new_path);
+    else if (r->new_version > r->old_version)
         fprintf(out, "%scompat: note: version raised to %u as a breaking change requires; once reviewed, "
                      "regenerate the lock file (shmgen layout --json %s > LOCK) and commit both\n",
                 prefix, r->new_version, new_path);

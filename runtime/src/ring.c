@@ -2,32 +2,46 @@
  * ring.c — the `ring` kind: SPSC stream with overwrite, last_n snapshots and
  * timed waits (see shmgen/ring.h; crash analysis in docs/crash-recovery.md).
  *
- * Header (256 bytes): line 0 meta; line 1 producer side (head, its wrapped
- * index, dropped count, producer owner); line 2 consumer side (tail = the
- * consumer's claim word, its wrapped index, consumer owner); line 3 the two
- * wait queues.  Slot i is {seq word, element}.  For position p (free-running)
- * in slot p % capacity the seq word reads:
- *   2p          free for the producer of p
- *   2p | BUSY   the producer is writing p (if it died doing so: free for
- *               the next producer of p; never read as stored)
- *   2p + 1      p is published (the consumer and last_n readers may read it)
- *   2(p + cap)  p was consumed by a single pop (its bytes stay readable for last_n)
- * Producer and consumer signal each other through the slots only; neither
- * reads the other's line on the single-element fast path.  A bulk pop frees
- * its whole run with one store of `released` on the consumer line instead of
- * one store per slot (its slots keep reading 2p + 1); a producer finding such
- * a slot consults `released` through a cache on its own line.  The consumer
- * claims a position with a CAS on `tail` (its own line) before copying; the
- * producer's push_overwrite drops the oldest element with a CAS on the same
- * word, so exactly one of them gets it and nobody copies a slot being rewritten.
- * That CAS is a locked instruction on every pop, so it is only used once a
- * push_overwrite has happened (`ovw`, sticky): before, single pops advance
- * tail with plain stores inside an `in_pop` bracket, and the first overwrite
- * switches modes with an asymmetric Dekker handshake (ovw store + membarrier
- * against in_pop store + compiler barrier) and waits out a pop in flight.
- * A drop sets TAIL_DROP on the tail it stores, so that after a SIGKILL the
- * last move of tail tells a producer's drop (slot to be reclaimed) from a
- * consumer's claim (slot still being read): see docs/crash-recovery.md.
+ * Storage after the 256-byte header: one 8-byte sequence word and one
+ * element of round_up(elem_size, 8) bytes per slot, placed by
+ * ring_placement (split: all words, then all elements; interleaved: word
+ * then element, slot after slot).  Header: line 0 meta and `released`; line 1
+ * the producer side (head, its wrapped index, dropped count, owner, cache of
+ * `released`, the write frontier); line 2 the consumer side (tail = the
+ * consumer's claim word, its wrapped index, owner, mode words); line 3 the
+ * two wait queues and `bhead`.
+ *
+ * Position p (free-running) lives in slot p % capacity, whose sequence word
+ * reads 2p when the slot is free for the producer of p (initially, or after a
+ * single pop of p - cap) and 2p + 1 once a single push published p; any
+ * other value is left over from an earlier lap.  Single operations signal
+ * each other through the slots only, so neither reads the other's line on
+ * that fast path.  Bulk operations signal a whole run with one word each: a
+ * bulk push publishes every position below `bhead` (written by bulk pushes
+ * only), a bulk pop frees every position below `released` (written by bulk
+ * pops only); neither touches the run's sequence words, so a split ring's
+ * bulk operations move element bytes only.  Hence p is published iff
+ * seq == 2p + 1 or bhead > p, and free iff seq == 2p or released > p - cap
+ * (the producer keeps a copy of `released` on its own line and reads the
+ * real one only when the copy falls short).
+ *
+ * last_n readers validate with a seqlock over the whole ring instead of per
+ * slot: before writing positions below w, the producer raises `w_head` to w
+ * (then a release fence); a reader copies, issues an acquire fence and reads
+ * `w_head`: a position q it copied is intact iff q + cap >= w_head.
+ *
+ * The consumer claims a position with a CAS on `tail` (its own line) before
+ * copying; the producer's push_overwrite drops the oldest element with a CAS
+ * on the same word, so exactly one of them gets it and nobody copies a slot
+ * being rewritten.  That CAS is a locked instruction on every pop, so it is
+ * only used once a push_overwrite has happened (`ovw`, sticky): before,
+ * single pops advance tail with plain stores inside an `in_pop` bracket, and
+ * the first overwrite switches modes with an asymmetric Dekker handshake
+ * (ovw store + membarrier against in_pop store + compiler barrier) and waits
+ * out a pop in flight.  A drop sets TAIL_DROP on the tail it stores, so that
+ * after a SIGKILL the last move of tail tells a producer's drop (slot to be
+ * reclaimed) from a consumer's claim (slot still being read): see
+ * docs/crash-recovery.md.
  * Depends on wait.h (futex waits, helpers), internal.h, shmgen/ring.h.
  */
 #include "shmgen/ring.h"
@@ -37,15 +51,18 @@
 #include "wait.h"
 
 #define OWNER_REPAIRING 0x80000000u
+/* Elements of at least this many bytes (rounded up to 8) get interleaved slots. */
+#define RING_INTERLEAVE_MIN 64u
 /* On tail: the last move of tail was a producer's drop of position
  * (tail & ~TAIL_DROP) - 1, not a consumer's claim.  The next claim clears it. */
 #define TAIL_DROP ((uint64_t)1 << 63)
 
 typedef struct ring_hdr {
     shmgen__cmeta_t meta;
-    /* line 0, after the meta: written by bulk pops only, read by a producer
-     * that finds the ring full; kept off both sides' hot lines */
-    shmgen__atomic_u64 released; /* every position below it was consumed by a bulk pop */
+    /* line 0, after the meta: written by bulk pops (and consumer repair)
+     * only, read by a producer whose slot does not read free; so in single
+     * operation this line is never written and its reads stay cache hits */
+    shmgen__atomic_u64 released; /* every position below it was consumed or dropped */
     unsigned char pad0[SHMGEN_CACHE_LINE - sizeof(shmgen__cmeta_t) - 8];
     /* line 1: written by the producer only (and by repair of a dead producer) */
     shmgen__atomic_u64 head;    /* positions published */
@@ -54,7 +71,8 @@ typedef struct ring_hdr {
     shmgen__atomic_u32 p_owner; /* registry owner of the producer side; 0 = none */
     uint32_t reserved1;
     shmgen__atomic_u64 rel_cache; /* the last value of `released` the producer read */
-    unsigned char pad1[SHMGEN_CACHE_LINE - 40];
+    shmgen__atomic_u64 w_head;    /* last_n seqlock: writes may have begun below it */
+    unsigned char pad1[SHMGEN_CACHE_LINE - 48];
     /* line 2: written by the consumer (tail also by a dropping producer) */
     shmgen__atomic_u64 tail;    /* positions claimed by the consumer or dropped */
     shmgen__atomic_u64 c_pos;   /* the position c_idx belongs to */
@@ -63,9 +81,11 @@ typedef struct ring_hdr {
     shmgen__atomic_u32 in_pop;  /* 1 while a plain-mode pop runs (see pop) */
     shmgen__atomic_u32 ovw;     /* 1 once push_overwrite was used: pops claim by CAS */
     unsigned char pad2[SHMGEN_CACHE_LINE - 36];
-    /* line 3: waiters only */
+    /* line 3: waiters, and the run publication word (read by every
+     * consumer that finds its slot unpublished, written by bulk pushes only) */
     shmgen__waitq_t data, space;
-    unsigned char pad3[SHMGEN_CACHE_LINE - 2 * sizeof(shmgen__waitq_t)];
+    shmgen__atomic_u64 bhead; /* every position below it was published */
+    unsigned char pad3[SHMGEN_CACHE_LINE - 2 * sizeof(shmgen__waitq_t) - 8];
 } ring_hdr_t;
 
 _Static_assert(sizeof(ring_hdr_t) == SHMGEN__KIND_HEADER, "ring header is four cache lines");
@@ -74,12 +94,37 @@ _Static_assert(sizeof(ring_hdr_t) == SHMGEN__KIND_HEADER, "ring header is four c
 
 static inline shmgen__atomic_u64 *slot_seq(const shmgen_ring_t *r, uint64_t idx)
 {
-    return (shmgen__atomic_u64 *)(void *)(r->slots_ + idx * r->slot_bytes_);
+    return (shmgen__atomic_u64 *)(void *)(r->seqs_ + idx * r->seq_stride_);
 }
 
 static inline unsigned char *slot_elem(const shmgen_ring_t *r, uint64_t idx)
 {
-    return r->slots_ + idx * r->slot_bytes_ + 8u;
+    return r->elems_ + idx * r->elem_stride_;
+}
+
+/* Where the sequence words and elements of a ring live, from the start of
+ * its storage (after the header); either way capacity x (8 + round_up(
+ * elem_size, 8)) bytes.  Elements under 64 bytes: split, all sequence words
+ * first, then the elements, so a run of elements is contiguous and a bulk
+ * operation moves element bytes only (8-byte elements: bulk 1.7-2.0x a pipe
+ * with 4 KiB writes, against 0.7x with interleaved slots).  Larger elements:
+ * interleaved, each word directly before its element, so a single pop finds
+ * the start of its element on the line it polled instead of fetching a
+ * second line after the word (64-byte elements, median of same-run ratios:
+ * single 1.24x atomic_queue interleaved against 1.01x split; bulk 1.08x a
+ * pipe interleaved against 1.25x split).  See docs/benchmarks.md. */
+static void ring_placement(uint32_t elem_size, uint64_t cap, uint64_t *seq_stride, uint64_t *elem_stride,
+                           uint64_t *elems_at)
+{
+    uint64_t es8 = ((uint64_t)elem_size + 7u) & ~(uint64_t)7u;
+    if (es8 < RING_INTERLEAVE_MIN) {
+        *seq_stride = 8;
+        *elem_stride = es8;
+        *elems_at = cap * 8u;
+    } else {
+        *seq_stride = *elem_stride = 8 + es8;
+        *elems_at = 8;
+    }
 }
 
 static inline uint64_t next_idx(const shmgen_ring_t *r, uint64_t idx)
@@ -87,34 +132,45 @@ static inline uint64_t next_idx(const shmgen_ring_t *r, uint64_t idx)
     return idx + 1 == r->capacity_ ? 0 : idx + 1;
 }
 
-/* Whether slot (seq s) is free for the producer of pos although it still
- * shows position pos - cap published: a bulk pop released it. */
-static inline bool bulk_released(shmgen_ring_t *r, uint64_t pos, uint64_t s)
+/* Whether the slot idx may be written by the producer of pos: it reads 2pos
+ * (first lap, or a single pop freed pos - cap), or a bulk pop released
+ * pos - cap (known from the cache on the producer's own line, or from
+ * `released` itself when the cache falls short). */
+static inline bool slot_free(shmgen_ring_t *r, uint64_t pos, uint64_t idx)
 {
     ring_hdr_t *h = HDR(r);
     uint64_t old = pos - r->capacity_, rel;
-    if (pos < r->capacity_ || s != 2 * old + 1) return false;
-    /* Relaxed: filled below by an acquire load, which already ordered the
-     * consumer's copies before our writes. */
-    if (shmgen__load(&h->rel_cache, memory_order_relaxed) > old) return true;
+    /* Acquire: pairs with the release that freed the slot; the consumer's
+     * reads of its old bytes precede our writes. */
+    if (shmgen__load(slot_seq(r, idx), memory_order_acquire) == 2 * pos) return true;
+    if (pos < r->capacity_) return false;
+    /* Acquire: the cache was stored (release) after an acquire of `released`,
+     * so the consumer's copies are ordered before our writes through it too. */
+    if (shmgen__load(&h->rel_cache, memory_order_acquire) > old) return true;
     /* Acquire: pairs with the bulk pop's release; its copies are done. */
     rel = shmgen__load(&h->released, memory_order_acquire);
-    if (!r->readonly_) shmgen__store(&h->rel_cache, rel, memory_order_relaxed);
+    if (!r->readonly_) shmgen__store(&h->rel_cache, rel, memory_order_release);
     return rel > old;
 }
 
-/* Whether the slot of pos (seq s), not showing plain "free" (2 * pos), may
- * still be written by the producer: a bulk pop released it, or a producer
- * died while writing pos (only the producer of pos ever writes that mark). */
-static inline bool slot_reusable(shmgen_ring_t *r, uint64_t pos, uint64_t s)
+/* Whether position t (slot seq s) is published; an acquire of either word
+ * makes its element visible. */
+static inline bool published(const shmgen_ring_t *r, uint64_t t, uint64_t s)
 {
-    return s == (2 * pos | SHMGEN__BUSY_BIT) || bulk_released(r, pos, s);
+    /* Acquire: pairs with the bulk push's release of bhead. */
+    return s == 2 * t + 1 || shmgen__load(&HDR(r)->bhead, memory_order_acquire) > t;
 }
 
-/* Whether the slot of pos (seq s) may be written by the producer. */
-static inline bool slot_free(shmgen_ring_t *r, uint64_t pos, uint64_t s)
+/* The seqlock's "writer entered" for positions below w: w_head never moves
+ * back (after a dead producer it may be ahead of head; lowering it would
+ * validate slots that producer half wrote). */
+static inline void begin_write(shmgen_ring_t *r, uint64_t w)
 {
-    return s == 2 * pos || slot_reusable(r, pos, s);
+    ring_hdr_t *h = HDR(r);
+    /* Relaxed: producer-only word; the fence orders it before the element
+     * stores for last_n readers (they read it after an acquire fence). */
+    if (shmgen__load(&h->w_head, memory_order_relaxed) < w) shmgen__store(&h->w_head, w, memory_order_relaxed);
+    shmgen__fence(memory_order_release);
 }
 
 /* ---- side ownership and repair ----------------------------------------- */
@@ -128,9 +184,9 @@ static int reclaim_dropped(shmgen_ring_t *r, uint64_t head, uint64_t idx)
 {
     ring_hdr_t *h = HDR(r);
     uint64_t cap = r->capacity_, old = head - cap;
-    /* Acquire: pairs with the release that published the slot. */
+    /* Acquire: pairs with the release that last set the slot. */
     uint64_t s = shmgen__load(slot_seq(r, idx), memory_order_acquire);
-    if (head < cap || s != 2 * old + 1) return 0;
+    if (head < cap || s >= 2 * head) return 0;
     /* Acquire on both: a snapshot of the last move of tail and of bulk releases. */
     if (shmgen__load(&h->tail, memory_order_acquire) != ((old + 1) | TAIL_DROP) ||
         shmgen__load(&h->released, memory_order_acquire) > old)
@@ -143,18 +199,25 @@ static int reclaim_dropped(shmgen_ring_t *r, uint64_t head, uint64_t idx)
     return 1;
 }
 
-/* A dead producer may leave: BUSY marks on the slots of its last push or bulk
- * run (left alone: slot_reusable treats them as free, and last_n readers
- * reject them, whereas resetting them to "free" would also read as "consumed,
- * bytes intact" and let last_n return the half-written bytes), published
- * slots with head not advanced (maybe popped already), or a won drop CAS with
- * the slot not yet re-marked.  Caller owns the producer side exclusively. */
+/* A dead producer may leave: half-written elements above head (nothing to
+ * do: their slots are still free, and w_head already excludes them from
+ * last_n), a published run with head not advanced (bhead ahead of head), a
+ * single publication with head not advanced (maybe popped already: the
+ * consumer reads slots, never head), or a won drop CAS with the slot not yet
+ * rewritten.  Caller owns the producer side. */
 static int repair_producer(shmgen_ring_t *r)
 {
     ring_hdr_t *h = HDR(r);
     uint64_t cap = r->capacity_, head = shmgen__load(&h->head, memory_order_relaxed);
-    uint64_t idx = head % cap, n = 0;
+    /* Acquire: the run below bhead is published. */
+    uint64_t bh = shmgen__load(&h->bhead, memory_order_acquire);
+    uint64_t n = 0, idx;
     int repairs = 0;
+    if (bh > head) {
+        head = bh;
+        repairs = 1;
+    }
+    idx = head % cap;
     while (n++ < cap) {
         /* Acquire: pairs with the release that set the seq. */
         uint64_t s = shmgen__load(slot_seq(r, idx), memory_order_acquire);
@@ -173,20 +236,20 @@ static int repair_producer(shmgen_ring_t *r)
     return repairs;
 }
 
-/* A dead consumer may leave claimed (tail advanced) but unreleased slots:
- * release every slot of the last lap still published below tail (slots a
- * bulk pop already released just change to the equivalent per-slot form). */
+/* A dead consumer may leave claimed (tail advanced) but unreleased slots, or
+ * (plain mode) a freed slot with tail not advanced.  Every position below the
+ * repaired tail is then done with: one store of `released` frees them all. */
 static int repair_consumer(shmgen_ring_t *r)
 {
     ring_hdr_t *h = HDR(r);
-    uint64_t cap = r->capacity_, from, s;
+    uint64_t cap = r->capacity_, s, rel;
     /* Acquire: as for the slots below. */
     uint64_t tail = shmgen__load(&h->tail, memory_order_acquire) & ~TAIL_DROP;
     int repairs = 0;
     /* A plain-mode pop that died after freeing its slot but before advancing
-     * tail: the slot reads consumed (or already reused), not 2 * tail + 1. */
+     * tail: the slot reads consumed (2(tail + cap)) or already rewritten. */
     for (uint64_t n = 0; n < cap; n++) {
-        s = shmgen__load(slot_seq(r, tail % cap), memory_order_acquire) & ~SHMGEN__BUSY_BIT;
+        s = shmgen__load(slot_seq(r, tail % cap), memory_order_acquire);
         if (s < 2 * (tail + cap)) break;
         tail++;
         repairs = 1;
@@ -201,14 +264,12 @@ static int repair_consumer(shmgen_ring_t *r)
     }
     /* Release: the repaired side is visible to a producer switching modes. */
     shmgen__store(&h->in_pop, 0, memory_order_release);
-    from = tail > cap ? tail - cap : 0;
-    for (uint64_t p = from; p < tail; p++) {
-        uint64_t want = 2 * p + 1;
-        /* CAS, not store: a live producer may have dropped the same position
-         * (nobody reads it then); both of us write "free for p + cap". */
-        if (shmgen__cas(slot_seq(r, p % cap), &want, 2 * (p + cap), memory_order_acq_rel,
-                        memory_order_relaxed))
-            repairs++;
+    /* Relaxed: consumer-side word; we own the side. */
+    rel = shmgen__load(&h->released, memory_order_relaxed);
+    if (rel < tail) {
+        /* Release: the producer that acquires it may reuse every slot below. */
+        shmgen__store(&h->released, tail, memory_order_release);
+        repairs = 1;
     }
     shmgen__store(&h->c_pos, tail, memory_order_relaxed);
     shmgen__store(&h->c_idx, tail % cap, memory_order_relaxed);
@@ -255,13 +316,14 @@ static inline void own_consumer(shmgen_ring_t *r)
 static void ring_init(void *base, const shmgen_struct_info_t *info, uint64_t initial)
 {
     ring_hdr_t *h = (ring_hdr_t *)base;
-    uint64_t slot_bytes = shmgen_kind_slot_bytes(SHMGEN_KIND_RING, info->elem_size);
-    unsigned char *slots = (unsigned char *)base + SHMGEN__KIND_HEADER;
+    unsigned char *seqs = (unsigned char *)base + SHMGEN__KIND_HEADER;
+    uint64_t seq_stride, elem_stride, elems_at;
     (void)initial;
+    ring_placement(info->elem_size, info->capacity, &seq_stride, &elem_stride, &elems_at);
     shmgen__cmeta_init(base, info);
     /* Relaxed: the segment is published to other processes by its ready state. */
     for (uint64_t i = 0; i < info->capacity; i++)
-        shmgen__store((shmgen__atomic_u64 *)(void *)(slots + i * slot_bytes), 2 * i, memory_order_relaxed);
+        shmgen__store((shmgen__atomic_u64 *)(void *)(seqs + i * seq_stride), 2 * i, memory_order_relaxed);
     shmgen__store(&h->head, 0, memory_order_relaxed);
     shmgen__store(&h->tail, 0, memory_order_relaxed);
 }
@@ -301,6 +363,7 @@ const shmgen__kind_ops_t shmgen__ring_ops = {ring_init, ring_check, ring_recover
 int shmgen_ring_bind(shmgen_ring_t *r, shmgen_segment_t *seg, const shmgen_struct_info_t *info)
 {
     void *base;
+    uint64_t elems_at;
     if (!r || !seg || !info) return SHMGEN_INVALID_ARGUMENT;
     if (info->kind != SHMGEN_KIND_RING) return SHMGEN_WRONG_KIND;
     base = shmgen_segment_struct_base(seg, info);
@@ -308,9 +371,10 @@ int shmgen_ring_bind(shmgen_ring_t *r, shmgen_segment_t *seg, const shmgen_struc
     if (ring_check(base, info) != 0) return SHMGEN_CORRUPT;
     memset(r, 0, sizeof *r);
     r->hdr_ = base;
-    r->slots_ = (unsigned char *)base + SHMGEN__KIND_HEADER;
     r->capacity_ = info->capacity;
-    r->slot_bytes_ = shmgen_kind_slot_bytes(SHMGEN_KIND_RING, info->elem_size);
+    ring_placement(info->elem_size, info->capacity, &r->seq_stride_, &r->elem_stride_, &elems_at);
+    r->seqs_ = (unsigned char *)base + SHMGEN__KIND_HEADER;
+    r->elems_ = r->seqs_ + elems_at;
     r->elem_size_ = info->elem_size;
     r->seg_ = seg;
     r->readonly_ = shmgen_segment_is_readonly(seg);
@@ -321,94 +385,46 @@ int shmgen_ring_bind(shmgen_ring_t *r, shmgen_segment_t *seg, const shmgen_struc
 
 /* ---- producer ------------------------------------------------------------ */
 
-/* Writes position pos into slot idx, which the producer owns (seq free). */
-static inline void write_slot(shmgen_ring_t *r, uint64_t idx, uint64_t pos, const void *elem)
+/* Stores k elements of es bytes from src into consecutive slots from dst
+ * (stride st) as relaxed word stores: last_n readers may read them
+ * concurrently.  When the stride is the element size the run is one block. */
+static inline void store_elems(unsigned char *dst, const unsigned char *src, uint32_t es, uint64_t st, uint64_t k)
 {
-    shmgen__atomic_u64 *seq = slot_seq(r, idx);
-    /* Relaxed + release fence: the seqlock's "writer entered" mark; any
-     * last_n reader that sees one of our element stores then sees BUSY. */
-    shmgen__store(seq, 2 * pos | SHMGEN__BUSY_BIT, memory_order_relaxed);
-    shmgen__fence(memory_order_release);
-    shmgen__store_words(slot_elem(r, idx), elem, r->elem_size_);
-    /* Release: the element is visible to whoever acquires the published seq. */
-    shmgen__store(seq, 2 * pos + 1, memory_order_release);
-}
-
-/* Pass 1 of write_run over k contiguous slots from slot: "writer entered"
- * marks for positions pos, pos + 1, ... */
-static inline void mark_busy(unsigned char *slot, uint64_t sb, uint64_t pos, uint64_t k)
-{
-    for (unsigned char *end = slot + k * sb; slot != end; slot += sb, pos++)
-        /* Relaxed + write_run's release fence: as in write_slot. */
-        shmgen__store((shmgen__atomic_u64 *)(void *)slot, 2 * pos | SHMGEN__BUSY_BIT, memory_order_relaxed);
-}
-
-/* Pass 2 of write_run over k contiguous slots: the elements, as relaxed word
- * stores (last_n readers may read them concurrently); whole-word sizes copy
- * without the tail handling of shmgen__store_words. */
-static inline void store_elems(unsigned char *slot, uint64_t sb, const unsigned char *src, uint32_t es,
-                               uint64_t k)
-{
-    unsigned char *end = slot + k * sb;
-    if (es % 8 != 0) {
-        for (; slot != end; slot += sb, src += es) shmgen__store_words(slot + 8, src, es);
+    if (st != es) {
+        for (uint64_t i = 0; i < k; i++, dst += st, src += es) shmgen__store_words(dst, src, es);
         return;
     }
-    for (; slot != end; slot += sb)
-        for (unsigned char *d = slot + 8, *e = slot + 8 + es; d != e; d += 8, src += 8) {
-            uint64_t v;
-            __builtin_memcpy(&v, src, 8);
-            /* Relaxed: ordered by write_run's fence and the publishing releases. */
-            shmgen__store((shmgen__atomic_u64 *)(void *)d, v, memory_order_relaxed);
-        }
-}
-
-/* Pass 3: publications of positions pos, pos + 1, ... */
-static inline void publish(unsigned char *slot, uint64_t sb, uint64_t pos, uint64_t k)
-{
-    for (unsigned char *end = slot + k * sb; slot != end; slot += sb, pos++)
-        /* Release: each element is visible to whoever acquires its seq. */
-        shmgen__store((shmgen__atomic_u64 *)(void *)slot, 2 * pos + 1, memory_order_release);
-}
-
-/* Passes 2 and 3 in one for 8-byte elements (one word, then its seq; the
- * same order per slot, measured faster for this size only). */
-static inline void store_publish8(unsigned char *slot, uint64_t sb, const unsigned char *src, uint64_t pos,
-                                  uint64_t k)
-{
-    for (unsigned char *end = slot + k * sb; slot != end; slot += sb, src += 8, pos++) {
+    for (unsigned char *end = dst + k * st; dst != end; dst += 8, src += 8) {
         uint64_t v;
         __builtin_memcpy(&v, src, 8);
-        /* Relaxed: ordered by write_run's fence and the release below. */
-        shmgen__store((shmgen__atomic_u64 *)(void *)(slot + 8), v, memory_order_relaxed);
-        /* Release: the element is visible to whoever acquires its seq. */
-        shmgen__store((shmgen__atomic_u64 *)(void *)slot, 2 * pos + 1, memory_order_release);
+        /* Relaxed: ordered by begin_write's fence and the publishing release. */
+        shmgen__store((shmgen__atomic_u64 *)(void *)dst, v, memory_order_relaxed);
     }
 }
 
-/* write_slot for k consecutive slots in three passes: all "writer entered"
- * marks, then all elements, then all publications.  The first pass has one
- * store per slot, so many more slot lines are requested from the consumer's
- * cache at once than when each slot's stores queue up in turn (8-byte
- * elements merge the last two: store_publish8).  The run is at most two
- * contiguous pieces (before and after the wrap), each walked by pointer. */
+/* Requests ownership of every cache line of k slots from p at once.  The
+ * element stores alone would keep only as many line requests in flight as
+ * the store buffer holds stores (8-byte stores: a few lines), and each line
+ * comes from the consumer's cache, so the run would move a few lines at a time. */
+static inline void prefetch_for_write(const unsigned char *p, uint64_t st, uint64_t k)
+{
+    const unsigned char *end = p + k * st;
+    for (p = (const unsigned char *)((uintptr_t)p & ~(uintptr_t)(SHMGEN_CACHE_LINE - 1)); p < end;
+         p += SHMGEN_CACHE_LINE)
+        __builtin_prefetch(p, 1, 3);
+}
+
+/* Writes the elements of positions head .. head + k - 1 into their slots
+ * (at most two contiguous pieces, before and after the wrap). */
 static void write_run(shmgen_ring_t *r, uint64_t idx, uint64_t head, const unsigned char *src, uint64_t k)
 {
-    uint64_t sb = r->slot_bytes_, k1 = r->capacity_ - idx < k ? r->capacity_ - idx : k;
+    uint64_t k1 = r->capacity_ - idx < k ? r->capacity_ - idx : k;
     uint32_t es = r->elem_size_;
-    unsigned char *a = r->slots_ + idx * sb, *b = r->slots_;
-    mark_busy(a, sb, head, k1);
-    mark_busy(b, sb, head + k1, k - k1);
-    shmgen__fence(memory_order_release);
-    if (es == 8) {
-        store_publish8(a, sb, src, head, k1);
-        store_publish8(b, sb, src + k1 * 8, head + k1, k - k1);
-        return;
-    }
-    store_elems(a, sb, src, es, k1);
-    store_elems(b, sb, src + k1 * es, es, k - k1);
-    publish(a, sb, head, k1);
-    publish(b, sb, head + k1, k - k1);
+    prefetch_for_write(slot_elem(r, idx), r->elem_stride_, k1);
+    prefetch_for_write(slot_elem(r, 0), r->elem_stride_, k - k1);
+    begin_write(r, head + k);
+    store_elems(slot_elem(r, idx), src, es, r->elem_stride_, k1);
+    store_elems(slot_elem(r, 0), src + k1 * es, es, r->elem_stride_, k - k1);
 }
 
 static inline void advance_head(shmgen_ring_t *r, uint64_t head, uint64_t idx)
@@ -420,28 +436,35 @@ static inline void advance_head(shmgen_ring_t *r, uint64_t head, uint64_t idx)
     shmgen__store(&h->p_idx, idx, memory_order_relaxed);
 }
 
+/* Writes and publishes position head in slot idx, which is free for it. */
+static inline void write_one(shmgen_ring_t *r, uint64_t idx, uint64_t head, const void *elem)
+{
+    begin_write(r, head + 1);
+    shmgen__store_words(slot_elem(r, idx), elem, r->elem_size_);
+    /* Release: the element is visible to whoever acquires the published seq. */
+    shmgen__store(slot_seq(r, idx), 2 * head + 1, memory_order_release);
+    advance_head(r, head + 1, next_idx(r, idx));
+}
+
 int shmgen_ring_push(shmgen_ring_t *r, const void *elem)
 {
     ring_hdr_t *h = HDR(r);
-    uint64_t head, idx, s;
+    uint64_t head, idx;
     if (r->readonly_) return SHMGEN_READ_ONLY;
     own_producer(r);
     /* Relaxed: the producer's own line, written only by this side. */
     head = shmgen__load(&h->head, memory_order_relaxed);
     idx = shmgen__load(&h->p_idx, memory_order_relaxed);
     /* Acquire: the consumer's reads of the slot's old bytes precede our writes. */
-    s = shmgen__load(slot_seq(r, idx), memory_order_acquire);
-    if (s != 2 * head && !slot_reusable(r, head, s)) return SHMGEN_FULL;
-    write_slot(r, idx, head, elem);
-    advance_head(r, head + 1, next_idx(r, idx));
+    if (!slot_free(r, head, idx)) return SHMGEN_FULL;
+    write_one(r, idx, head, elem);
     shmgen__waitq_notify(&h->data);
     return 0;
 }
 
-size_t shmgen_ring_push_bulk(shmgen_ring_t *r, const void *elems, size_t n)
+size_t shmgen_ring_push_bulk(shmgen_ring_t *r, const void *elems_in, size_t n)
 {
     ring_hdr_t *h = HDR(r);
-    const unsigned char *src = (const unsigned char *)elems;
     uint64_t head, idx, k, last;
     if (r->readonly_ || n == 0) return 0;
     own_producer(r);
@@ -452,16 +475,18 @@ size_t shmgen_ring_push_bulk(shmgen_ring_t *r, const void *elems, size_t n)
     if (last >= r->capacity_) last -= r->capacity_;
     /* The consumer frees slots in position order, so the run's last slot
      * being free means the whole run is (one check for k slots). Acquire as in push. */
-    if (!slot_free(r, head + k - 1, shmgen__load(slot_seq(r, last), memory_order_acquire))) {
+    if (!slot_free(r, head + k - 1, last)) {
         uint64_t j = 0, i = idx;
-        while (j < k && slot_free(r, head + j, shmgen__load(slot_seq(r, i), memory_order_acquire))) {
+        while (j < k && slot_free(r, head + j, i)) {
             j++;
             i = next_idx(r, i);
         }
         k = j;
     }
     if (k == 0) return 0;
-    write_run(r, idx, head, src, k);
+    write_run(r, idx, head, (const unsigned char *)elems_in, k);
+    /* Release: the run's elements are visible to whoever acquires bhead. */
+    shmgen__store(&h->bhead, head + k, memory_order_release);
     idx += k;
     if (idx >= r->capacity_) idx -= r->capacity_;
     advance_head(r, head + k, idx);
@@ -489,7 +514,7 @@ static int await_consumer_release(shmgen_ring_t *r, uint64_t idx, uint64_t head)
 {
     unsigned spins = 0;
     /* Acquire: as in push. */
-    while (!slot_free(r, head, shmgen__load(slot_seq(r, idx), memory_order_acquire))) {
+    while (!slot_free(r, head, idx)) {
         if (spins > 100000) {
             repair_dead_consumer(r); /* it may have died mid-pop */
             spins = 64;
@@ -538,16 +563,16 @@ static bool drop_oldest(shmgen_ring_t *r, uint64_t oldest)
 int shmgen_ring_push_overwrite(shmgen_ring_t *r, const void *elem)
 {
     ring_hdr_t *h = HDR(r);
-    uint64_t head, idx, s, oldest;
+    uint64_t head, idx, oldest;
     int dropped = 0;
     if (r->readonly_) return SHMGEN_READ_ONLY;
     own_producer(r);
     head = shmgen__load(&h->head, memory_order_relaxed);
     idx = shmgen__load(&h->p_idx, memory_order_relaxed);
-    s = shmgen__load(slot_seq(r, idx), memory_order_acquire);
-    if (!slot_free(r, head, s)) {
-        oldest = head - r->capacity_; /* not free means full: head >= capacity */
-        if (s != 2 * oldest + 1) return SHMGEN_CORRUPT;
+    if (!slot_free(r, head, idx)) {
+        /* Not free means full: the first lap's slots start free. */
+        if (head < r->capacity_) return SHMGEN_CORRUPT;
+        oldest = head - r->capacity_;
         enter_overwrite_mode(r);
         if (drop_oldest(r, oldest)) {
             /* Relaxed: producer-only counter; readers tolerate a stale value. */
@@ -558,8 +583,7 @@ int shmgen_ring_push_overwrite(shmgen_ring_t *r, const void *elem)
             (void)await_consumer_release(r, idx, head);
         }
     }
-    write_slot(r, idx, head, elem);
-    advance_head(r, head + 1, next_idx(r, idx));
+    write_one(r, idx, head, elem);
     shmgen__waitq_notify(&h->data);
     return dropped;
 }
@@ -574,44 +598,41 @@ static inline void copy_out(unsigned char *dst, const unsigned char *src, uint32
     else memcpy(dst, src, size);
 }
 
-/* copy_slots for the other sizes (out of line: inlined, it slowed the
- * common cases down). */
-static __attribute__((noinline)) void copy_slots_other(unsigned char *dst, const unsigned char *slot,
-                                                       uint64_t sb, uint32_t es, uint64_t k)
+/* Copies k consecutive slots' elements from src (stride st) to dst.  Plain
+ * copies: the claim excludes every writer. */
+static inline void copy_elems(unsigned char *dst, const unsigned char *src, uint32_t es, uint64_t st, uint64_t k)
 {
-    const unsigned char *end = slot + k * sb;
-    if (es % 8 != 0) {
-        for (; slot != end; slot += sb, dst += es) memcpy(dst, slot + 8, es);
+    if (st == es) {
+        memcpy(dst, src, k * es);
         return;
     }
-    /* Inline word moves instead of a memcpy call per slot. */
-    for (; slot != end; slot += sb)
-        for (const unsigned char *w = slot + 8, *e = slot + 8 + es; w != e; w += 8, dst += 8) memcpy(dst, w, 8);
+    if (es % 8 != 0) {
+        for (uint64_t i = 0; i < k; i++, dst += es, src += st) memcpy(dst, src, es);
+        return;
+    }
+    /* Inline word moves instead of a memcpy call per element. */
+    for (const unsigned char *end = src + k * st; src != end; src += st - es)
+        for (const unsigned char *e = src + es; src != e; src += 8, dst += 8) memcpy(dst, src, 8);
 }
 
-/* Copies k contiguous slots' elements from slot to dst (pointer walk; the
- * common sizes inline).  Plain copies: the claim excludes every writer. */
-static inline void copy_slots(unsigned char *dst, const unsigned char *slot, uint64_t sb, uint32_t es,
-                              uint64_t k)
+/* Requests every cache line of k slots from p at once (see prefetch_for_write). */
+static inline void prefetch_for_read(const unsigned char *p, uint64_t st, uint64_t k)
 {
-    const unsigned char *end = slot + k * sb;
-    if (es == 8)
-        for (; slot != end; slot += sb, dst += 8) memcpy(dst, slot + 8, 8);
-    else if (es == 16)
-        for (; slot != end; slot += sb, dst += 16) memcpy(dst, slot + 8, 16);
-    else if (es == 64)
-        for (; slot != end; slot += sb, dst += 64) memcpy(dst, slot + 8, 64);
-    else
-        copy_slots_other(dst, slot, sb, es, k);
+    const unsigned char *end = p + k * st;
+    for (p = (const unsigned char *)((uintptr_t)p & ~(uintptr_t)(SHMGEN_CACHE_LINE - 1)); p < end;
+         p += SHMGEN_CACHE_LINE)
+        __builtin_prefetch(p, 0, 3);
 }
 
 /* Copies the elements of the k slots from idx on (wrapping) to dst. */
 static void copy_run(shmgen_ring_t *r, unsigned char *dst, uint64_t idx, uint64_t k)
 {
-    uint64_t sb = r->slot_bytes_, k1 = r->capacity_ - idx < k ? r->capacity_ - idx : k;
+    uint64_t k1 = r->capacity_ - idx < k ? r->capacity_ - idx : k;
     uint32_t es = r->elem_size_;
-    copy_slots(dst, r->slots_ + idx * sb, sb, es, k1);
-    copy_slots(dst + k1 * es, r->slots_, sb, es, k - k1);
+    prefetch_for_read(slot_elem(r, idx), r->elem_stride_, k1);
+    prefetch_for_read(slot_elem(r, 0), r->elem_stride_, k - k1);
+    copy_elems(dst, slot_elem(r, idx), es, r->elem_stride_, k1);
+    copy_elems(dst + k1 * es, slot_elem(r, 0), es, r->elem_stride_, k - k1);
 }
 
 /* Wrapped index of position t: cached beside the position on the consumer line. */
@@ -633,17 +654,16 @@ static inline void consumer_done(shmgen_ring_t *r, uint64_t t, uint64_t idx)
 
 /* Called after a claim whose tail carried TAIL_DROP: the producer dropped
  * pos (the position before the claim, whose successor is in slot next) and
- * may have died before re-marking its slot.  Nobody consumes pos, so its slot
- * is free for pos + cap either way; a live producer's own marks overwrite
- * ours, and once it has marked the slot the CAS fails. */
+ * may have died before rewriting its slot.  Nobody consumes pos, so its slot
+ * is free for pos + cap either way; a live producer's own publication
+ * overwrites our mark, and once it has published, the CAS is skipped or fails. */
 static void free_dropped(shmgen_ring_t *r, uint64_t pos, uint64_t next)
 {
     shmgen__atomic_u64 *seq = slot_seq(r, next == 0 ? r->capacity_ - 1 : next - 1);
-    uint64_t want = 2 * pos + 1;
-    /* Relaxed: no element bytes change hands here (we never read the slot);
-     * the load skips the CAS when the producer already re-marked it. */
-    if (shmgen__load(seq, memory_order_relaxed) == want)
-        (void)shmgen__cas(seq, &want, 2 * (pos + r->capacity_), memory_order_relaxed, memory_order_relaxed);
+    uint64_t free_mark = 2 * (pos + r->capacity_);
+    /* Relaxed: no element bytes change hands here (we never read the slot). */
+    uint64_t s = shmgen__load(seq, memory_order_relaxed);
+    if (s < free_mark) (void)shmgen__cas(seq, &s, free_mark, memory_order_relaxed, memory_order_relaxed);
 }
 
 /* Pop claiming the position with a CAS on tail (overwrite mode, or no membarrier). */
@@ -655,8 +675,8 @@ static int pop_claiming(shmgen_ring_t *r, void *out)
         uint64_t raw = shmgen__load(&h->tail, memory_order_relaxed), t = raw & ~TAIL_DROP;
         uint64_t idx = consumer_idx(r, t);
         shmgen__atomic_u64 *seq = slot_seq(r, idx);
-        /* Acquire: pairs with the producer's publishing release; the element is visible. */
-        if (shmgen__load(seq, memory_order_acquire) != 2 * t + 1) return SHMGEN_EMPTY;
+        /* Acquire (here and in published): the element is visible. */
+        if (!published(r, t, shmgen__load(seq, memory_order_acquire))) return SHMGEN_EMPTY;
         /* Relaxed: only mutual exclusion with a dropping producer matters; the
          * element bytes were made visible by the acquire above. */
         if (!shmgen__cas(&h->tail, &raw, t + 1, memory_order_relaxed, memory_order_relaxed)) continue;
@@ -690,8 +710,8 @@ int shmgen_ring_pop(shmgen_ring_t *r, void *out)
     t = shmgen__load(&h->tail, memory_order_relaxed);
     idx = consumer_idx(r, t);
     seq = slot_seq(r, idx);
-    /* Acquire: pairs with the producer's publishing release. */
-    if (shmgen__load(seq, memory_order_acquire) != 2 * t + 1) {
+    /* Acquire (here and in published): pairs with the producer's publishing release. */
+    if (!published(r, t, shmgen__load(seq, memory_order_acquire))) {
         shmgen__store(&h->in_pop, 0, memory_order_release);
         return SHMGEN_EMPTY;
     }
@@ -706,16 +726,21 @@ int shmgen_ring_pop(shmgen_ring_t *r, void *out)
     return 0;
 }
 
-/* How many positions from t on are published (at most k).  Reads the
- * producer's head once instead of probing slots the producer may be writing
- * right now, so a bulk consumer takes whole published batches. */
+/* How many positions from t on are published (at most k): all below the run
+ * word or head (head alone knows of single pushes; the run word is only ahead
+ * of it after a producer died between the two stores), else the slot alone
+ * (head may lag a producer that died after publishing; repaired at takeover). */
 static uint64_t published_run(shmgen_ring_t *r, uint64_t t, uint64_t idx, uint64_t k)
 {
-    /* Acquire: pairs with the producer's release of head, stored after it
-     * published every slot below head. */
-    uint64_t head = shmgen__load(&HDR(r)->head, memory_order_acquire);
-    if (head > t) return head - t < k ? head - t : k;
-    /* head may lag a producer that died after publishing (repaired at takeover). */
+    /* Acquire (both): pairs with the producer's releases of bhead and head,
+     * each stored after every position below it was published. */
+    uint64_t upto = shmgen__load(&HDR(r)->bhead, memory_order_acquire), h;
+    if (upto < t + k) {
+        /* Single pushes since the last run only moved head. */
+        h = shmgen__load(&HDR(r)->head, memory_order_acquire);
+        if (h > upto) upto = h;
+    }
+    if (upto > t) return upto - t < k ? upto - t : k;
     return shmgen__load(slot_seq(r, idx), memory_order_acquire) == 2 * t + 1 ? 1 : 0;
 }
 
@@ -747,37 +772,48 @@ size_t shmgen_ring_pop_bulk(shmgen_ring_t *r, void *out, size_t max)
 
 /* ---- readers ------------------------------------------------------------- */
 
-/* Seqlock read of position p from slot idx; false if it is not (or no longer) stored. */
-static bool read_stored(const shmgen_ring_t *r, uint64_t idx, uint64_t p, void *out)
+/* Loads k consecutive slots' elements from src (stride st) into dst with
+ * relaxed word loads (the producer may be rewriting them: see last_n). */
+static void load_elems(unsigned char *dst, const unsigned char *src, uint32_t es, uint64_t st, uint64_t k)
 {
-    shmgen__atomic_u64 *seq = slot_seq(r, idx);
-    /* Acquire: pairs with the publishing release; the element bytes are visible. */
-    uint64_t s1 = shmgen__load(seq, memory_order_acquire);
-    if (s1 != 2 * p + 1 && s1 != 2 * (p + r->capacity_)) return false;
-    shmgen__load_words(out, slot_elem(r, idx), r->elem_size_);
-    /* Acquire fence: our element loads happen before the re-check; if any saw a
-     * newer writer's store, the re-check sees that writer's BUSY mark. */
-    shmgen__fence(memory_order_acquire);
-    return shmgen__load(seq, memory_order_relaxed) == s1;
+    if (st != es) {
+        for (uint64_t i = 0; i < k; i++, dst += es, src += st) shmgen__load_words(dst, src, es);
+        return;
+    }
+    for (const unsigned char *end = src + k * st; src != end; src += 8, dst += 8) {
+        /* Relaxed: validated by last_n's acquire fence and w_head check. */
+        uint64_t v = shmgen__load((const shmgen__atomic_u64 *)(const void *)src, memory_order_relaxed);
+        __builtin_memcpy(dst, &v, 8);
+    }
 }
 
 size_t shmgen_ring_last_n(const shmgen_ring_t *r, void *out, size_t n)
 {
+    ring_hdr_t *h = HDR(r);
     unsigned char *dst = (unsigned char *)out;
-    /* Acquire: positions below head are published. */
-    uint64_t head = shmgen__load(&HDR(r)->head, memory_order_acquire);
-    uint64_t count = n, got = 0, idx;
+    uint32_t es = r->elem_size_;
+    /* Acquire: positions below head are published, their elements visible. */
+    uint64_t head = shmgen__load(&h->head, memory_order_acquire);
+    uint64_t count = n, first, idx, k1, w, intact;
     if (count > r->capacity_) count = r->capacity_;
     if (count > head) count = head;
     if (count == 0) return 0;
-    idx = (head - 1) % r->capacity_;
-    /* Newest first into the back of out, so a lost race leaves a clean suffix. */
-    for (; got < count; got++) {
-        if (!read_stored(r, idx, head - 1 - got, dst + (count - 1 - got) * r->elem_size_)) break;
-        idx = idx == 0 ? r->capacity_ - 1 : idx - 1;
-    }
-    if (got < count) memmove(dst, dst + (count - got) * r->elem_size_, got * r->elem_size_);
-    return (size_t)got;
+    first = head - count;
+    idx = first % r->capacity_;
+    k1 = r->capacity_ - idx < count ? r->capacity_ - idx : count;
+    load_elems(dst, slot_elem(r, idx), es, r->elem_stride_, k1);
+    load_elems(dst + k1 * es, slot_elem(r, 0), es, r->elem_stride_, count - k1);
+    /* Acquire fence: if any load above saw a store of a writer that began
+     * after our head load, the w_head load below sees that writer's raise. */
+    shmgen__fence(memory_order_acquire);
+    /* Relaxed: ordered by the fence. */
+    w = shmgen__load(&h->w_head, memory_order_relaxed);
+    /* Position q is intact iff no write of q + cap or later has begun. */
+    intact = w > r->capacity_ ? w - r->capacity_ : 0;
+    if (first >= intact) return (size_t)count;
+    if (head <= intact) return 0;
+    memmove(dst, dst + (intact - first) * es, (head - intact) * es);
+    return (size_t)(head - intact);
 }
 
 uint64_t shmgen_ring_size(const shmgen_ring_t *r)
@@ -806,15 +842,14 @@ static bool ring_has_data(void *ctx)
     shmgen_ring_t *r = (shmgen_ring_t *)ctx;
     uint64_t t = shmgen__load(&HDR(r)->tail, memory_order_acquire) & ~TAIL_DROP;
     /* Acquire: pairs with the producer's publishing release. */
-    return shmgen__load(slot_seq(r, t % r->capacity_), memory_order_acquire) == 2 * t + 1;
+    return published(r, t, shmgen__load(slot_seq(r, t % r->capacity_), memory_order_acquire));
 }
 
 static bool ring_has_space(void *ctx)
 {
     shmgen_ring_t *r = (shmgen_ring_t *)ctx;
     uint64_t h = shmgen__load(&HDR(r)->head, memory_order_acquire);
-    uint64_t s = shmgen__load(slot_seq(r, h % r->capacity_), memory_order_acquire);
-    return slot_free(r, h, s);
+    return slot_free(r, h, h % r->capacity_);
 }
 
 int shmgen_ring_wait_data(shmgen_ring_t *r, int timeout_ms)

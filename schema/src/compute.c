@@ -229,6 +229,7 @@ void shmgen__schema_layout(shmgen_schema_t *s, shmgen_diags_t *d)
         }
         /* Only when every structure has a footprint: else the plan would add a second message. */
         if (all) plan_segment(&c);
+        if (s->format_version == 0) s->format_version = SHMGEN_FORMAT_VERSION;
         s->layout_hash = shmgen__hash_segment(s);
     }
     free(c.state);

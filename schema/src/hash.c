@@ -97,7 +97,7 @@ uint64_t shmgen__hash_segment(const shmgen_schema_t *s)
 {
     fnv_t f = {FNV_OFFSET};
     put_str(&f, "shmgen-segment/1");
-    put_u32(&f, SHMGEN_FORMAT_VERSION);
+    put_u32(&f, s->format_version ? s->format_version : SHMGEN_FORMAT_VERSION);
     put_str(&f, s->segment);
     put_u64(&f, s->declared_size);
     put_u64(&f, s->plan.overhead);

@@ -296,9 +296,38 @@ static void compare_plan(reader_t *r, const shmgen_schema_t *s, const shmgen__no
     expect_u64(r, plan, "total_size", s->plan.total_size);
 }
 
-static void compare(reader_t *r, const shmgen_schema_t *s, const shmgen__node_t *root)
+/* The segment format the file was written for (absent: the current one).
+ * An older format is read as such: its hashes are recomputed for it (so the
+ * file is still checked), and compat reports the format change as breaking.
+ * A newer one is an error: this shmgen cannot know its layout rules. */
+static bool read_format(reader_t *r, shmgen_schema_t *s, const shmgen__node_t *root)
+{
+    const shmgen__node_t *n = shmgen__map_get(root, "format_version");
+    uint64_t got = 0;
+    bool neg = false;
+    if (!n) return true;
+    if (n->type != SHMGEN__SCALAR || !n->plain || shmgen__parse_int(n->text, n->len, &neg, &got) != 0 || neg ||
+        got == 0) {
+        char buf[SHMGEN__PRINT_BUF + 4];
+        rerr(r, n->loc, "format_version must be a positive integer, not %s", shmgen__node_what(n, buf, sizeof buf));
+        return false;
+    }
+    if (got > SHMGEN_FORMAT_VERSION) {
+        rerr(r, n->loc, "written for segment format %" PRIu64 ", newer than this shmgen's %u: use the shmgen that wrote it",
+             got, (unsigned)SHMGEN_FORMAT_VERSION);
+        return false;
+    }
+    if (got != s->format_version) {
+        s->format_version = (uint32_t)got;
+        s->layout_hash = shmgen__hash_segment(s);
+    }
+    return true;
+}
+
+static void compare(reader_t *r, shmgen_schema_t *s, const shmgen__node_t *root)
 {
     const shmgen__node_t *enums = shmgen__map_get(root, "enums");
+    if (!read_format(r, s, root)) return;
     expect_hash(r, root, "layout_hash", s->layout_hash);
     compare_plan(r, s, shmgen__map_get(root, "plan"));
     for (size_t i = 0; enums && i < enums->n && i < s->nenums; i++) expect_hash(r, enums->items[i], "hash", s->enums[i].hash);

@@ -127,7 +127,7 @@ static void write_structure(const shmgen_schema_t *s, const shmgen_structure_t *
 int shmgen_layout_json_write(const shmgen_schema_t *s, FILE *out)
 {
     fprintf(out, "{\n  \"format\": \"%s\",\n  \"generator\": \"shmgen %s\",\n  \"format_version\": %u,\n",
-            SHMGEN_LAYOUT_JSON_FORMAT, SHMGEN_VERSION_STRING, SHMGEN_FORMAT_VERSION);
+            SHMGEN_LAYOUT_JSON_FORMAT, SHMGEN_VERSION_STRING, s->format_version);
     fprintf(out, "  \"segment\": ");
     put_string(out, s->segment);
     fprintf(out, ",\n  \"version\": %" PRIu32 ",\n  \"mode\": \"0%03" PRIo32 "\",\n", s->version, s->mode);

@@ -67,7 +67,7 @@ Test(corrupt_targeted, header_fields)
 {
     fx.hdr->magic ^= 1;
     expect(SHMGEN_BAD_MAGIC, "magic");
-    fx.hdr->format_version = 2;
+    fx.hdr->format_version = SHMGEN_FORMAT_VERSION + 1;
     expect(SHMGEN_BAD_FORMAT_VERSION, "format version");
     fx.hdr->header_size = 4096;
     expect(SHMGEN_CORRUPT, "header size");

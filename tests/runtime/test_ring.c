@@ -105,6 +105,85 @@ Test(ring, bulk_wraps_and_stops_at_full)
     cr_assert_eq(shmgen_ring_pop_bulk(&r, out, 20), 0);
 }
 
+/* ---- model check ------------------------------------------------------------
+ * Random mixes of every operation, single and bulk, against a plain array
+ * model, for element sizes of both placements (split under 64 bytes, with
+ * and without padding; interleaved from 64) and capacities around the wrap. */
+#define MODEL_MAX_ELEM 104u
+#define MODEL_MAX_CAP 64u
+
+typedef struct model {
+    uint64_t first, count, cap; /* values first .. first + count - 1 are stored */
+    uint64_t dropped;
+} model_t;
+
+static void model_fill(unsigned char *e, uint32_t size, uint64_t v)
+{
+    for (uint32_t i = 0; i < size; i++) e[i] = (unsigned char)(v * 131 + i * 7);
+}
+
+static void model_expect(const unsigned char *e, uint32_t size, uint64_t v, const char *op)
+{
+    unsigned char want[MODEL_MAX_ELEM];
+    model_fill(want, size, v);
+    cr_assert_eq(memcmp(e, want, size), 0, "%s: element %llu (size %u) differs", op, (unsigned long long)v, size);
+}
+
+static void model_run(uint32_t size, uint64_t cap, uint64_t seed)
+{
+    shmgen_ring_t r;
+    model_t m = {0, 0, cap, 0};
+    uint64_t next = 0, rnd = seed;
+    unsigned char buf[MODEL_MAX_CAP * 2 * MODEL_MAX_ELEM];
+    make_ring(&r, size, cap);
+    for (int step = 0; step < 4000; step++) {
+        uint64_t op = kutil_rand(&rnd) % 7, n = 1 + kutil_rand(&rnd) % (2 * cap);
+        size_t got;
+        if (op == 0) { /* push */
+            model_fill(buf, size, next);
+            int rc = shmgen_ring_push(&r, buf);
+            cr_assert_eq(rc, m.count < cap ? 0 : SHMGEN_FULL, "push (count %llu)", (unsigned long long)m.count);
+            if (rc == 0) next++, m.count++;
+        } else if (op == 1) { /* push_bulk */
+            for (uint64_t i = 0; i < n; i++) model_fill(buf + i * size, size, next + i);
+            got = shmgen_ring_push_bulk(&r, buf, n);
+            cr_assert_eq(got, n < cap - m.count ? n : cap - m.count, "push_bulk of %llu", (unsigned long long)n);
+            next += got, m.count += got;
+        } else if (op == 2) { /* push_overwrite */
+            model_fill(buf, size, next);
+            cr_assert_eq(shmgen_ring_push_overwrite(&r, buf), m.count == cap ? 1 : 0);
+            if (m.count == cap) m.first++, m.count--, m.dropped++;
+            next++, m.count++;
+        } else if (op == 3) { /* pop */
+            int rc = shmgen_ring_pop(&r, buf);
+            cr_assert_eq(rc, m.count ? 0 : SHMGEN_EMPTY);
+            if (rc == 0) model_expect(buf, size, m.first, "pop"), m.first++, m.count--;
+        } else if (op == 4) { /* pop_bulk */
+            got = shmgen_ring_pop_bulk(&r, buf, n);
+            cr_assert_eq(got, n < m.count ? n : m.count, "pop_bulk of %llu: got %zu, count %llu (size %u cap %llu step %d)", (unsigned long long)n, got, (unsigned long long)m.count, size, (unsigned long long)cap, step);
+            for (size_t i = 0; i < got; i++) model_expect(buf + i * size, size, m.first + i, "pop_bulk");
+            m.first += got, m.count -= got;
+        } else { /* last_n: the newest min(n, cap) pushed, consumed ones included */
+            uint64_t want = n < cap ? n : cap;
+            if (want > next) want = next;
+            got = shmgen_ring_last_n(&r, buf, n);
+            cr_assert_eq(got, want, "last_n of %llu", (unsigned long long)n);
+            for (size_t i = 0; i < got; i++) model_expect(buf + i * size, size, next - got + i, "last_n");
+        }
+        cr_assert_eq(shmgen_ring_size(&r), m.count);
+        cr_assert_eq(shmgen_ring_dropped(&r), m.dropped);
+    }
+    kutil_destroy(&K);
+}
+
+Test(ring, model_check_both_placements)
+{
+    static const uint32_t sizes[] = {8, 12, 20, 56, 64, 72, 100};
+    static const uint64_t caps[] = {1, 3, 8, 13, 64};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        for (size_t j = 0; j < sizeof caps / sizeof caps[0]; j++) model_run(sizes[i], caps[j], 0x5eed + i * 10 + j);
+}
+
 Test(ring, overwrite_drops_oldest_and_counts)
 {
     shmgen_ring_t r;
@@ -293,12 +372,15 @@ Test(ring, wrong_kind_is_refused)
  * These tests write the shared words a process killed at a given instruction
  * leaves behind, then check that the survivors neither get stuck nor read a
  * half-written element.  The offsets mirror ring_hdr_t in runtime/src/ring.c:
- * tail is the first word of the header's third cache line, slot i's sequence
- * word starts the slot (2p free, 2p|BUSY being written, 2p+1 published,
- * 2(p+cap) consumed), and a producer's drop sets bit 63 on tail. */
+ * w_head is the seventh word of the header's second cache line, tail the
+ * first word of its third, bhead the third word of its fourth; after the
+ * header come `capacity` sequence words (2p free for p, 2p+1 published by a
+ * single push), then the elements (these tests use 8-byte elements, so the
+ * split placement); a producer's drop sets bit 63 on tail. */
+#define HDR_W_HEAD 104u
 #define HDR_TAIL 128u
+#define HDR_BHEAD 208u
 #define HDR_SLOTS 256u
-#define SEQ_BUSY ((uint64_t)1 << 63)
 #define TAIL_DROPPED ((uint64_t)1 << 63)
 
 static _Atomic uint64_t *ring_word(uint64_t offset)
@@ -308,7 +390,13 @@ static _Atomic uint64_t *ring_word(uint64_t offset)
 
 static _Atomic uint64_t *slot_word(uint64_t i)
 {
-    return ring_word(HDR_SLOTS + i * shmgen_kind_slot_bytes(SHMGEN_KIND_RING, K.info.elem_size));
+    return ring_word(HDR_SLOTS + i * 8u);
+}
+
+/* The first word of slot i's element (8-byte elements in these tests). */
+static _Atomic uint64_t *elem_word(uint64_t i)
+{
+    return ring_word(HDR_SLOTS + K.info.capacity * 8u + i * 8u);
 }
 
 /* A child takes the producer side (a push into the full ring: nothing changes)
@@ -332,13 +420,19 @@ static void kill_a_producer(void)
     cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status %#x", st);
 }
 
-static void expect_pops(shmgen_ring_t *r, uint64_t first, uint64_t last)
+static void expect_some_pops(shmgen_ring_t *r, uint64_t first, uint64_t last)
 {
     uint64_t v;
     for (uint64_t i = first; i <= last; i++) {
         cr_assert_eq(shmgen_ring_pop(r, &v), 0, "pop of %llu", (unsigned long long)i);
         cr_assert_eq(v, i);
     }
+}
+
+static void expect_pops(shmgen_ring_t *r, uint64_t first, uint64_t last)
+{
+    uint64_t v;
+    expect_some_pops(r, first, last);
     cr_assert_eq(shmgen_ring_pop(r, &v), SHMGEN_EMPTY);
 }
 
@@ -408,11 +502,12 @@ Test(ring, abandoned_drop_is_freed_by_the_next_claim)
     expect_pops(&r, 4, 7);
 }
 
-/* A producer killed inside a push: its slot is marked BUSY and its element
- * half written.  Positions 10..13 are stored, 10 was popped (its bytes stay
- * readable for last_n) and the dead producer was rewriting that slot for 14.
- * last_n must not return the half-written bytes as 10, and the slot is free. */
-Test(ring, dead_producer_busy_slot_is_free_but_not_readable)
+/* A producer killed inside a push: it raised the write frontier and half
+ * wrote its element.  Positions 10..13 are stored, 10 was popped (its bytes
+ * stay readable for last_n) and the dead producer was rewriting that slot for
+ * 14.  last_n must not return the half-written bytes as 10, and the slot is
+ * free for the next producer. */
+Test(ring, dead_producer_half_written_slot_is_free_but_not_readable)
 {
     shmgen_ring_t r;
     uint64_t v, last[4];
@@ -421,8 +516,8 @@ Test(ring, dead_producer_busy_slot_is_free_but_not_readable)
     kill_a_producer();
     cr_assert_eq(shmgen_ring_pop(&r, &v), 0);
     cr_assert_eq(v, 10);
-    atomic_store(slot_word(0), 2 * 4 | SEQ_BUSY);
-    atomic_store(slot_word(0) + 1, 0xdeadbeef); /* half of element 14 */
+    atomic_store(ring_word(HDR_W_HEAD), 5); /* it began position 4 */
+    atomic_store(elem_word(0), 0xdeadbeef); /* element 14, half done */
     cr_assert_geq(shmgen_segment_recover(K.seg), 1);
     cr_assert_eq(shmgen_ring_last_n(&r, last, 4), 3);
     for (uint64_t i = 0; i < 3; i++) cr_assert_eq(last[i], 11 + i);
@@ -432,27 +527,55 @@ Test(ring, dead_producer_busy_slot_is_free_but_not_readable)
     expect_pops(&r, 11, 14);
 }
 
-/* A producer killed inside push_bulk after it marked its whole run BUSY
- * (write_run marks every slot before writing any element): every marked slot
- * must be usable again, not only the first. */
+/* A producer killed inside push_bulk after it raised the frontier over its
+ * whole run and wrote part of it: every slot of the run stays usable, and the
+ * new producer's lower frontier does not re-validate what the dead one wrote. */
 Test(ring, dead_bulk_push_leaves_every_slot_usable)
 {
     shmgen_ring_t r;
-    uint64_t v;
+    uint64_t v, last[4];
     make_ring(&r, 8, 4);
     for (v = 10; v < 14; v++) cr_assert_eq(shmgen_ring_push(&r, &v), 0);
     kill_a_producer();
     expect_pops(&r, 10, 13);
-    for (uint64_t p = 4; p < 7; p++) atomic_store(slot_word(p % 4), 2 * p | SEQ_BUSY);
-    for (v = 14; v < 18; v++) cr_assert_eq(shmgen_ring_push(&r, &v), 0, "push of %llu", (unsigned long long)v);
+    atomic_store(ring_word(HDR_W_HEAD), 7);
+    for (uint64_t p = 4; p < 7; p++) atomic_store(elem_word(p % 4), 0xbad0 + p);
+    v = 14;
+    cr_assert_eq(shmgen_ring_push(&r, &v), 0);
+    /* 14 is readable; 11 and 12 were overwritten by the dead producer */
+    cr_assert_eq(shmgen_ring_last_n(&r, last, 4), 2);
+    cr_assert_eq(last[0], 13);
+    cr_assert_eq(last[1], 14);
+    for (v = 15; v < 18; v++) cr_assert_eq(shmgen_ring_push(&r, &v), 0, "push of %llu", (unsigned long long)v);
     cr_assert_eq(shmgen_ring_push(&r, &v), SHMGEN_FULL);
     expect_pops(&r, 14, 17);
 }
 
+/* A producer killed inside push_bulk after publishing its run (bhead) but
+ * before storing head: the consumer already sees the run; the takeover moves
+ * head past it, so the producer continues after the run, not inside it. */
+Test(ring, dead_bulk_push_head_lag)
+{
+    shmgen_ring_t r;
+    uint64_t v;
+    make_ring(&r, 8, 4);
+    for (v = 0; v < 4; v++) cr_assert_eq(shmgen_ring_push(&r, &v), 0);
+    kill_a_producer();
+    expect_some_pops(&r, 0, 1);
+    atomic_store(ring_word(HDR_W_HEAD), 6);
+    for (uint64_t p = 4; p < 6; p++) atomic_store(elem_word(p % 4), p);
+    atomic_store(ring_word(HDR_BHEAD), 6); /* the run 4..5 published, head left at 4 */
+    expect_pops(&r, 2, 5);
+    cr_assert_geq(shmgen_segment_recover(K.seg), 1);
+    for (v = 6; v < 10; v++) cr_assert_eq(shmgen_ring_push(&r, &v), 0, "push of %llu", (unsigned long long)v);
+    cr_assert_eq(shmgen_ring_push(&r, &v), SHMGEN_FULL);
+    expect_pops(&r, 6, 9);
+}
+
 /* A producer killed between publishing an element and storing head: the
  * consumer pops that element (it reads slots, not head) before anyone repairs.
- * The repair must still move head past it, or the producer finds that slot
- * "consumed" rather than free for its own position and the ring stays full. */
+ * The repair must still move head past it, or the next producer writes its
+ * first element as position 4 again, behind the consumer: lost. */
 Test(ring, dead_producer_head_lag_after_the_consumer_popped)
 {
     shmgen_ring_t r;
@@ -462,7 +585,7 @@ Test(ring, dead_producer_head_lag_after_the_consumer_popped)
     kill_a_producer();
     cr_assert_eq(shmgen_ring_pop(&r, &v), 0);
     cr_assert_eq(v, 0);
-    atomic_store(slot_word(0) + 1, 4); /* its element 4 ... */
+    atomic_store(elem_word(0), 4); /* its element 4 ... */
     atomic_store(slot_word(0), 2 * 4 + 1); /* ... published, head left at 4 */
     expect_pops(&r, 1, 4);
     cr_assert_geq(shmgen_segment_recover(K.seg), 1);

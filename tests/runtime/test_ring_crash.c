@@ -5,7 +5,9 @@
  * consumption stays strictly increasing (FIFO), nothing is duplicated, at
  * most one element per kill (plus push_overwrite drops) is lost, no reader
  * sees a torn element, and only the test process stays attached.  Run once
- * without push_overwrite (pops in plain mode) and once with it (CAS claims).
+ * without push_overwrite (pops in plain mode) and once with it (CAS claims),
+ * each with 32-byte elements (split placement) and 72-byte elements
+ * (interleaved placement).
  * Depends on kinds_util and the public ring API.
  */
 #include <criterion/criterion.h>
@@ -21,12 +23,12 @@
 #define CAPACITY 13
 #define MAX_TICKETS (1u << 25)
 
-typedef struct elem {
-    uint64_t seq, chk[3];
-} elem_t;
+/* An element: its ticket, then words derived from it (at most MAX_WORDS). */
+#define MAX_WORDS 9u
 
 typedef struct shared {
     kutil_report_t report;
+    uint32_t words; /* per element: the ring's element size is 8 * words */
     _Atomic uint64_t next_ticket, last_popped, reads;
     _Atomic int stop;
     int overwrite; /* whether producers use push_overwrite (switches pops to CAS claims) */
@@ -34,36 +36,42 @@ typedef struct shared {
     _Atomic uint64_t deq_seen[MAX_TICKETS / 64];
 } shared_t;
 
-static void fill(elem_t *e, uint64_t seq)
+/* Elements travel packed (8 * words bytes each) in arrays of words. */
+static uint64_t *elem_at(uint64_t *buf, const shared_t *sh, size_t i)
 {
-    e->seq = seq;
-    for (int i = 0; i < 3; i++) e->chk[i] = ~seq + (uint64_t)i;
+    return buf + i * sh->words;
 }
 
-static bool intact(const elem_t *e)
+static void fill(const shared_t *sh, uint64_t *e, uint64_t seq)
 {
-    for (int i = 0; i < 3; i++)
-        if (e->chk[i] != ~e->seq + (uint64_t)i) return false;
+    e[0] = seq;
+    for (uint32_t i = 1; i < sh->words; i++) e[i] = ~seq + i;
+}
+
+static bool intact(const shared_t *sh, const uint64_t *e)
+{
+    for (uint32_t i = 1; i < sh->words; i++)
+        if (e[i] != ~e[0] + i) return false;
     return true;
 }
 
-static void got(shared_t *sh, const elem_t *e)
+static void got(shared_t *sh, const uint64_t *e)
 {
     uint64_t last = atomic_load(&sh->last_popped);
-    if (!intact(e)) kutil_error(&sh->report, "torn pop");
-    else if (e->seq >= atomic_load(&sh->next_ticket) || (last != 0 && e->seq <= last))
-        kutil_error(&sh->report, "order: got %llu after %llu", (unsigned long long)e->seq, (unsigned long long)last);
-    else if (kutil_bit_set(sh->deq_seen, e->seq)) kutil_error(&sh->report, "duplicate");
-    atomic_store(&sh->last_popped, e->seq);
+    if (!intact(sh, e)) kutil_error(&sh->report, "torn pop");
+    else if (e[0] >= atomic_load(&sh->next_ticket) || (last != 0 && e[0] <= last))
+        kutil_error(&sh->report, "order: got %llu after %llu", (unsigned long long)e[0], (unsigned long long)last);
+    else if (kutil_bit_set(sh->deq_seen, e[0])) kutil_error(&sh->report, "duplicate");
+    atomic_store(&sh->last_popped, e[0]);
 }
 
 static void producer(shmgen_ring_t *r, shared_t *sh, uint64_t *rnd)
 {
-    elem_t e[3];
+    uint64_t e[3 * MAX_WORDS];
     uint64_t choice = kutil_rand(rnd) % 8, n = choice == 0 ? 3 : 1, t, done;
     t = atomic_fetch_add(&sh->next_ticket, n);
     if (t + n > MAX_TICKETS) return;
-    for (uint64_t i = 0; i < n; i++) fill(&e[i], t + i);
+    for (uint64_t i = 0; i < n; i++) fill(sh, elem_at(e, sh, i), t + i);
     if (n == 3) done = shmgen_ring_push_bulk(r, e, 3);
     else if (choice == 1 && sh->overwrite) done = shmgen_ring_push_overwrite(r, e) >= 0;
     else done = shmgen_ring_push_wait(r, e, 5) == 0;
@@ -72,16 +80,17 @@ static void producer(shmgen_ring_t *r, shared_t *sh, uint64_t *rnd)
 
 static void consumer(shmgen_ring_t *r, shared_t *sh, uint64_t *rnd)
 {
-    elem_t e;
-    if (kutil_rand(rnd) % 2 ? shmgen_ring_pop(r, &e) == 0 : shmgen_ring_pop_wait(r, &e, 5) == 0) got(sh, &e);
+    uint64_t e[MAX_WORDS];
+    if (kutil_rand(rnd) % 2 ? shmgen_ring_pop(r, e) == 0 : shmgen_ring_pop_wait(r, e, 5) == 0) got(sh, e);
 }
 
 static void reader(shmgen_ring_t *r, shared_t *sh)
 {
-    elem_t e[4];
+    uint64_t e[4 * MAX_WORDS];
     size_t n = shmgen_ring_last_n(r, e, 4);
     for (size_t i = 0; i < n; i++)
-        if (!intact(&e[i]) || (i > 0 && e[i].seq <= e[i - 1].seq)) kutil_error(&sh->report, "bad last_n");
+        if (!intact(sh, elem_at(e, sh, i)) || (i > 0 && elem_at(e, sh, i)[0] <= elem_at(e, sh, i - 1)[0]))
+            kutil_error(&sh->report, "bad last_n");
     atomic_fetch_add(&sh->reads, n);
     usleep(50);
 }
@@ -120,7 +129,7 @@ static void teardown(void)
 
 TestSuite(ring_crash, .fini = teardown);
 
-static void crash_run(int overwrite)
+static void crash_run(int overwrite, uint32_t words)
 {
     kutil_seg_t *kp = &K;
     shmgen_ring_t r;
@@ -128,10 +137,11 @@ static void crash_run(int overwrite)
     uint64_t rnd = 0xDEADBEEF, lost, popped_before;
     pid_t side[2], rd;
     int killed = 0, st;
-    elem_t e;
+    uint64_t e[MAX_WORDS];
     double t0 = kutil_now();
     sh->overwrite = overwrite;
-    kutil_create(kp, "ringcr", SHMGEN_KIND_RING, sizeof(elem_t), CAPACITY);
+    sh->words = words;
+    kutil_create(kp, "ringcr", SHMGEN_KIND_RING, 8 * words, CAPACITY);
     side[0] = kutil_spawn(kp, worker, 0, sh);
     side[1] = kutil_spawn(kp, worker, 1, sh);
     rd = kutil_spawn(kp, worker, 2, sh);
@@ -151,19 +161,19 @@ static void crash_run(int overwrite)
     cr_assert_geq(shmgen_segment_recover(kp->seg), 0);
     kutil_assert_attached(kp, 1);
     cr_assert_eq(shmgen_ring_bind(&r, kp->seg, &kp->info), 0);
-    while (shmgen_ring_pop(&r, &e) == 0) got(sh, &e);
+    while (shmgen_ring_pop(&r, e) == 0) got(sh, e);
     cr_assert_eq(atomic_load(&sh->report.errors), 0, "%s", sh->report.msg);
     lost = kutil_count_andnot(sh->enq_ok, sh->deq_seen, MAX_TICKETS);
-    cr_log_info("ring crash (%s pops): %d kills, %llu tickets, %llu dropped by overwrite, %llu lost in all, %llu reader copies, %.2f s",
-                overwrite ? "CAS" : "plain", killed, (unsigned long long)atomic_load(&sh->next_ticket), (unsigned long long)shmgen_ring_dropped(&r),
+    cr_log_info("ring crash (%s pops, %u-byte elements): %d kills, %llu tickets, %llu dropped by overwrite, %llu lost in all, %llu reader copies, %.2f s",
+                overwrite ? "CAS" : "plain", 8 * words, killed, (unsigned long long)atomic_load(&sh->next_ticket), (unsigned long long)shmgen_ring_dropped(&r),
                 (unsigned long long)lost, (unsigned long long)atomic_load(&sh->reads), kutil_now() - t0);
     cr_assert_geq(killed, KILLS * 9 / 10);
     cr_assert_leq(lost, (uint64_t)killed + shmgen_ring_dropped(&r));
     for (uint64_t i = 0; i < CAPACITY; i++) {
-        fill(&e, i);
-        cr_assert_eq(shmgen_ring_push(&r, &e), 0);
+        fill(sh, e, i);
+        cr_assert_eq(shmgen_ring_push(&r, e), 0);
     }
-    cr_assert_eq(shmgen_ring_push(&r, &e), SHMGEN_FULL);
+    cr_assert_eq(shmgen_ring_push(&r, e), SHMGEN_FULL);
     cr_assert_eq(shmgen_ring_size(&r), CAPACITY);
     kutil_destroy(kp);
     kutil_shared_free(sh, sizeof *sh);
@@ -171,10 +181,20 @@ static void crash_run(int overwrite)
 
 Test(ring_crash, plain_mode_kills, .timeout = 120)
 {
-    crash_run(0);
+    crash_run(0, 4);
 }
 
 Test(ring_crash, overwrite_mode_kills, .timeout = 120)
 {
-    crash_run(1);
+    crash_run(1, 4);
+}
+
+Test(ring_crash, plain_mode_kills_interleaved, .timeout = 120)
+{
+    crash_run(0, 9);
+}
+
+Test(ring_crash, overwrite_mode_kills_interleaved, .timeout = 120)
+{
+    crash_run(1, 9);
 }

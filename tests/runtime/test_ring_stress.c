@@ -3,7 +3,9 @@
  * a small ring, as processes (label "stress", 1,000,000 elements) or, built
  * with KINDS_THREADED, as threads of one process (label "tsan", 200,000).
  * Checks strict FIFO with nothing lost or duplicated, and that no reader ever
- * sees a torn element.  Mixes single, bulk and blocking operations.
+ * sees a torn element.  Mixes single, bulk and blocking operations.  Runs
+ * with three element sizes: 32 bytes and 20 bytes (split placement, the
+ * latter padded to 24 per slot) and 72 bytes (interleaved placement).
  * Depends on kinds_util and the public ring API.
  */
 #ifdef KINDS_MINICR
@@ -24,83 +26,98 @@
 #define ELEMENTS 1000000u
 #endif
 
-typedef struct elem {
-    uint64_t seq;
-    uint64_t chk[3];
-} elem_t;
+/* An element is `size` bytes (at least 8, at most MAX_ELEM): the sequence
+ * number, then bytes derived from it, so any torn copy shows. */
+#define MAX_ELEM 80u
 
 typedef struct shared {
     kutil_report_t report;
     uint64_t total;
+    uint32_t size;
     _Atomic int done;
     _Atomic uint64_t consumed, reader_reads;
 } shared_t;
 
-static void fill(elem_t *e, uint64_t seq)
+static unsigned char check_byte(uint64_t seq, uint32_t i)
 {
-    e->seq = seq;
-    for (int k = 0; k < 3; k++) e->chk[k] = seq * 0x9E3779B97F4A7C15ull + (uint64_t)k;
+    return (unsigned char)((seq * 0x9E3779B97F4A7C15ull) >> (8 * (i % 8))) ^ (unsigned char)i;
 }
 
-static bool intact(const elem_t *e)
+static void fill(unsigned char *e, uint32_t size, uint64_t seq)
 {
-    for (int k = 0; k < 3; k++)
-        if (e->chk[k] != e->seq * 0x9E3779B97F4A7C15ull + (uint64_t)k) return false;
+    memcpy(e, &seq, 8);
+    for (uint32_t i = 8; i < size; i++) e[i] = check_byte(seq, i);
+}
+
+static uint64_t seq_of(const unsigned char *e)
+{
+    uint64_t seq;
+    memcpy(&seq, e, 8);
+    return seq;
+}
+
+static bool intact(const unsigned char *e, uint32_t size)
+{
+    uint64_t seq = seq_of(e);
+    for (uint32_t i = 8; i < size; i++)
+        if (e[i] != check_byte(seq, i)) return false;
     return true;
 }
 
 static void producer(shmgen_ring_t *r, shared_t *sh)
 {
     uint64_t rnd = 0x1234567, next = 1;
-    elem_t batch[16];
+    uint32_t sz = sh->size;
+    unsigned char batch[16 * MAX_ELEM];
     unsigned spins = 0;
     while (next <= sh->total) {
         uint64_t choice = kutil_rand(&rnd) % 8;
         if (choice < 3) {
             size_t n = 1 + kutil_rand(&rnd) % 16, got;
             if (n > sh->total - next + 1) n = (size_t)(sh->total - next + 1);
-            for (size_t i = 0; i < n; i++) fill(&batch[i], next + i);
+            for (size_t i = 0; i < n; i++) fill(batch + i * sz, sz, next + i);
             got = shmgen_ring_push_bulk(r, batch, n);
             next += got;
             if (got == 0) kutil_backoff(&spins);
         } else if (choice == 3) {
-            fill(&batch[0], next);
-            int rc = shmgen_ring_push_wait(r, &batch[0], 1000);
+            fill(batch, sz, next);
+            int rc = shmgen_ring_push_wait(r, batch, 1000);
             if (rc == 0) next++;
             else if (rc != SHMGEN_TIMEOUT) kutil_error(&sh->report, "push_wait: %d", rc);
         } else {
-            fill(&batch[0], next);
-            if (shmgen_ring_push(r, &batch[0]) == 0) next++, spins = 0;
+            fill(batch, sz, next);
+            if (shmgen_ring_push(r, batch) == 0) next++, spins = 0;
             else kutil_backoff(&spins);
         }
     }
 }
 
-static void check_popped(shared_t *sh, const elem_t *e, uint64_t *expect)
+static void check_popped(shared_t *sh, const unsigned char *e, uint64_t *expect)
 {
-    if (e->seq != *expect || !intact(e))
-        kutil_error(&sh->report, "consumer: got %llu expected %llu", (unsigned long long)e->seq,
-                    (unsigned long long)*expect);
+    if (seq_of(e) != *expect || !intact(e, sh->size))
+        kutil_error(&sh->report, "consumer: got %llu expected %llu%s", (unsigned long long)seq_of(e),
+                    (unsigned long long)*expect, intact(e, sh->size) ? "" : " (torn)");
     (*expect)++;
 }
 
 static void consumer(shmgen_ring_t *r, shared_t *sh)
 {
     uint64_t rnd = 0x7654321, expect = 1;
-    elem_t batch[16];
+    uint32_t sz = sh->size;
+    unsigned char batch[16 * MAX_ELEM];
     unsigned spins = 0;
     while (expect <= sh->total && atomic_load(&sh->report.errors) == 0) {
         uint64_t choice = kutil_rand(&rnd) % 8;
         if (choice < 3) {
             size_t got = shmgen_ring_pop_bulk(r, batch, 1 + kutil_rand(&rnd) % 16);
-            for (size_t i = 0; i < got; i++) check_popped(sh, &batch[i], &expect);
+            for (size_t i = 0; i < got; i++) check_popped(sh, batch + i * sz, &expect);
             if (got == 0) kutil_backoff(&spins);
         } else if (choice == 3) {
-            int rc = shmgen_ring_pop_wait(r, &batch[0], 1000);
-            if (rc == 0) check_popped(sh, &batch[0], &expect);
+            int rc = shmgen_ring_pop_wait(r, batch, 1000);
+            if (rc == 0) check_popped(sh, batch, &expect);
             else if (rc != SHMGEN_TIMEOUT) kutil_error(&sh->report, "pop_wait: %d", rc);
-        } else if (shmgen_ring_pop(r, &batch[0]) == 0) {
-            check_popped(sh, &batch[0], &expect);
+        } else if (shmgen_ring_pop(r, batch) == 0) {
+            check_popped(sh, batch, &expect);
             spins = 0;
         } else {
             kutil_backoff(&spins);
@@ -112,13 +129,16 @@ static void consumer(shmgen_ring_t *r, shared_t *sh)
 
 static void reader(shmgen_ring_t *r, shared_t *sh)
 {
-    elem_t out[4];
+    unsigned char out[4 * MAX_ELEM];
+    uint32_t sz = sh->size;
     unsigned spins = 0;
     while (!atomic_load(&sh->done)) {
         size_t n = shmgen_ring_last_n(r, out, 4);
         for (size_t i = 0; i < n; i++) {
-            if (!intact(&out[i])) kutil_error(&sh->report, "reader: torn element %llu", (unsigned long long)out[i].seq);
-            if (i > 0 && out[i].seq <= out[i - 1].seq) kutil_error(&sh->report, "reader: order");
+            if (!intact(out + i * sz, sz))
+                kutil_error(&sh->report, "reader: torn element %llu", (unsigned long long)seq_of(out + i * sz));
+            if (i > 0 && seq_of(out + i * sz) != seq_of(out + (i - 1) * sz) + 1)
+                kutil_error(&sh->report, "reader: not consecutive");
         }
         atomic_fetch_add(&sh->reader_reads, n);
         kutil_backoff(&spins);
@@ -149,18 +169,37 @@ static void teardown(void)
 
 TestSuite(ring_stress, .fini = teardown);
 
-Test(ring_stress, spsc_with_readers, .timeout = 120)
+static void run_stress(uint32_t size)
 {
     kutil_seg_t *kp = &K;
     shared_t *sh = kutil_shared(sizeof *sh);
     double t0 = kutil_now();
     sh->total = kutil_scale(ELEMENTS);
-    kutil_create(kp, "ringst", SHMGEN_KIND_RING, sizeof(elem_t), 61);
+    sh->size = size;
+    kutil_create(kp, "ringst", SHMGEN_KIND_RING, size, 61);
     kutil_run(kp, 4, worker, sh, THREADS);
-    cr_log_info("ring stress: %llu elements in %.2f s, %llu reader copies", (unsigned long long)sh->total,
-                kutil_now() - t0, (unsigned long long)atomic_load(&sh->reader_reads));
+    cr_log_info("ring stress, %u-byte elements: %llu elements in %.2f s, %llu reader copies", size,
+                (unsigned long long)sh->total, kutil_now() - t0, (unsigned long long)atomic_load(&sh->reader_reads));
     cr_assert_eq(atomic_load(&sh->report.errors), 0, "%s", sh->report.msg);
     cr_assert_eq(atomic_load(&sh->consumed), sh->total);
     kutil_destroy(kp);
     kutil_shared_free(sh, sizeof *sh);
+}
+
+/* Split placement, elements contiguous (bulk copies are one block). */
+Test(ring_stress, spsc_with_readers, .timeout = 120)
+{
+    run_stress(32);
+}
+
+/* Split placement with padded slots (20-byte elements in 24-byte slots). */
+Test(ring_stress, spsc_with_readers_padded, .timeout = 120)
+{
+    run_stress(20);
+}
+
+/* Interleaved placement (sequence word before each element). */
+Test(ring_stress, spsc_with_readers_interleaved, .timeout = 120)
+{
+    run_stress(72);
 }

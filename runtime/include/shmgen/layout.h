@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever the in-memory format changes; stored in every segment. */
-#define SHMGEN_FORMAT_VERSION 1u
+#define SHMGEN_FORMAT_VERSION 2u
 /* Bumped whenever generated code would need regenerating; generated headers
  * refuse to compile against a runtime with another value. */
 #define SHMGEN_RUNTIME_ABI_VERSION 1

@@ -26,9 +26,11 @@ extern "C" {
  * between the threads of this process (it is never written after bind). */
 typedef struct shmgen_ring {
     void *hdr_;
-    unsigned char *slots_;
+    unsigned char *seqs_;  /* slot 0's sequence word */
+    unsigned char *elems_; /* slot 0's element */
     uint64_t capacity_;
-    uint64_t slot_bytes_;
+    uint64_t seq_stride_;  /* bytes from one sequence word to the next */
+    uint64_t elem_stride_; /* bytes from one element to the next */
     uint32_t elem_size_;
     uint32_t self_;
     shmgen_segment_t *seg_;

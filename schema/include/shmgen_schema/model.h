@@ -112,6 +112,8 @@ typedef struct shmgen_schema {
     size_t nstructures;
     shmgen_layout_plan_t plan;      /* overhead, computed and total size */
     uint64_t layout_hash;           /* of the whole segment; see docs/layout-hash.md */
+    uint32_t format_version;        /* segment format the layout is for: SHMGEN_FORMAT_VERSION,
+                                     * or older when read from an older layout JSON */
 } shmgen_schema_t;
 
 /* Reads, validates and lays out the schema at `path`.  Every problem found is

@@ -171,3 +171,90 @@ Test(compat_cli, usage_errors)
     cr_expect_eq(tool_run(badfmt, NULL, NULL), 2);
     cr_expect_eq(tool_run(missing, NULL, NULL), 2);
 }
+
+/* ---- lock files of another segment format -----------------------------------
+ * format/format1.layout.json was written by shmgen 0.1.0 at segment format 1
+ * for format/segment.yaml (the ring layout changed in format 2).  It is still
+ * read and checked (its hashes recomputed for format 1); compat reports the
+ * format change as the one breaking change, without asking for a version raise. */
+#define FORMAT SHMGEN_SOURCE_DIR "/tests/generator/compat/format/"
+
+/* format1.layout.json with `from` replaced by `to`, written into dir. */
+static char *edited_lock(const char *dir, const char *from, const char *to)
+{
+    char *text = tool_read_file(FORMAT "format1.layout.json"), *edited, *path = NULL;
+    FILE *f;
+    cr_assert_not_null(text);
+    edited = tool_replace(text, from, to);
+    cr_assert(strcmp(edited, text) != 0, "the fixture no longer contains %s", from);
+    cr_assert_geq(asprintf(&path, "%s/edited.layout.json", dir), 0);
+    cr_assert_not_null(f = fopen(path, "w"));
+    fputs(edited, f);
+    fclose(f);
+    free(text);
+    free(edited);
+    return path;
+}
+
+Test(compat_cli, older_format_lock_is_one_breaking_change)
+{
+    char *out = NULL;
+    cr_expect_eq(compat(FORMAT "format1.layout.json", FORMAT "segment.yaml", "text", &out, NULL), 1);
+    expect_contains(out, "breaking: segment format changed from 1 to ");
+    expect_contains(out, "[format-changed]");
+    expect_contains(out, "1 breaking, 0 compatible, 0 source-only: breaking");
+    expect_contains(out, "no 'version' raise needed");
+    cr_expect(!strstr(out, "requires raising"), "%s", out);
+    free(out);
+    cr_expect_eq(compat(FORMAT "format1.layout.json", FORMAT "segment.yaml", "json", &out, NULL), 1);
+    expect_contains(out, "\"code\": \"format-changed\"");
+    free(out);
+    /* the same lock against itself: nothing changed */
+    cr_expect_eq(compat(FORMAT "format1.layout.json", FORMAT "format1.layout.json", "text", &out, NULL), 0);
+    expect_contains(out, ": identical");
+    free(out);
+}
+
+Test(compat_cli, older_format_lock_is_still_checked)
+{
+    char *dir = tool_tmpdir(), *path, *err = NULL;
+    path = edited_lock(dir, "\"layout_hash\": \"0x67072946d6d0e142\"", "\"layout_hash\": \"0x67072946d6d0e143\"");
+    cr_expect_eq(compat(path, FORMAT "segment.yaml", "text", NULL, &err), 2);
+    expect_contains(err, "edited.layout.json:9:");
+    expect_contains(err, "stored layout_hash");
+    free(err);
+    free(path);
+    tool_rmdir(dir);
+    free(dir);
+}
+
+Test(compat_cli, newer_or_malformed_format_is_error_2)
+{
+    char *dir = tool_tmpdir(), *path, *err = NULL;
+    path = edited_lock(dir, "\"format_version\": 1,", "\"format_version\": 99,");
+    cr_expect_eq(compat(path, FORMAT "segment.yaml", "text", NULL, &err), 2);
+    expect_contains(err, "edited.layout.json:4:");
+    expect_contains(err, "written for segment format 99, newer than this shmgen's");
+    free(err);
+    free(path);
+    path = edited_lock(dir, "\"format_version\": 1,", "\"format_version\": \"one\",");
+    cr_expect_eq(compat(path, FORMAT "segment.yaml", "text", NULL, &err), 2);
+    expect_contains(err, "format_version must be a positive integer");
+    free(err);
+    free(path);
+    tool_rmdir(dir);
+    free(dir);
+}
+
+/* `layout --json` of an older-format lock writes it back unchanged (a lock
+ * is not silently upgraded: that needs the schema and a deliberate refresh). */
+Test(compat_cli, older_format_lock_round_trips)
+{
+    const char *args[] = {"layout", FORMAT "format1.layout.json", "--json", NULL};
+    char *out = NULL, *want = tool_read_file(FORMAT "format1.layout.json");
+    cr_assert_eq(tool_run(args, &out, NULL), 0);
+    cr_assert_not_null(want);
+    cr_expect_str_eq(out, want);
+    free(out);
+    free(want);
+}
