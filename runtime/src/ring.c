@@ -46,7 +46,11 @@
  */
 #include "shmgen/ring.h"
 
+#include <pthread.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include "wait.h"
 
@@ -171,6 +175,48 @@ static inline void begin_write(shmgen_ring_t *r, uint64_t w)
      * stores for last_n readers (they read it after an acquire fence). */
     if (shmgen__load(&h->w_head, memory_order_relaxed) < w) shmgen__store(&h->w_head, w, memory_order_relaxed);
     shmgen__fence(memory_order_release);
+}
+
+/* Whether this CPU has PREFETCHW (x86: CPUID 0x80000001 ECX bit 8).  The
+ * runtime is built for baseline x86-64, where __builtin_prefetch(p, 1, ...)
+ * is a read prefetch, and PREFETCHW faults on some old CPUs; so it is issued
+ * by hand when the CPU has it.  Set once per process by ring_cpu_probe. */
+static bool ring_prefetchw;
+static pthread_once_t ring_probe_once = PTHREAD_ONCE_INIT;
+
+static void ring_cpu_probe(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d;
+    ring_prefetchw = __get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & (1u << 8)) != 0;
+#endif
+}
+
+static inline void prefetch_line(const unsigned char *p, bool for_write)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    if (for_write && ring_prefetchw) {
+        __asm__ volatile("prefetchw %0" : : "m"(*(const unsigned char *)p));
+        return;
+    }
+    __builtin_prefetch(p, 0, 3);
+#else
+    if (for_write) __builtin_prefetch(p, 1, 3);
+    else __builtin_prefetch(p, 0, 3);
+#endif
+}
+
+/* Requests every cache line of k slots from p at once (for writing: their
+ * ownership).  The element stores alone would keep only as many line requests
+ * in flight as the store buffer holds stores (8-byte stores: a few lines), and
+ * each line comes from the other side's cache, so a run would move a few
+ * lines at a time; the reader side gains less but measurably too. */
+static inline void prefetch_run(const unsigned char *p, uint64_t st, uint64_t k, bool for_write)
+{
+    const unsigned char *end = p + k * st;
+    for (p = (const unsigned char *)((uintptr_t)p & ~(uintptr_t)(SHMGEN_CACHE_LINE - 1)); p < end;
+         p += SHMGEN_CACHE_LINE)
+        prefetch_line(p, for_write);
 }
 
 /* ---- side ownership and repair ----------------------------------------- */
@@ -380,6 +426,7 @@ int shmgen_ring_bind(shmgen_ring_t *r, shmgen_segment_t *seg, const shmgen_struc
     r->readonly_ = shmgen_segment_is_readonly(seg);
     r->self_ = shmgen__self_owner(seg);
     shmgen__wait_process_init();
+    (void)pthread_once(&ring_probe_once, ring_cpu_probe);
     return 0;
 }
 
@@ -402,26 +449,14 @@ static inline void store_elems(unsigned char *dst, const unsigned char *src, uin
     }
 }
 
-/* Requests ownership of every cache line of k slots from p at once.  The
- * element stores alone would keep only as many line requests in flight as
- * the store buffer holds stores (8-byte stores: a few lines), and each line
- * comes from the consumer's cache, so the run would move a few lines at a time. */
-static inline void prefetch_for_write(const unsigned char *p, uint64_t st, uint64_t k)
-{
-    const unsigned char *end = p + k * st;
-    for (p = (const unsigned char *)((uintptr_t)p & ~(uintptr_t)(SHMGEN_CACHE_LINE - 1)); p < end;
-         p += SHMGEN_CACHE_LINE)
-        __builtin_prefetch(p, 1, 3);
-}
-
 /* Writes the elements of positions head .. head + k - 1 into their slots
  * (at most two contiguous pieces, before and after the wrap). */
 static void write_run(shmgen_ring_t *r, uint64_t idx, uint64_t head, const unsigned char *src, uint64_t k)
 {
     uint64_t k1 = r->capacity_ - idx < k ? r->capacity_ - idx : k;
     uint32_t es = r->elem_size_;
-    prefetch_for_write(slot_elem(r, idx), r->elem_stride_, k1);
-    prefetch_for_write(slot_elem(r, 0), r->elem_stride_, k - k1);
+    prefetch_run(slot_elem(r, idx), r->elem_stride_, k1, true);
+    prefetch_run(slot_elem(r, 0), r->elem_stride_, k - k1, true);
     begin_write(r, head + k);
     store_elems(slot_elem(r, idx), src, es, r->elem_stride_, k1);
     store_elems(slot_elem(r, 0), src + k1 * es, es, r->elem_stride_, k - k1);
@@ -455,7 +490,6 @@ int shmgen_ring_push(shmgen_ring_t *r, const void *elem)
     /* Relaxed: the producer's own line, written only by this side. */
     head = shmgen__load(&h->head, memory_order_relaxed);
     idx = shmgen__load(&h->p_idx, memory_order_relaxed);
-    /* Acquire: the consumer's reads of the slot's old bytes precede our writes. */
     if (!slot_free(r, head, idx)) return SHMGEN_FULL;
     write_one(r, idx, head, elem);
     shmgen__waitq_notify(&h->data);
@@ -615,22 +649,13 @@ static inline void copy_elems(unsigned char *dst, const unsigned char *src, uint
         for (const unsigned char *e = src + es; src != e; src += 8, dst += 8) memcpy(dst, src, 8);
 }
 
-/* Requests every cache line of k slots from p at once (see prefetch_for_write). */
-static inline void prefetch_for_read(const unsigned char *p, uint64_t st, uint64_t k)
-{
-    const unsigned char *end = p + k * st;
-    for (p = (const unsigned char *)((uintptr_t)p & ~(uintptr_t)(SHMGEN_CACHE_LINE - 1)); p < end;
-         p += SHMGEN_CACHE_LINE)
-        __builtin_prefetch(p, 0, 3);
-}
-
 /* Copies the elements of the k slots from idx on (wrapping) to dst. */
 static void copy_run(shmgen_ring_t *r, unsigned char *dst, uint64_t idx, uint64_t k)
 {
     uint64_t k1 = r->capacity_ - idx < k ? r->capacity_ - idx : k;
     uint32_t es = r->elem_size_;
-    prefetch_for_read(slot_elem(r, idx), r->elem_stride_, k1);
-    prefetch_for_read(slot_elem(r, 0), r->elem_stride_, k - k1);
+    prefetch_run(slot_elem(r, idx), r->elem_stride_, k1, false);
+    prefetch_run(slot_elem(r, 0), r->elem_stride_, k - k1, false);
     copy_elems(dst, slot_elem(r, idx), es, r->elem_stride_, k1);
     copy_elems(dst + k1 * es, slot_elem(r, 0), es, r->elem_stride_, k - k1);
 }
