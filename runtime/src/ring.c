@@ -462,6 +462,15 @@ static void write_run(shmgen_ring_t *r, uint64_t idx, uint64_t head, const unsig
     store_elems(slot_elem(r, 0), src + k1 * es, es, r->elem_stride_, k - k1);
 }
 
+/* Wrapped index of position head, cached beside it on the producer line (a
+ * division saved per push); recomputed if a scribbled word points outside. */
+static inline uint64_t producer_idx(shmgen_ring_t *r, uint64_t head)
+{
+    /* Relaxed: the producer's own line, written only by this side. */
+    uint64_t idx = shmgen__load(&HDR(r)->p_idx, memory_order_relaxed);
+    return idx < r->capacity_ ? idx : head % r->capacity_;
+}
+
 static inline void advance_head(shmgen_ring_t *r, uint64_t head, uint64_t idx)
 {
     ring_hdr_t *h = HDR(r);
@@ -489,7 +498,7 @@ int shmgen_ring_push(shmgen_ring_t *r, const void *elem)
     own_producer(r);
     /* Relaxed: the producer's own line, written only by this side. */
     head = shmgen__load(&h->head, memory_order_relaxed);
-    idx = shmgen__load(&h->p_idx, memory_order_relaxed);
+    idx = producer_idx(r, head);
     if (!slot_free(r, head, idx)) return SHMGEN_FULL;
     write_one(r, idx, head, elem);
     shmgen__waitq_notify(&h->data);
@@ -503,7 +512,7 @@ size_t shmgen_ring_push_bulk(shmgen_ring_t *r, const void *elems_in, size_t n)
     if (r->readonly_ || n == 0) return 0;
     own_producer(r);
     head = shmgen__load(&h->head, memory_order_relaxed);
-    idx = shmgen__load(&h->p_idx, memory_order_relaxed);
+    idx = producer_idx(r, head);
     k = n < r->capacity_ ? n : r->capacity_;
     last = idx + k - 1;
     if (last >= r->capacity_) last -= r->capacity_;
@@ -602,7 +611,7 @@ int shmgen_ring_push_overwrite(shmgen_ring_t *r, const void *elem)
     if (r->readonly_) return SHMGEN_READ_ONLY;
     own_producer(r);
     head = shmgen__load(&h->head, memory_order_relaxed);
-    idx = shmgen__load(&h->p_idx, memory_order_relaxed);
+    idx = producer_idx(r, head);
     if (!slot_free(r, head, idx)) {
         /* Not free means full: the first lap's slots start free. */
         if (head < r->capacity_) return SHMGEN_CORRUPT;
@@ -665,7 +674,9 @@ static inline uint64_t consumer_idx(shmgen_ring_t *r, uint64_t t)
 {
     ring_hdr_t *h = HDR(r);
     /* Relaxed: consumer-side words written only by the consumer itself. */
-    if (shmgen__load(&h->c_pos, memory_order_relaxed) == t) return shmgen__load(&h->c_idx, memory_order_relaxed);
+    uint64_t idx = shmgen__load(&h->c_idx, memory_order_relaxed);
+    /* idx < capacity: a scribbled word must not send us outside the ring. */
+    if (shmgen__load(&h->c_pos, memory_order_relaxed) == t && idx < r->capacity_) return idx;
     return t % r->capacity_; /* only after a drop moved tail */
 }
 

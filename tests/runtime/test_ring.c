@@ -377,8 +377,10 @@ Test(ring, wrong_kind_is_refused)
  * header come `capacity` sequence words (2p free for p, 2p+1 published by a
  * single push), then the elements (these tests use 8-byte elements, so the
  * split placement); a producer's drop sets bit 63 on tail. */
+#define HDR_P_IDX 72u
 #define HDR_W_HEAD 104u
 #define HDR_TAIL 128u
+#define HDR_C_IDX 144u
 #define HDR_BHEAD 208u
 #define HDR_SLOTS 256u
 #define TAIL_DROPPED ((uint64_t)1 << 63)
@@ -500,6 +502,21 @@ Test(ring, abandoned_drop_is_freed_by_the_next_claim)
     for (v = 6; v < 8; v++) cr_assert_eq(shmgen_ring_push(&r, &v), 0, "push of %llu", (unsigned long long)v);
     cr_assert_eq(shmgen_ring_push(&r, &v), SHMGEN_FULL);
     expect_pops(&r, 4, 7);
+}
+
+/* The cached wrapped indices are shared words a buggy or hostile process
+ * may scribble on: an out-of-range value must not lead outside the ring
+ * (ASan checks the accesses), and the ring keeps working. */
+Test(ring, scribbled_index_words_stay_inside_the_ring)
+{
+    shmgen_ring_t r;
+    uint64_t v;
+    make_ring(&r, 8, 4);
+    for (v = 0; v < 2; v++) cr_assert_eq(shmgen_ring_push(&r, &v), 0);
+    atomic_store(ring_word(HDR_P_IDX), (uint64_t)1 << 40);
+    atomic_store(ring_word(HDR_C_IDX), (uint64_t)1 << 40);
+    for (v = 2; v < 4; v++) cr_assert_eq(shmgen_ring_push(&r, &v), 0);
+    expect_pops(&r, 0, 3);
 }
 
 /* A producer killed inside a push: it raised the write frontier and half
