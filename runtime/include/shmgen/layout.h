@@ -89,8 +89,9 @@ typedef struct shmgen_layout_plan {
 uint32_t shmgen_kind_header_bytes(shmgen_kind_t kind);
 
 /* Bytes one element occupies in the data region: elem_size for array, the
- * 8-byte slot word plus the element rounded up to 8 for the concurrent kinds,
- * 64 (one cache line) for atomic. 0 for an unknown kind. */
+ * 8-byte slot word plus the element rounded up to 8 for the concurrent kinds
+ * (a ring of elements under 64 bytes stores all words apart from the
+ * elements), 64 (one cache line) for atomic. 0 for an unknown kind. */
 uint64_t shmgen_kind_slot_bytes(shmgen_kind_t kind, uint32_t elem_size);
 
 /* Total bytes (header + data, rounded up to 64) of one structure.
