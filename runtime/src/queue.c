@@ -51,6 +51,15 @@ static inline unsigned char *slot_elem(const shmgen_queue_t *q, uint64_t idx)
     return q->slots_ + idx * q->slot_bytes_ + 8u;
 }
 
+/* Whether packed position w, read from a shared counter, has its index part
+ * below the capacity.  Always, unless a process scribbled on the counter;
+ * the operations then report full/empty instead of following it outside the
+ * queue.  (Positions derived from a checked one by pos_next stay inside.) */
+static inline bool pos_ok(const shmgen_queue_t *q, uint64_t w)
+{
+    return (w & q->idx_mask_) < q->capacity_;
+}
+
 static inline uint64_t pos_next(const shmgen_queue_t *q, uint64_t w)
 {
     return (w & q->idx_mask_) + 1 == q->capacity_ ? ((w >> q->idx_bits_) + 1) << q->idx_bits_ : w + 1;
@@ -230,6 +239,7 @@ static uint64_t claim_enq(shmgen_queue_t *q, shmgen__journal_t *j, uint64_t k, u
     uint64_t w = shmgen__load(&HDR(q)->enq, memory_order_relaxed);
     for (;;) {
         uint64_t n = 0, x = w, s = 0;
+        if (!pos_ok(q, w)) return 0;
         /* Acquire: consumers' reads of the slots' old bytes precede our writes. */
         while (n < k && (s = shmgen__load(slot_seq(q, x & q->idx_mask_), memory_order_acquire)) ==
                             2 * (x >> q->idx_bits_)) {
@@ -263,6 +273,7 @@ static uint64_t claim_deq(shmgen_queue_t *q, shmgen__journal_t *j, uint64_t k, u
     uint64_t w = shmgen__load(&HDR(q)->deq, memory_order_relaxed);
     for (;;) {
         uint64_t n = 0, x = w, s = 0;
+        if (!pos_ok(q, w)) return 0;
         /* Acquire: pairs with the producer's publishing release. */
         while (n < k && (s = shmgen__load(slot_seq(q, x & q->idx_mask_), memory_order_acquire)) ==
                             2 * (x >> q->idx_bits_) + 1) {
@@ -379,10 +390,11 @@ uint64_t shmgen_queue_capacity(const shmgen_queue_t *q)
 static bool queue_has_data(void *ctx)
 {
     shmgen_queue_t *q = (shmgen_queue_t *)ctx;
-    uint64_t w = shmgen__load(&HDR(q)->deq, memory_order_acquire);
+    uint64_t w = shmgen__load(&HDR(q)->deq, memory_order_acquire), s;
+    if (!pos_ok(q, w)) return false;
     /* Acquire: pairs with the publishing release.  A skipped slot counts: the
      * next dequeue discards it and looks further. */
-    uint64_t s = shmgen__load(slot_seq(q, w & q->idx_mask_), memory_order_acquire);
+    s = shmgen__load(slot_seq(q, w & q->idx_mask_), memory_order_acquire);
     return (s & ~SKIP) == 2 * (w >> q->idx_bits_) + 1;
 }
 
@@ -390,7 +402,8 @@ static bool queue_has_space(void *ctx)
 {
     shmgen_queue_t *q = (shmgen_queue_t *)ctx;
     uint64_t w = shmgen__load(&HDR(q)->enq, memory_order_acquire);
-    return shmgen__load(slot_seq(q, w & q->idx_mask_), memory_order_acquire) == 2 * (w >> q->idx_bits_);
+    return pos_ok(q, w) &&
+           shmgen__load(slot_seq(q, w & q->idx_mask_), memory_order_acquire) == 2 * (w >> q->idx_bits_);
 }
 
 /* Waits in slices so that a slot a dead process left at the front is found
@@ -415,13 +428,14 @@ static int queue_wait(shmgen_queue_t *q, shmgen__waitq_t *wq, shmgen__wait_ready
 static bool probe_front(shmgen_queue_t *q)
 {
     uint64_t w = shmgen__load(&HDR(q)->deq, memory_order_acquire);
-    return !q->readonly_ && deq_blocked_retry(q, w);
+    return !q->readonly_ && pos_ok(q, w) && deq_blocked_retry(q, w);
 }
 
 static bool probe_back(shmgen_queue_t *q)
 {
-    uint64_t w = shmgen__load(&HDR(q)->enq, memory_order_acquire);
-    uint64_t s = shmgen__load(slot_seq(q, w & q->idx_mask_), memory_order_acquire);
+    uint64_t w = shmgen__load(&HDR(q)->enq, memory_order_acquire), s;
+    if (!pos_ok(q, w)) return false;
+    s = shmgen__load(slot_seq(q, w & q->idx_mask_), memory_order_acquire);
     if (q->readonly_ || s == 2 * (w >> q->idx_bits_) || seq_after(s, 2 * (w >> q->idx_bits_))) return false;
     return enq_blocked_retry(q, w, s);
 }

@@ -58,7 +58,9 @@ static uint32_t list_take(shmgen_stack_t *s, shmgen__atomic_u64 *list, shmgen__j
     uint64_t w = shmgen__load(list, memory_order_acquire);
     for (;;) {
         uint32_t first = LOW(w);
-        if (first == 0) return 0;
+        /* Beyond capacity only if a process scribbled on the list word: the
+         * list then reads empty instead of leading outside the stack. */
+        if (first == 0 || first > s->capacity_) return 0;
         /* Relaxed: may be stale if w is; the tagged CAS then fails. */
         uint64_t next = shmgen__load(node_next(s, first - 1), memory_order_relaxed);
         shmgen__jop_claiming(j, first - 1, 1);

@@ -296,3 +296,30 @@ Test(queue, bulk_dequeue_around_skipped_slot)
     cr_assert_eq(shmgen_queue_dequeue_bulk(&q, out, 4), 0);
     for (uint64_t i = 0; i < 4; i++) cr_assert_eq(atomic_load(seq_of(i)), 2);
 }
+
+/* A process scribbling on the counters (index part past the capacity; the
+ * capacity 5 leaves indices 5..7 representable) must not lead the others
+ * outside the queue's slots: the bytes between the last slot and the end of
+ * the structure (its rounding to 64) stay untouched, and operations go on. */
+Test(queue, scribbled_counters_stay_inside_the_queue)
+{
+    shmgen_queue_t q;
+    uint64_t v = 1, slots_end;
+    unsigned char *base;
+    make_queue(&q, 8, 5);
+    base = (unsigned char *)shmgen_segment_struct_base(K.seg, &K.info);
+    slots_end = 256 + 5 * shmgen_kind_slot_bytes(SHMGEN_KIND_QUEUE, 8);
+    cr_assert_gt(K.info.size, slots_end + 16, "the structure has padding after its slots");
+    cr_assert_eq(shmgen_queue_enqueue(&q, &v), 0);
+    cr_assert_eq(atomic_load(qword(64)), 1, "enqueue counter where the test expects it");
+    atomic_store(qword(64), 7);
+    atomic_store(qword(128), 6);
+    for (int i = 0; i < 8; i++) {
+        int rc = shmgen_queue_enqueue(&q, &v);
+        cr_assert(rc == 0 || rc == SHMGEN_FULL, "enqueue: %d", rc);
+        rc = shmgen_queue_dequeue(&q, &v);
+        cr_assert(rc == 0 || rc == SHMGEN_EMPTY, "dequeue: %d", rc);
+    }
+    (void)shmgen_queue_size(&q);
+    for (uint64_t i = slots_end; i < K.info.size; i++) cr_assert_eq(base[i], 0, "byte %llu after the slots", (unsigned long long)i);
+}

@@ -102,3 +102,21 @@ Test(stack, wrong_kind_is_refused)
     kutil_create(&K, "stackwk", SHMGEN_KIND_POOL, 8, 4);
     cr_assert_eq(shmgen_stack_bind(&s, K.seg, &K.info), SHMGEN_WRONG_KIND);
 }
+
+/* A process scribbling a node index past the capacity on a list word (line 1
+ * of the header holds the stack's top, line 2 the free list's) must not lead
+ * the others outside the stack (ASan checks every access): the list reads
+ * empty. */
+Test(stack, scribbled_list_words_stay_inside_the_stack)
+{
+    shmgen_stack_t s;
+    uint64_t v = 5;
+    unsigned char *base;
+    make_stack(&s, 8, 4);
+    cr_assert_eq(shmgen_stack_push(&s, &v), 0);
+    base = (unsigned char *)shmgen_segment_struct_base(K.seg, &K.info);
+    atomic_store((_Atomic uint64_t *)(void *)(base + 64), (uint64_t)1 << 31);
+    atomic_store((_Atomic uint64_t *)(void *)(base + 128), 0xffffffffu);
+    cr_assert_eq(shmgen_stack_pop(&s, &v), SHMGEN_EMPTY);
+    cr_assert_eq(shmgen_stack_push(&s, &v), SHMGEN_FULL);
+}
