@@ -165,3 +165,18 @@ Test(pool, wrong_kind_is_refused)
     kutil_create(&K, "poolwk", SHMGEN_KIND_RING, 8, 4);
     cr_assert_eq(shmgen_pool_bind(&p, K.seg, &K.info), SHMGEN_WRONG_KIND);
 }
+
+/* A process scribbling on the acquire hint (header line 1) must not lead the
+ * others outside the pool (ASan checks every access): the search starts over. */
+Test(pool, scribbled_hint_stays_inside_the_pool)
+{
+    shmgen_pool_t p;
+    shmgen_pool_handle_t h[3];
+    unsigned char *base;
+    make_pool(&p, 8, 3);
+    base = (unsigned char *)shmgen_segment_struct_base(K.seg, &K.info);
+    atomic_store((_Atomic uint64_t *)(void *)(base + 64), (uint64_t)1 << 40);
+    for (int i = 0; i < 3; i++) cr_assert(shmgen_pool_handle_valid(h[i] = shmgen_pool_acquire(&p)), "acquire %d", i);
+    cr_assert(!shmgen_pool_handle_valid(shmgen_pool_acquire(&p)), "the pool is full");
+    for (int i = 0; i < 3; i++) cr_assert_eq(shmgen_pool_release(&p, h[i]), 0);
+}
