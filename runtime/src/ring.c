@@ -136,6 +136,13 @@ static inline uint64_t next_idx(const shmgen_ring_t *r, uint64_t idx)
     return idx + 1 == r->capacity_ ? 0 : idx + 1;
 }
 
+/* A run of k slots from idx is two contiguous pieces: this many slots from
+ * idx to the end of the ring, the rest from slot 0. */
+static inline uint64_t first_piece(const shmgen_ring_t *r, uint64_t idx, uint64_t k)
+{
+    return r->capacity_ - idx < k ? r->capacity_ - idx : k;
+}
+
 /* Whether the slot idx may be written by the producer of pos: it reads 2pos
  * (first lap, or a single pop freed pos - cap), or a bulk pop released
  * pos - cap (known from the cache on the producer's own line, or from
@@ -453,7 +460,7 @@ static inline void store_elems(unsigned char *dst, const unsigned char *src, uin
  * (at most two contiguous pieces, before and after the wrap). */
 static void write_run(shmgen_ring_t *r, uint64_t idx, uint64_t head, const unsigned char *src, uint64_t k)
 {
-    uint64_t k1 = r->capacity_ - idx < k ? r->capacity_ - idx : k;
+    uint64_t k1 = first_piece(r, idx, k);
     uint32_t es = r->elem_size_;
     prefetch_run(slot_elem(r, idx), r->elem_stride_, k1, true);
     prefetch_run(slot_elem(r, 0), r->elem_stride_, k - k1, true);
@@ -661,7 +668,7 @@ static inline void copy_elems(unsigned char *dst, const unsigned char *src, uint
 /* Copies the elements of the k slots from idx on (wrapping) to dst. */
 static void copy_run(shmgen_ring_t *r, unsigned char *dst, uint64_t idx, uint64_t k)
 {
-    uint64_t k1 = r->capacity_ - idx < k ? r->capacity_ - idx : k;
+    uint64_t k1 = first_piece(r, idx, k);
     uint32_t es = r->elem_size_;
     prefetch_run(slot_elem(r, idx), r->elem_stride_, k1, false);
     prefetch_run(slot_elem(r, 0), r->elem_stride_, k - k1, false);
@@ -836,7 +843,7 @@ size_t shmgen_ring_last_n(const shmgen_ring_t *r, void *out, size_t n)
     if (count == 0) return 0;
     first = head - count;
     idx = first % r->capacity_;
-    k1 = r->capacity_ - idx < count ? r->capacity_ - idx : count;
+    k1 = first_piece(r, idx, count);
     load_elems(dst, slot_elem(r, idx), es, r->elem_stride_, k1);
     load_elems(dst + k1 * es, slot_elem(r, 0), es, r->elem_stride_, count - k1);
     /* Acquire fence: if any load above saw a store of a writer that began

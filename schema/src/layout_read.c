@@ -226,14 +226,20 @@ static shmgen__node_t *to_yaml_shape(reader_t *r, const shmgen__node_t *root)
 
 /* ---- stored values against recomputed ones ------------------------------- */
 
+/* Whether n is a plain non-negative integer scalar; its value in *out. */
+static bool node_u64(const shmgen__node_t *n, uint64_t *out)
+{
+    bool neg = false;
+    *out = 0;
+    return n->type == SHMGEN__SCALAR && n->plain && shmgen__parse_int(n->text, n->len, &neg, out) == 0 && !neg;
+}
+
 static void expect_u64(reader_t *r, const shmgen__node_t *obj, const char *key, uint64_t want)
 {
     const shmgen__node_t *n = shmgen__map_get(obj, key);
-    uint64_t got = 0;
-    bool neg = false;
+    uint64_t got;
     if (!n) return;
-    if (n->type != SHMGEN__SCALAR || !n->plain || shmgen__parse_int(n->text, n->len, &neg, &got) != 0 || neg ||
-        got != want) {
+    if (!node_u64(n, &got) || got != want) {
         char buf[SHMGEN__PRINT_BUF + 4];
         rerr(r, n->loc, "stored %s %s differs from the computed %" PRIu64
              "; the file was edited or written by an incompatible shmgen", key, shmgen__node_what(n, buf, sizeof buf), want);
@@ -303,11 +309,9 @@ static void compare_plan(reader_t *r, const shmgen_schema_t *s, const shmgen__no
 static bool read_format(reader_t *r, shmgen_schema_t *s, const shmgen__node_t *root)
 {
     const shmgen__node_t *n = shmgen__map_get(root, "format_version");
-    uint64_t got = 0;
-    bool neg = false;
+    uint64_t got;
     if (!n) return true;
-    if (n->type != SHMGEN__SCALAR || !n->plain || shmgen__parse_int(n->text, n->len, &neg, &got) != 0 || neg ||
-        got == 0) {
+    if (!node_u64(n, &got) || got == 0) {
         char buf[SHMGEN__PRINT_BUF + 4];
         rerr(r, n->loc, "format_version must be a positive integer, not %s", shmgen__node_what(n, buf, sizeof buf));
         return false;
