@@ -1,7 +1,5 @@
 # Generator benchmarks (SHMGEN_BUILD_BENCH=ON): accessor_cost compares the
 # generated typed accessors with direct runtime calls (docs/generated-api.md).
-if(COMMAND shmgen_generate)
-  add_executable(accessor_cost ${CMAKE_CURRENT_LIST_DIR}/accessor_cost.c)
-  target_link_libraries(accessor_cost PRIVATE shmgen_project_flags)
-  shmgen_generate(TARGET accessor_cost SCHEMA ${PROJECT_SOURCE_DIR}/tests/generator/golden/game_server/segment.yaml)
-endif()
+add_executable(accessor_cost ${CMAKE_CURRENT_LIST_DIR}/accessor_cost.c)
+target_link_libraries(accessor_cost PRIVATE shmgen_project_flags)
+shmgen_generate(TARGET accessor_cost SCHEMA ${PROJECT_SOURCE_DIR}/tests/generator/codegen/golden/game_server/segment.yaml)

@@ -86,5 +86,5 @@ function(shmgen_generate)
   target_link_libraries(${SG_TARGET} ${scope} shmgen::runtime)
 endfunction()
 
-# Compatibility helpers owned by `shmgen compat` (optional).
-include(${CMAKE_CURRENT_LIST_DIR}/shmgenCompat.cmake OPTIONAL)
+# Compatibility helpers owned by `shmgen compat` (shmgen_add_compat_test).
+include(${CMAKE_CURRENT_LIST_DIR}/shmgenCompat.cmake)

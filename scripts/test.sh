@@ -30,14 +30,13 @@ cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_CO
 cmake --build build/tsan -j "$jobs"
 TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build/tsan --output-on-failure -L tsan -j "$jobs"
 
-if [ -f schema/fuzz/CMakeLists.txt ] || grep -q SHMGEN_FUZZ schema/CMakeLists.txt 2>/dev/null; then
-  step "schema loader fuzzing for ${fuzz_seconds}s (clang libFuzzer, ASan+UBSan)"
-  cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DSHMGEN_FUZZ=ON \
-    -DSHMGEN_BUILD_TESTS=OFF -DSHMGEN_BUILD_EXAMPLES=OFF >/dev/null
-  cmake --build build/fuzz -j "$jobs" --target shmgen_fuzz_loader
-  mkdir -p build/fuzz/corpus
-  build/fuzz/schema/shmgen_fuzz_loader -max_total_time="$fuzz_seconds" -max_len=4096 \
-    build/fuzz/corpus tests/schema/fuzz_corpus 2>build/fuzz/fuzz.log || { tail -50 build/fuzz/fuzz.log; exit 1; }
-  tail -2 build/fuzz/fuzz.log
-fi
+step "schema loader fuzzing for ${fuzz_seconds}s (clang libFuzzer, ASan+UBSan)"
+cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DSHMGEN_FUZZ=ON \
+  -DSHMGEN_BUILD_TESTS=OFF -DSHMGEN_BUILD_EXAMPLES=OFF >/dev/null
+cmake --build build/fuzz -j "$jobs" --target shmgen_fuzz_loader
+mkdir -p build/fuzz/corpus
+build/fuzz/schema/shmgen_fuzz_loader -max_total_time="$fuzz_seconds" -max_len=4096 \
+  build/fuzz/corpus tests/schema/fuzz_corpus 2>build/fuzz/fuzz.log || { tail -50 build/fuzz/fuzz.log; exit 1; }
+tail -2 build/fuzz/fuzz.log
+
 step "all test stages passed"

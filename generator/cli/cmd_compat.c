@@ -2,7 +2,7 @@
  * cmd_compat.c — `shmgen compat OLD NEW [--json] [--format text|json|github]`.
  * Loads both sides (segment.yaml or lock file), compares them, prints the
  * report.  Exit: 0 compatible, 1 breaking, 2 error (bad input, NEW's version
- * lower than OLD's).  Logic in generator/src/compat*.c.
+ * lower than OLD's).  Logic in generator/compat/.
  */
 #include <stdbool.h>
 #include <stdio.h>

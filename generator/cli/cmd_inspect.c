@@ -2,7 +2,7 @@
  * cmd_inspect.c — `shmgen inspect NAME [--json] [--watch SECONDS]`: prints a
  * read-only snapshot of the live segment NAME; --watch redraws it like top
  * until SIGINT/SIGTERM (exit 0).  Exit: 0, or 2 when the segment cannot be
- * read (absent, corrupt).  Logic in src/inspect.c.
+ * read (absent, corrupt).  Logic in generator/live/inspect.c.
  */
 #include <errno.h>
 #include <signal.h>

@@ -1,7 +1,7 @@
 /*
  * cmd_list.c — `shmgen list [--json]`: the shmgen segments in /dev/shm, each
  * attached read-only; other files are skipped silently.  Exit: 0, 2 when
- * /dev/shm cannot be read.  Logic in src/list.c.
+ * /dev/shm cannot be read.  Logic in generator/live/list.c.
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /*
  * cmd_verify.c — `shmgen verify SCHEMA NAME`: checks the live segment NAME
  * against SCHEMA (a segment.yaml or a lock file), attaching read-only.
- * Exit: 0 match (infos allowed), 1 mismatch, 2 error.  Logic in src/verify.c.
+ * Exit: 0 match (infos allowed), 1 mismatch, 2 error.  Logic in generator/live/verify.c.
  */
 #include <stdio.h>
 

@@ -1,6 +1,6 @@
 /*
  * test_templater.c — every feature and every error of the templater
- * (generator/src/tmpl_*.c), through the public API in shmgen_gen/templater.h.
+ * (generator/templater/tmpl_*.c), through the public API in shmgen_gen/templater.h.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -1,12 +1,15 @@
 /*
- * test_generate.c — generation (generator/src/context.c, generate.c, the
+ * test_generate.c — generation (generator/codegen/: context.c, generate.c, collide.c, the
  * templates) and `shmgen generate`: golden outputs, byte-for-byte
  * reproducibility, atomic writes that leave earlier outputs untouched on a
  * schema or template error, and the --templates override.
  *
- * Golden folders: tests/generator/golden/<name>/{segment.yaml,<seg>.h,<seg>.c}.
+ * The embedded templates are exactly the *.tmpl files of templates/ (a file
+ * missing from templates/templates.cmake fails here), with one per kind.
+ * Golden folders: tests/generator/codegen/golden/<name>/{segment.yaml,<seg>.h,<seg>.c}.
  * SHMGEN_UPDATE_GOLDEN=1 rewrites the expected files instead of comparing.
  */
+#include "embedded.h"
 #include "gen_util.h"
 #include "shmgen_gen/generate.h"
 
@@ -63,6 +66,34 @@ Test(generate, golden_outputs)
         free(seg);
         shmgen_buf_free(&h), shmgen_buf_free(&c);
     }
+}
+
+static bool embedded(const char *name)
+{
+    for (size_t i = 0; i < shmgen_embedded_template_count; i++)
+        if (strcmp(shmgen_embedded_templates[i].name, name) == 0) return true;
+    return false;
+}
+
+Test(generate, every_template_file_is_embedded_and_nothing_else)
+{
+    char *list = fmt("%s/templates.list", fresh_dir("embedded")), *text, *save = NULL;
+    size_t files = 0;
+    cr_assert_eq(runf("cd %s/templates && find . -type f -name '*.tmpl' | sed 's|^./||' | sort > %s", SHMGEN_SOURCE_DIR,
+                      list), 0);
+    cr_assert_not_null(text = slurp(list, NULL));
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), files++)
+        cr_expect(embedded(line), "templates/%s is not embedded: list it in templates/templates.cmake", line);
+    cr_expect_eq(files, shmgen_embedded_template_count, "embedded templates that templates/ does not have");
+    free(text);
+}
+
+Test(generate, every_kind_has_its_template)
+{
+    size_t kinds = 0;
+    for (int k = 1; shmgen_kind_name(k); k++, kinds++)
+        cr_expect(embedded(fmt("kinds/%s.h.tmpl", shmgen_kind_name(k))), "no template for kind %s", shmgen_kind_name(k));
+    cr_expect_geq(kinds, 6);
 }
 
 Test(generate, rendering_twice_gives_identical_bytes)

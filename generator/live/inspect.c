@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_out.h"
+#include "shmgen_gen/json_out.h"
 #include "shmgen/shmgen.h"
 #include "shmgen_gen/live.h"
 

@@ -1,4 +1,4 @@
-# consumer.cmake — builds and runs tests/generator/find_package_project as a
+# consumer.cmake — builds and runs tests/package/find_package_project as a
 # user would, in one of three ways:
 #   MODE=find_package      install this build into a prefix under WORK, then
 #                          configure the project with CMAKE_PREFIX_PATH=prefix
@@ -8,7 +8,7 @@
 # cmake -DMODE=.. -DSOURCE_DIR=.. -DBINARY_DIR=.. -DWORK=.. -DGENERATOR=..
 #       -DC_COMPILER=.. [-DSANITIZE=..] -P consumer.cmake
 cmake_minimum_required(VERSION 3.25)
-set(project_dir ${SOURCE_DIR}/tests/generator/find_package_project)
+set(project_dir ${SOURCE_DIR}/tests/package/find_package_project)
 set(prefix ${WORK}/prefix)
 string(RANDOM LENGTH 8 ALPHABET 0123456789abcdef tag)
 set(shm_name "/shmgen_test_consumer_${MODE}_${tag}")

@@ -1,6 +1,7 @@
 /*
  * json_out.h — the few JSON writing helpers compat, verify and inspect share
- * (private to the generator library).  Output only; no parsing.
+ * (the shmgen_json_out target, linked by shmgen_compat and shmgen_live).
+ * Output only; no parsing.  Depends on libc only.
  */
 #ifndef SHMGEN_GEN_JSON_OUT_H
 #define SHMGEN_GEN_JSON_OUT_H

@@ -1,5 +1,5 @@
 /* json_out.c — JSON and GitHub-command escaping (see json_out.h). */
-#include "json_out.h"
+#include "shmgen_gen/json_out.h"
 
 void shmgen__out_json_str(FILE *out, const char *s)
 {

@@ -1,6 +1,6 @@
 /*
  * test_e2e.c — generated code end to end: separate processes, built with
- * shmgen_generate() from tests/generator/e2e/, exchange data through every
+ * shmgen_generate() from tests/generator/codegen/e2e/, exchange data through every
  * kind with the typed API (e2e_producer + e2e_consumer), and a version-2
  * program opens a segment created by a version-1 program and sees its `since`
  * structure as absent (e2e_old + e2e_consumer old); a program whose element
@@ -99,7 +99,7 @@ Test(e2e, changed_element_type_is_refused_and_reported, .timeout = 60)
     FILE *f;
     size_t n;
     shm_name(name, sizeof name, "changed");
-    snprintf(out, sizeof out, "%s/tests/generator/e2e_changed.out", SHMGEN_BINARY_DIR);
+    snprintf(out, sizeof out, "%s/tests/generator/codegen/e2e_changed.out", SHMGEN_BINARY_DIR);
     old = spawn(E2E_OLD, name, NULL);
     changed = spawn_to(E2E_CHANGED, name, NULL, out);
     cr_expect_eq(finish(changed, "changed-schema program"), 0);

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "json_out.h"
+#include "shmgen_gen/json_out.h"
 #include "shmgen_gen/compat.h"
 
 static const char *or_input(const char *file)

@@ -27,7 +27,7 @@
 
 extern char **environ;
 
-#define GOLDEN SHMGEN_SOURCE_DIR "/tests/generator/compat/golden/"
+#define GOLDEN SHMGEN_SOURCE_DIR "/tests/generator/live/golden/"
 
 static const char base_schema[] =
     "segment: live\n"

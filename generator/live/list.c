@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "json_out.h"
+#include "shmgen_gen/json_out.h"
 #include "shmgen/errors.h"
 #include "shmgen_gen/live.h"
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #define RUNTIME_INCLUDE SHMGEN_SOURCE_DIR "/runtime/include"
-#define GOLDEN_DIR SHMGEN_SOURCE_DIR "/tests/generator/golden"
+#define GOLDEN_DIR SHMGEN_SOURCE_DIR "/tests/generator/codegen/golden"
 
 /* Whole file as a NUL-terminated string (malloc'ed), *len bytes; NULL if unreadable. */
 static inline char *slurp(const char *path, size_t *len)
@@ -98,10 +98,10 @@ static inline bool have_tool(const char *name)
     return runf("command -v %s >/dev/null 2>&1", name) == 0;
 }
 
-/* A fresh empty directory under the build tree: BINARY_DIR/tests/generator/tmp/<name>. */
+/* A fresh empty directory under the build tree: BINARY_DIR/tests/generator/codegen/tmp/<name>. */
 static inline char *fresh_dir(const char *name)
 {
-    char *dir = fmt("%s/tests/generator/tmp/%s", SHMGEN_BINARY_DIR, name);
+    char *dir = fmt("%s/tests/generator/codegen/tmp/%s", SHMGEN_BINARY_DIR, name);
     cr_assert_eq(runf("rm -rf '%s' && mkdir -p '%s'", dir, dir), 0);
     return dir;
 }

@@ -66,7 +66,7 @@ Test(compile, generated_sources_compile_strictly_with_gcc_and_clang)
 Test(compile, every_accessor_type_checks)
 {
     char *dir = generate("game_server");
-    compile_c_everywhere(dir, SHMGEN_SOURCE_DIR "/tests/generator/use_game_server.c");
+    compile_c_everywhere(dir, SHMGEN_SOURCE_DIR "/tests/generator/codegen/use_game_server.c");
 }
 
 Test(compile, headers_compile_as_cxx)

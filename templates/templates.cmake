@@ -1,0 +1,17 @@
+# templates/templates.cmake — the templates embedded in shmgen, relative to
+# templates/.  Every file of this folder is listed (test_generate fails on a
+# template that is not, and the build fails on a listed file that is missing).
+# Included by generator/codegen/CMakeLists.txt.
+set(SHMGEN_TEMPLATES
+  segment.h.tmpl
+  segment.c.tmpl
+  partials/banner.tmpl
+  partials/type.h.tmpl
+  partials/verify.c.tmpl
+  kinds/array.h.tmpl
+  kinds/atomic.h.tmpl
+  kinds/atomic_optional.h.tmpl
+  kinds/pool.h.tmpl
+  kinds/queue.h.tmpl
+  kinds/ring.h.tmpl
+  kinds/stack.h.tmpl)
