@@ -1,6 +1,8 @@
 # templates/templates.cmake — the templates embedded in shmgen, relative to
 # templates/.  Every file of this folder is listed (test_generate fails on a
-# template that is not, and the build fails on a listed file that is missing).
+# template that is not, and the build fails on a listed file that is missing);
+# a new kind needs only its kinds/<kind>.h.tmpl here: the names it generates
+# are checked for collisions as the template defines them.
 # Included by generator/codegen/CMakeLists.txt.
 set(SHMGEN_TEMPLATES
   segment.h.tmpl

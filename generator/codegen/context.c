@@ -41,17 +41,19 @@ static scalar_info_t scalar_info(shmgen_scalar_t s)
     }
 }
 
-static const char *kind_enum(shmgen_kind_t k)
-{
-    static const char *const names[] = {"", "SHMGEN_KIND_ARRAY", "SHMGEN_KIND_ATOMIC", "SHMGEN_KIND_QUEUE",
-                                        "SHMGEN_KIND_STACK", "SHMGEN_KIND_RING", "SHMGEN_KIND_POOL"};
-    return (unsigned)k < 7 ? names[k] : "";
-}
-
 static void upper(char *s)
 {
     for (; *s; s++)
         if (*s >= 'a' && *s <= 'z') *s = (char)(*s - 'a' + 'A');
+}
+
+/* "SHMGEN_KIND_QUEUE": the runtime's enum constant, from its kind name. */
+static shmgen_value_t *set_kind_enum(shmgen_value_t *map, shmgen_kind_t k)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "SHMGEN_KIND_%s", shmgen_kind_name(k) ? shmgen_kind_name(k) : "");
+    upper(buf);
+    return shmgen_value_set_str(map, "kind_enum", buf);
 }
 
 /* "<seg>_<name>_t", the C name of a schema type or enum. */
@@ -223,7 +225,7 @@ static shmgen_value_t *structure_ctx(const shmgen_schema_t *s, const shmgen_stru
     set_name(m, "fn", s->segment, st->name, "");
     shmgen_value_set_int(m, "index", (int64_t)index);
     shmgen_value_set_str(m, "kind", shmgen_kind_name(st->kind));
-    shmgen_value_set_str(m, "kind_enum", kind_enum(st->kind));
+    set_kind_enum(m, st->kind);
     structure_elem(s, st, m);
     shmgen_value_set_int(m, "capacity", (int64_t)st->capacity);
     shmgen_value_set_int(m, "since", st->since);
@@ -238,9 +240,8 @@ static void structures_ctx(const shmgen_schema_t *s, shmgen_value_t *root)
 {
     shmgen_value_t *list = shmgen_value_set(root, "structures", shmgen_value_list());
     shmgen_value_t *uses = shmgen_value_set(root, "uses", shmgen_value_map());
-    static const char *const kinds[] = {"array", "atomic", "queue", "stack", "ring", "pool"};
     bool optional = false;
-    for (size_t k = 0; k < 6; k++) shmgen_value_set_bool(uses, kinds[k], false);
+    for (int k = 1; shmgen_kind_name(k); k++) shmgen_value_set_bool(uses, shmgen_kind_name(k), false);
     for (size_t i = 0; i < s->nstructures; i++) {
         shmgen_value_push(list, structure_ctx(s, &s->structures[i], i));
         shmgen_value_set_bool(uses, shmgen_kind_name(s->structures[i].kind), true);

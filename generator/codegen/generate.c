@@ -2,7 +2,8 @@
  * generate.c — a generator session: finds templates (--templates DIR first,
  * then the embedded copies), renders segment.h.tmpl and segment.c.tmpl with
  * the schema's context, and writes both files atomically.
- * Depends on context.c, the templater and embedded.h (built from templates/).
+ * Depends on context.c, collide.c, the templater and embedded.h (built
+ * from templates/).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "collide.h"
 #include "embedded.h"
 #include "shmgen_gen/generate.h"
 #include "shmgen_gen/templater.h"
@@ -92,22 +94,24 @@ void shmgen_gen_free(shmgen_gen_t *g)
     free(g);
 }
 
-/* collide.c */
-int shmgen__gen_check_names(const shmgen_schema_t *s, shmgen_diags_t *diags);
-
+/* The header first, watched for the names it generates (collide.h); the
+ * source only when none of them collide. */
 int shmgen_gen_render(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_buf_t *header, shmgen_buf_t *source,
                       shmgen_diags_t *diags)
 {
-    shmgen_value_t *ctx;
+    shmgen_value_t *ctx = shmgen_gen_context(schema);
+    shmgen__names_t *names = shmgen__names_new(schema);
     int rc = -1;
-    if (shmgen__gen_check_names(schema, diags) != 0) return -1;
-    if (!(ctx = shmgen_gen_context(schema))) {
+    if (!ctx || !names) {
         shmgen_diag_add(diags, SHMGEN_SEV_ERROR, (shmgen_loc_t){schema->path, 0, 0}, "out of memory");
-        return -1;
+    } else {
+        shmgen_tmpl_env_watch(g->env, shmgen__names_watch, names);
+        rc = shmgen_tmpl_render(g->env, HEADER_TEMPLATE, ctx, header, diags);
+        shmgen_tmpl_env_watch(g->env, NULL, NULL);
+        if (rc == 0) rc = shmgen__names_check(names, diags);
+        if (rc == 0) rc = shmgen_tmpl_render(g->env, SOURCE_TEMPLATE, ctx, source, diags);
     }
-    if (shmgen_tmpl_render(g->env, HEADER_TEMPLATE, ctx, header, diags) == 0 &&
-        shmgen_tmpl_render(g->env, SOURCE_TEMPLATE, ctx, source, diags) == 0)
-        rc = 0;
+    shmgen__names_free(names);
     shmgen_value_free(ctx);
     return rc;
 }

@@ -22,6 +22,8 @@ struct shmgen_tmpl_env {
     tmpl_template_t *templates; /* cache, also owns inline templates and their origins */
     char **missing;             /* origins kept alive for "not found" diagnostics */
     size_t nmissing;
+    shmgen_tmpl_watch_fn watch; /* sees every output; NULL: none */
+    void *watch_ctx;
 };
 
 typedef struct scope {
@@ -98,6 +100,12 @@ void shmgen_tmpl_env_free(shmgen_tmpl_env_t *env)
     for (size_t i = 0; i < env->nmissing; i++) free(env->missing[i]);
     free(env->missing);
     free(env);
+}
+
+void shmgen_tmpl_env_watch(shmgen_tmpl_env_t *env, shmgen_tmpl_watch_fn fn, void *ctx)
+{
+    env->watch = fn;
+    env->watch_ctx = ctx;
 }
 
 static tmpl_template_t *template_add(shmgen_tmpl_env_t *env, const char *name, char *origin, char *text,
@@ -359,6 +367,25 @@ static void render_include(render_t *r, const tmpl_node_t *n, const scope_t *sc)
     r->t = saved;
 }
 
+/* The text of node i of nodes when it is a text node, else "". */
+static const char *sibling_text(const tmpl_nodes_t *nodes, size_t i, size_t *len)
+{
+    const tmpl_node_t *n = i < nodes->count ? nodes->items[i] : NULL;
+    *len = n && n->kind == TN_TEXT ? n->len : 0;
+    return *len ? n->text : "";
+}
+
+/* Shows output node i of nodes, which wrote v, to the environment's watcher. */
+static void watch_output(render_t *r, const tmpl_nodes_t *nodes, size_t i, const shmgen_value_t *v)
+{
+    const tmpl_expr_t *e = nodes->items[i]->expr;
+    shmgen_tmpl_output_t o = {.value = v};
+    if (e->kind == TE_PATH) o.path = (const char *const *)e->path, o.npath = e->npath;
+    o.before = i ? sibling_text(nodes, i - 1, &o.before_len) : "";
+    o.after = sibling_text(nodes, i + 1, &o.after_len);
+    r->env->watch(&o, r->env->watch_ctx);
+}
+
 static void render_nodes(render_t *r, const tmpl_nodes_t *nodes, const scope_t *sc)
 {
     for (size_t i = 0; i < nodes->count && !r->error; i++) {
@@ -367,7 +394,8 @@ static void render_nodes(render_t *r, const tmpl_nodes_t *nodes, const scope_t *
         switch (n->kind) {
         case TN_TEXT: shmgen_buf_append(r->out, n->text, n->len); break;
         case TN_OUT:
-            if ((v = eval(r, n->expr, sc))) to_text(r, n->expr, v, r->out);
+            if ((v = eval(r, n->expr, sc)) && to_text(r, n->expr, v, r->out) && r->env->watch)
+                watch_output(r, nodes, i, v);
             break;
         case TN_IF: render_if(r, n, sc); break;
         case TN_FOR: render_for(r, n, sc); break;

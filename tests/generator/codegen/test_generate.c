@@ -237,3 +237,43 @@ Test(generate, colliding_generated_names_are_reported_at_the_schema)
     shmgen_gen_free(gen);
     shmgen_schema_free(schema);
 }
+
+/* Renders yaml with templates from tdir (NULL: the embedded ones); returns the
+ * number of errors, their text in text. */
+static size_t render_errors(const char *yaml, const char *tdir, char *text, size_t size)
+{
+    shmgen_diags_t diags = {0};
+    shmgen_schema_t *schema = shmgen_schema_load_buffer("ops.yaml", yaml, strlen(yaml), &diags);
+    shmgen_gen_options_t opts = {.template_dir = tdir};
+    shmgen_gen_t *gen = shmgen_gen_new(&opts);
+    shmgen_buf_t h = {0}, c = {0};
+    FILE *f = fmemopen(text, size - 1, "w");
+    size_t errors;
+    cr_assert_not_null(schema, "the schema itself is valid");
+    (void)shmgen_gen_render(gen, schema, &h, &c, &diags);
+    shmgen_diags_print(&diags, f);
+    fclose(f);
+    errors = diags.errors;
+    shmgen_buf_free(&h), shmgen_buf_free(&c);
+    shmgen_diags_free(&diags);
+    shmgen_gen_free(gen);
+    shmgen_schema_free(schema);
+    return errors;
+}
+
+/* The operations of a kind come from its template alone: an operation a
+ * template adds is checked without any other change. */
+Test(generate, operations_a_kind_template_defines_are_checked_for_collisions)
+{
+    static const char yaml[] = "segment: ops\nversion: 1\nstructures:\n"
+                               "  a: {kind: stack, type: u32, capacity: 2}\n"
+                               "  a_b: {kind: queue, type: u32, capacity: 2}\n";
+    char *tdir = fresh_dir("ops_templates"), text[4096] = "";
+    cr_expect_eq(render_errors(yaml, NULL, text, sizeof text), 0, "%s", text);
+    cr_assert_eq(runf("mkdir -p %s/kinds && cp %s/templates/kinds/stack.h.tmpl %s/kinds/", tdir, SHMGEN_SOURCE_DIR, tdir), 0);
+    cr_assert_eq(runf("printf '%%s\\n' 'static inline uint64_t {{ s.fn }}_b_size({{ segment }}_t *seg);' >> %s/kinds/stack.h.tmpl",
+                      tdir), 0);
+    cr_expect_eq(render_errors(yaml, tdir, text, sizeof text), 1, "%s", text);
+    cr_expect(strstr(text, "ops.yaml:5:3: error: generated C name 'ops_a_b_size' of the structure 'a_b' collides with "
+                           "the one of the structure 'a' (line 4)") != NULL, "%s", text);
+}

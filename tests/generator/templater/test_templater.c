@@ -297,3 +297,41 @@ Test(templater, value_model)
     cr_expect_str_eq(shmgen_value_type_name(SHMGEN_VAL_LIST), "list");
     shmgen_value_free(m);
 }
+
+/* What a watcher saw: one "path=value [before|after]" line per output. */
+static void watch_line(const shmgen_tmpl_output_t *o, void *ctx)
+{
+    shmgen_buf_t *seen = ctx;
+    shmgen_buf_puts(seen, o->path ? o->path[0] : "-");
+    for (size_t i = 1; o->path && i < o->npath; i++) shmgen_buf_printf(seen, ".%s", o->path[i]);
+    if (o->value->type == SHMGEN_VAL_STRING) shmgen_buf_printf(seen, "=%s", o->value->u.str.data);
+    shmgen_buf_printf(seen, " [%.*s|%.*s]\n", (int)o->before_len, o->before, (int)o->after_len, o->after);
+}
+
+Test(templater, a_watcher_sees_every_output_with_its_neighbouring_text)
+{
+    shmgen_tmpl_env_t *env = shmgen_tmpl_env_new(loader, NULL);
+    shmgen_diags_t diags = {0};
+    shmgen_buf_t out = {0}, seen = {0};
+    const char *text = "struct {{ name }}_t {% for i in items %}{{ i.name }}_get({{ n }}); {% endfor %}"
+                       "{{ name | upper }}{% include \"hello.tmpl\" %}";
+    cr_assert_not_null(env);
+    shmgen_tmpl_env_watch(env, watch_line, &seen);
+    cr_assert_eq(shmgen_tmpl_render_string(env, "w.tmpl", text, root, &out, &diags), 0);
+    cr_expect_str_eq(seen.data, "name=game_server [struct |_t ]\n"
+                                "i.name=a [|_get(]\n" "n [_get(|); ]\n"
+                                "i.name=b [|_get(]\n" "n [_get(|); ]\n"
+                                "i.name=c [|_get(]\n" "n [_get(|); ]\n"
+                                "-=GAME_SERVER [|]\n"
+                                "who=world [hello |]\n");
+    /* the watcher only observes; without it the same text comes out */
+    cr_expect_str_eq(out.data, "struct game_server_t a_get(42); b_get(42); c_get(42); GAME_SERVERhello world");
+    shmgen_buf_free(&seen);
+    shmgen_tmpl_env_watch(env, NULL, NULL);
+    shmgen_buf_free(&out);
+    cr_assert_eq(shmgen_tmpl_render_string(env, "w2.tmpl", "{{ who }}", root, &out, &diags), 0);
+    cr_expect_null(seen.data, "a removed watcher was called");
+    shmgen_buf_free(&out);
+    shmgen_diags_free(&diags);
+    shmgen_tmpl_env_free(env);
+}

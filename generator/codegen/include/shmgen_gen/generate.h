@@ -32,10 +32,11 @@ typedef struct shmgen_gen shmgen_gen_t;
 shmgen_gen_t *shmgen_gen_new(const shmgen_gen_options_t *opts);
 void shmgen_gen_free(shmgen_gen_t *g);
 
-/* Checks that the generated C names do not collide (errors at the schema
- * nodes), then renders the header and the source into *header and *source
- * (appended; free them with shmgen_buf_free also on failure).  Returns 0, or
- * -1 after adding the reasons (template errors as TEMPLATE:LINE:COL) to diags. */
+/* Renders the header into *header, checks that the C names it generates do
+ * not collide (errors at the schema nodes), then renders the source into
+ * *source (both appended; free them with shmgen_buf_free also on failure).
+ * Returns 0, or -1 after adding the reasons (template errors as
+ * TEMPLATE:LINE:COL) to diags. */
 int shmgen_gen_render(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_buf_t *header, shmgen_buf_t *source,
                       shmgen_diags_t *diags);
 

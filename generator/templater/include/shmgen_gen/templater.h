@@ -18,7 +18,10 @@
  *
  * Errors (parse and render) are appended to a shmgen_diags_t as
  * "TEMPLATE:LINE:COL: error: ..." where TEMPLATE is the loader's origin string.
- * Depends on value.h and shmgen_schema/diag.h.
+ * An output watcher (shmgen_tmpl_env_watch) sees every {{ }} a render writes,
+ * with the template text around it, so a caller can learn what a template
+ * generates (e.g. the `{{ s.fn }}_push` names) from the template itself.
+ * Depends on value.h and shmgen_schema/diag.h (the shmgen_diag target).
  */
 #ifndef SHMGEN_GEN_TEMPLATER_H
 #define SHMGEN_GEN_TEMPLATER_H
@@ -44,6 +47,23 @@ shmgen_tmpl_env_t *shmgen_tmpl_env_new(shmgen_tmpl_loader_fn load, void *ctx);
 /* Frees the environment and every parsed template.  Diagnostics produced by it
  * borrow its origin strings: print them before freeing.  NULL is a no-op. */
 void shmgen_tmpl_env_free(shmgen_tmpl_env_t *env);
+
+/* One {{ }} output of a render, as a watcher sees it; valid during the call. */
+typedef struct shmgen_tmpl_output {
+    const char *const *path;     /* the expression's dotted path ({"s", "fn"}), NULL when it is not a plain path */
+    size_t npath;
+    const shmgen_value_t *value; /* the value written */
+    const char *before, *after;  /* the template text right before / after the tag, up to the neighbouring
+                                    tag in the same block (never NULL, may be empty) */
+    size_t before_len, after_len;
+} shmgen_tmpl_output_t;
+
+typedef void (*shmgen_tmpl_watch_fn)(const shmgen_tmpl_output_t *output, void *ctx);
+
+/* Calls fn(output, ctx) for every {{ }} output of the renders that follow
+ * (includes too), until the next call; fn NULL stops watching.  The watcher
+ * only observes: the rendered text is the same with or without it. */
+void shmgen_tmpl_env_watch(shmgen_tmpl_env_t *env, shmgen_tmpl_watch_fn fn, void *ctx);
 
 /* Renders template `name` with `root` (a map) as the global variables,
  * appending to `out`.  Returns 0, or -1 after adding an error to `diags`
