@@ -3,7 +3,8 @@
 #   shmgen_generate(TARGET <target> SCHEMA <segment.yaml> [OUT_DIR <dir>] [TEMPLATES <dir>])
 #
 # Runs `shmgen generate` at build time (again whenever the schema, the
-# templates or the shmgen binary change), adds the generated <segment>.c to
+# templates or the shmgen binary change; TEMPLATES' files are known from the
+# depfile the generator writes), adds the generated <segment>.c to
 # <target>, puts the directory holding <segment>.h on its include path and links
 # shmgen::runtime (PRIVATE for executables, PUBLIC otherwise, so a library's
 # users see the header too).  OUT_DIR defaults to
@@ -57,12 +58,16 @@ function(shmgen_generate)
   # The schema path is passed relative to the source directory (and the command
   # runs there) so the generated banner does not depend on where the tree is.
   file(RELATIVE_PATH schema_arg "${CMAKE_CURRENT_SOURCE_DIR}" "${schema}")
+  # With TEMPLATES, the generator itself says which template files it read
+  # and which of TEMPLATES' folders it searched (a depfile), so editing,
+  # adding or removing an overriding template re-runs it.
   set(template_args "")
-  set(template_deps "")
+  set(depfile_args "")
   if(SG_TEMPLATES)
     get_filename_component(tdir "${SG_TEMPLATES}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
-    file(GLOB_RECURSE template_deps CONFIGURE_DEPENDS "${tdir}/*.tmpl")
-    set(template_args --templates "${tdir}")
+    set(depfile "${CMAKE_CURRENT_BINARY_DIR}/CMakeFiles/shmgen/${SG_TARGET}_${segment}.d")
+    set(template_args --templates "${tdir}" --depfile "${depfile}")
+    set(depfile_args DEPFILE "${depfile}")
   endif()
 
   set(header "${out_dir}/${segment}.h")
@@ -70,7 +75,8 @@ function(shmgen_generate)
   add_custom_command(
     OUTPUT "${header}" "${source}"
     COMMAND shmgen::shmgen generate "${schema_arg}" -o "${out_dir}" ${template_args}
-    DEPENDS "${schema}" shmgen::shmgen ${template_deps}
+    DEPENDS "${schema}" shmgen::shmgen
+    ${depfile_args}
     WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}"
     COMMENT "shmgen: generating ${segment}.h and ${segment}.c from ${schema_arg}"
     VERBATIM)

@@ -1,7 +1,8 @@
 /*
- * cmd_generate.c — `shmgen generate SCHEMA -o DIR [--templates DIR]`: loads and
- * validates the schema, then writes DIR/<segment>.h and DIR/<segment>.c
- * atomically (shmgen_gen_write).  Exit 0, or 2 with every diagnostic printed.
+ * cmd_generate.c — `shmgen generate SCHEMA -o DIR [--templates DIR]
+ * [--depfile FILE]`: loads and validates the schema, then writes
+ * DIR/<segment>.h and DIR/<segment>.c atomically (shmgen_gen_write).
+ * Exit 0, or 2 with every diagnostic printed.
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,13 +23,17 @@ static const char help[] =
     "  -o, --output DIR     where to write (required)\n"
     "  --templates DIR      look for templates in DIR before the built-in ones\n"
     "                       (see docs/templates.md)\n"
+    "  --depfile FILE       also write FILE, a Makefile-style rule saying what the\n"
+    "                       two outputs were made from (the schema, the templates\n"
+    "                       read from --templates DIR and its folders searched),\n"
+    "                       for build tools (shmgen_generate uses it with TEMPLATES)\n"
     "\n"
     "exit: 0 written, 2 error";
 
 const shmgen_command_t shmgen_cmd_generate;
 
 typedef struct args {
-    const char *schema, *out_dir, *templates;
+    const char *schema, *out_dir, *templates, *depfile;
 } args_t;
 
 /* Value of an option given as "--opt VALUE" or "--opt=VALUE"; NULL if argv[*i] is not it. */
@@ -53,6 +58,7 @@ static int parse_args(int argc, char **argv, args_t *a)
         const char *v;
         if ((v = option_value(argc, argv, &i, "--output", "-o", &missing))) a->out_dir = v;
         else if ((v = option_value(argc, argv, &i, "--templates", NULL, &missing))) a->templates = v;
+        else if ((v = option_value(argc, argv, &i, "--depfile", NULL, &missing))) a->depfile = v;
         else if (missing) return shmgen_cli_usage_error(cmd, "option '%s' needs a value", argv[i]);
         else if (argv[i][0] == '-' && argv[i][1]) return shmgen_cli_usage_error(cmd, "unknown option '%s'", argv[i]);
         else if (a->schema) return shmgen_cli_usage_error(cmd, "more than one schema given ('%s')", argv[i]);
@@ -76,7 +82,7 @@ static int run(int argc, char **argv)
     rc = SHMGEN_EXIT_ERROR;
     schema = shmgen_schema_load(a.schema, &diags);
     if (schema) {
-        shmgen_gen_options_t opts = {a.templates};
+        shmgen_gen_options_t opts = {a.templates, a.depfile};
         if (!(gen = shmgen_gen_new(&opts))) fprintf(stderr, "shmgen generate: out of memory\n");
         else if (shmgen_gen_write(gen, schema, a.out_dir, &diags) == 0 && diags.errors == 0) rc = SHMGEN_EXIT_OK;
     }
@@ -90,5 +96,5 @@ static int run(int argc, char **argv)
 
 const shmgen_command_t shmgen_cmd_generate = {
     "generate", "write the typed header and the layout verifier source",
-    "shmgen generate SCHEMA -o DIR [--templates DIR]", help, run,
+    "shmgen generate SCHEMA -o DIR [--templates DIR] [--depfile FILE]", help, run,
 };

@@ -1,12 +1,12 @@
 /*
  * generate.c — a generator session: finds templates (--templates DIR first,
- * then the embedded copies), renders segment.h.tmpl and segment.c.tmpl with
- * the schema's context, and writes both files atomically.
- * Depends on context.c, collide.c, the templater and embedded.h (built
- * from templates/).
+ * then the embedded copies, remembering what it read from DIR), renders
+ * segment.h.tmpl and segment.c.tmpl with the schema's context, and writes
+ * both files (and on request a depfile naming what they were made from)
+ * atomically.  Depends on context.c, collide.c, write.c, the templater and
+ * embedded.h (built from templates/).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,14 +17,51 @@
 #include "embedded.h"
 #include "shmgen_gen/generate.h"
 #include "shmgen_gen/templater.h"
+#include "write.h"
 
 #define HEADER_TEMPLATE "segment.h.tmpl"
 #define SOURCE_TEMPLATE "segment.c.tmpl"
 
 struct shmgen_gen {
     char *template_dir;
+    char *depfile;
     shmgen_tmpl_env_t *env;
+    char **deps;        /* what the outputs depend on in template_dir: files read, directories searched */
+    size_t ndeps, deps_cap;
+    bool deps_oom;
 };
+
+/* Remembers path (once) as something the outputs depend on. */
+static void add_dep(shmgen_gen_t *g, const char *path)
+{
+    for (size_t i = 0; i < g->ndeps; i++)
+        if (strcmp(g->deps[i], path) == 0) return;
+    if (g->ndeps == g->deps_cap) {
+        size_t cap = g->deps_cap ? g->deps_cap * 2 : 16;
+        char **d = realloc(g->deps, cap * sizeof *d);
+        if (!d) {
+            g->deps_oom = true;
+            return;
+        }
+        g->deps = d;
+        g->deps_cap = cap;
+    }
+    if (!(g->deps[g->ndeps] = strdup(path))) g->deps_oom = true;
+    else g->ndeps++;
+}
+
+/* A lookup of path in the template directory: the directory it would be in
+ * (when it exists: adding a template there changes it) and the file if read. */
+static void note_lookup(shmgen_gen_t *g, const char *path, bool read)
+{
+    char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+    struct stat st;
+    if (slash) *slash = '\0';
+    if (dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) add_dep(g, dir);
+    if (!dir) g->deps_oom = true;
+    if (read) add_dep(g, path);
+    free(dir);
+}
 
 static int read_whole(const char *path, char **text, size_t *len)
 {
@@ -57,7 +94,9 @@ static int load_template(void *ctx, const char *name, char **text, size_t *len, 
             *origin = NULL;
             return -1;
         }
-        if ((rc = read_whole(*origin, text, len)) <= 0) return rc;
+        rc = read_whole(*origin, text, len);
+        note_lookup(g, *origin, rc == 0);
+        if (rc <= 0) return rc;
         free(*origin);
         *origin = NULL;
     }
@@ -78,11 +117,12 @@ shmgen_gen_t *shmgen_gen_new(const shmgen_gen_options_t *opts)
     shmgen_gen_t *g = calloc(1, sizeof *g);
     if (!g) return NULL;
     if (opts && opts->template_dir && !(g->template_dir = strdup(opts->template_dir))) goto fail;
+    if (opts && opts->depfile && !(g->depfile = strdup(opts->depfile))) goto fail;
     if (!(g->env = shmgen_tmpl_env_new(load_template, g))) goto fail;
-    return g;
+    if (g->template_dir) add_dep(g, g->template_dir);
+    if (!g->deps_oom) return g;
 fail:
-    free(g->template_dir);
-    free(g);
+    shmgen_gen_free(g);
     return NULL;
 }
 
@@ -90,7 +130,10 @@ void shmgen_gen_free(shmgen_gen_t *g)
 {
     if (!g) return;
     shmgen_tmpl_env_free(g->env);
+    for (size_t i = 0; i < g->ndeps; i++) free(g->deps[i]);
+    free(g->deps);
     free(g->template_dir);
+    free(g->depfile);
     free(g);
 }
 
@@ -116,118 +159,56 @@ int shmgen_gen_render(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_buf
     return rc;
 }
 
-/* mkdir -p; 0 or -1 with errno. */
-static int make_dirs(const char *dir)
+/* path made absolute against the working directory (a depfile is read from
+ * elsewhere), escaped for a Makefile-style rule; appended to b. */
+static void dep_path(shmgen_buf_t *b, const char *path)
 {
-    char *p = strdup(dir);
-    int rc = 0;
-    if (!p) return -1;
-    for (char *s = p + 1; rc == 0; s++) {
-        bool end = *s == '\0';
-        if (*s != '/' && !end) continue;
-        *s = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST) rc = -1;
-        if (end) break;
-        *s = '/';
+    char cwd[4096];
+    if (path[0] != '/' && getcwd(cwd, sizeof cwd)) shmgen_buf_printf(b, "%s/", cwd);
+    else if (path[0] != '/') b->oom = true;
+    for (const char *p = path; *p; p++) {
+        if (*p == ' ' || *p == '#') shmgen_buf_puts(b, "\\");
+        if (*p == '$') shmgen_buf_puts(b, "$");
+        shmgen_buf_append(b, p, 1);
     }
-    free(p);
-    return rc;
 }
 
-/* Writes data to a fresh temporary beside `path`; returns its malloc'ed name or NULL (errno set). */
-static char *write_temp(const char *path, const char *data, size_t len)
+/* "HEADER SOURCE: SCHEMA TEMPLATES...\n": what make/ninja need to re-run
+ * generate when an overriding template is edited, added or removed. */
+static void render_depfile(const shmgen_gen_t *g, const shmgen_schema_t *schema, const char *h_path,
+                           const char *c_path, shmgen_buf_t *b)
 {
-    static unsigned counter;
-    char *tmp = NULL;
-    int fd = -1;
-    for (int tries = 0; fd < 0 && tries < 100; tries++) {
-        free(tmp);
-        if (asprintf(&tmp, "%s.tmp.%ld.%u", path, (long)getpid(), counter++) < 0) return NULL;
-        /* O_EXCL: never reuse someone else's file; mode 0666 lets umask decide, like any output */
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0 && errno != EEXIST) break;
-    }
-    if (fd < 0) goto fail;
-    for (size_t done = 0; done < len;) {
-        ssize_t n = write(fd, data + done, len - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) goto fail;
-        done += (size_t)n;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        goto fail;
-    }
-    return tmp;
-fail:;
-    int saved = errno;
-    if (fd >= 0) close(fd), unlink(tmp);
-    free(tmp);
-    errno = saved;
-    return NULL;
-}
-
-int shmgen_gen_write_file_atomic(const char *path, const char *data, size_t len)
-{
-    char *tmp = write_temp(path, data, len);
-    int saved;
-    if (!tmp) return -1;
-    if (rename(tmp, path) == 0) {
-        free(tmp);
-        return 0;
-    }
-    saved = errno;
-    unlink(tmp);
-    free(tmp);
-    errno = saved;
-    return -1;
-}
-
-static void io_error(shmgen_diags_t *diags, const char *path, const char *what)
-{
-    shmgen_diag_add(diags, SHMGEN_SEV_ERROR, (shmgen_loc_t){NULL, 0, 0}, "cannot %s '%s': %s", what, path,
-                    strerror(errno));
-}
-
-/* Both temporaries first, then both renames: a failure before the renames
- * leaves the previous outputs exactly as they were. */
-static int write_pair(const char *h_path, const shmgen_buf_t *h, const char *c_path, const shmgen_buf_t *c,
-                      shmgen_diags_t *diags)
-{
-    char *h_tmp = write_temp(h_path, h->data, h->len), *c_tmp = NULL;
-    int rc = -1;
-    if (!h_tmp) io_error(diags, h_path, "write");
-    else if (!(c_tmp = write_temp(c_path, c->data, c->len))) io_error(diags, c_path, "write");
-    else if (rename(h_tmp, h_path) != 0) io_error(diags, h_path, "rename into");
-    else if (rename(c_tmp, c_path) != 0) io_error(diags, c_path, "rename into");
-    else rc = 0;
-    if (h_tmp) unlink(h_tmp); /* after a successful rename these names are gone already */
-    if (c_tmp) unlink(c_tmp);
-    free(h_tmp);
-    free(c_tmp);
-    return rc;
+    dep_path(b, h_path);
+    shmgen_buf_puts(b, " ");
+    dep_path(b, c_path);
+    shmgen_buf_puts(b, ":");
+    if (schema->path) shmgen_buf_puts(b, " "), dep_path(b, schema->path);
+    for (size_t i = 0; i < g->ndeps; i++) shmgen_buf_puts(b, " \\\n  "), dep_path(b, g->deps[i]);
+    shmgen_buf_puts(b, "\n");
+    if (g->deps_oom) b->oom = true;
 }
 
 int shmgen_gen_write(shmgen_gen_t *g, const shmgen_schema_t *schema, const char *out_dir, shmgen_diags_t *diags)
 {
-    shmgen_buf_t h = {0}, c = {0};
+    shmgen_buf_t h = {0}, c = {0}, d = {0};
     char *h_path = NULL, *c_path = NULL;
+    shmgen__out_file_t files[3] = {{NULL, &h}, {NULL, &c}, {g->depfile, &d}};
     int rc = -1;
     if (shmgen_gen_render(g, schema, &h, &c, diags) != 0) goto done;
     if (asprintf(&h_path, "%s/%s.h", out_dir, schema->segment) < 0) h_path = NULL;
     if (asprintf(&c_path, "%s/%s.c", out_dir, schema->segment) < 0) c_path = NULL;
-    if (!h_path || !c_path) {
+    if (h_path && c_path && g->depfile) render_depfile(g, schema, h_path, c_path, &d);
+    if (!h_path || !c_path || d.oom) {
         shmgen_diag_add(diags, SHMGEN_SEV_ERROR, (shmgen_loc_t){NULL, 0, 0}, "out of memory");
         goto done;
     }
-    if (make_dirs(out_dir) != 0) {
-        io_error(diags, out_dir, "create directory");
-        goto done;
-    }
-    rc = write_pair(h_path, &h, c_path, &c, diags);
+    files[0].path = h_path;
+    files[1].path = c_path;
+    rc = shmgen__write_files(files, g->depfile ? 3 : 2, diags);
 done:
     shmgen_buf_free(&h);
     shmgen_buf_free(&c);
+    shmgen_buf_free(&d);
     free(h_path);
     free(c_path);
     return rc;

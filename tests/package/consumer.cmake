@@ -2,6 +2,8 @@
 # user would, in one of three ways:
 #   MODE=find_package      install this build into a prefix under WORK, then
 #                          configure the project with CMAKE_PREFIX_PATH=prefix
+#                          (and a second program generated with TEMPLATES, whose
+#                          overriding templates are then edited and added to)
 #   MODE=add_subdirectory  configure the project with SHMGEN_SOURCE=<source tree>
 #   MODE=pkg-config        (after find_package) compile by hand with
 #                          `pkg-config --cflags --libs shmgen-runtime`
@@ -25,6 +27,24 @@ set(flags "")
 if(SANITIZE)
   set(flags -DCMAKE_C_FLAGS=-fsanitize=${SANITIZE} -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=${SANITIZE})
 endif()
+
+# sensor_custom's generated header (TEMPLATES) must hold `marker`.
+function(expect_custom_header marker)
+  file(READ ${build}/shmgen/sensor_custom/sensor.h header)
+  if(NOT header MATCHES "${marker}")
+    message(FATAL_ERROR "sensor_custom's header lacks '${marker}'")
+  endif()
+endfunction()
+
+# Rebuilds after a change of the overriding templates: the generator must
+# re-run for sensor_custom, whose header must then hold `marker`.
+function(expect_custom_build marker)
+  run(${CMAKE_COMMAND} --build ${build} -j 2)
+  if(NOT last_output MATCHES "shmgen: generating sensor.h")
+    message(FATAL_ERROR "a changed template in TEMPLATES did not re-run the generator:\n${last_output}")
+  endif()
+  expect_custom_header("${marker}")
+endfunction()
 
 if(MODE STREQUAL "find_package" OR MODE STREQUAL "pkg-config")
   file(REMOVE_RECURSE ${prefix})
@@ -53,7 +73,12 @@ else()
   file(COPY ${project_dir}/ DESTINATION ${WORK}/project_${MODE})
   set(project_dir ${WORK}/project_${MODE})
   if(MODE STREQUAL "find_package")
-    set(how -DCMAKE_PREFIX_PATH=${prefix})
+    # templates overridden with TEMPLATES: one file at first, then edited, then one more
+    set(tdir ${WORK}/templates_${MODE})
+    file(REMOVE_RECURSE ${tdir})
+    file(READ ${SOURCE_DIR}/templates/partials/banner.tmpl banner)
+    file(WRITE ${tdir}/partials/banner.tmpl "${banner} * custom banner 1\n")
+    set(how -DCMAKE_PREFIX_PATH=${prefix} -DSENSOR_TEMPLATES=${tdir})
   else()
     set(how -DSHMGEN_SOURCE=${SOURCE_DIR})
   endif()
@@ -75,6 +100,17 @@ else()
     if(NOT last_output MATCHES "shmgen: generating sensor.h")
       message(FATAL_ERROR "a changed schema did not re-run the generator:\n${last_output}")
     endif()
+  endif()
+  if(MODE STREQUAL "find_package")
+    expect_custom_header("custom banner 1")
+    # an overriding template edited, then one added: each re-runs the generator
+    execute_process(COMMAND ${CMAKE_COMMAND} -E sleep 1.1)
+    file(WRITE ${tdir}/partials/banner.tmpl "${banner} * custom banner 2\n")
+    expect_custom_build("custom banner 2")
+    execute_process(COMMAND ${CMAKE_COMMAND} -E sleep 1.1)
+    file(READ ${SOURCE_DIR}/templates/kinds/atomic.h.tmpl atomic)
+    file(WRITE ${tdir}/kinds/atomic.h.tmpl "/* custom atomic */\n${atomic}")
+    expect_custom_build("custom atomic")
   endif()
   run(${build}/sensor ${shm_name})
 endif()

@@ -277,3 +277,27 @@ Test(generate, operations_a_kind_template_defines_are_checked_for_collisions)
     cr_expect(strstr(text, "ops.yaml:5:3: error: generated C name 'ops_a_b_size' of the structure 'a_b' collides with "
                            "the one of the structure 'a' (line 4)") != NULL, "%s", text);
 }
+
+/* --depfile: one Makefile rule, absolute paths, the schema and what was read
+ * or searched in --templates DIR; written with the outputs or not at all. */
+Test(generate, depfile_names_the_schema_and_the_overriding_templates)
+{
+    char *dir = fresh_dir("depfile"), *tdir = fresh_dir("depfile_t"), *dep = fmt("%s/deps/out.d", dir), *text, *rule;
+    char *schema = fmt("%s/minimal/segment.yaml", GOLDEN_DIR);
+    cr_assert_eq(runf("mkdir -p %s/partials && cp %s/templates/partials/banner.tmpl %s/partials/", tdir,
+                      SHMGEN_SOURCE_DIR, tdir), 0);
+    cr_assert_eq(runf("cd %s/minimal && %s generate segment.yaml -o %s/out --templates %s --depfile %s", GOLDEN_DIR,
+                      SHMGEN_BIN, dir, tdir, dep), 0);
+    cr_assert_not_null(text = slurp(dep, NULL));
+    rule = fmt("%s/out/counter.h %s/out/counter.c: %s \\\n", dir, dir, schema);
+    cr_expect(strncmp(text, rule, strlen(rule)) == 0, "the rule should start with\n%s\ngot\n%s", rule, text);
+    cr_expect(strstr(text, fmt("  %s \\\n", tdir)) != NULL, "the templates folder: %s", text);
+    cr_expect(strstr(text, fmt("  %s/partials \\\n", tdir)) != NULL, "a folder searched: %s", text);
+    cr_expect(strstr(text, fmt("  %s/partials/banner.tmpl", tdir)) != NULL, "the template read: %s", text);
+    cr_expect_null(strstr(text, "kinds/"), "%s/kinds does not exist: no dependency on it: %s", tdir, text);
+    cr_expect_null(strstr(text, "embedded"), "%s", text);
+    free(text);
+    /* a depfile that cannot be written fails the run before any output is renamed */
+    cr_expect_eq(runf("%s generate %s -o %s/again --depfile /proc/no/such.d 2>/dev/null", SHMGEN_BIN, schema, dir), 2);
+    cr_expect_neq(access(fmt("%s/again/counter.h", dir), F_OK), 0, "an output was written by a failed run");
+}

@@ -19,6 +19,9 @@
 
 typedef struct shmgen_gen_options {
     const char *template_dir; /* searched before the embedded templates; NULL: embedded only */
+    const char *depfile;      /* shmgen_gen_write also writes this Makefile-style rule: the two outputs
+                                 depend on the schema and on what was read or searched in
+                                 template_dir (absolute paths); NULL: none */
 } shmgen_gen_options_t;
 
 /* The template context of a validated schema (docs/templates.md lists every
@@ -40,10 +43,11 @@ void shmgen_gen_free(shmgen_gen_t *g);
 int shmgen_gen_render(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_buf_t *header, shmgen_buf_t *source,
                       shmgen_diags_t *diags);
 
-/* Renders, then writes out_dir/<segment>.h and out_dir/<segment>.c (creating
- * out_dir if needed) through temporary files renamed into place: on any error
- * no temporary is left behind and earlier outputs are untouched (both files are
- * fully written before the first rename).  Returns 0 or -1 with diagnostics. */
+/* Renders, then writes out_dir/<segment>.h and out_dir/<segment>.c (and the
+ * depfile of the options, if any; creating missing directories) through
+ * temporary files renamed into place: on any error no temporary is left
+ * behind and earlier outputs are untouched (every file is fully written
+ * before the first rename).  Returns 0 or -1 with diagnostics. */
 int shmgen_gen_write(shmgen_gen_t *g, const shmgen_schema_t *schema, const char *out_dir, shmgen_diags_t *diags);
 
 /* Writes data to path atomically (a temporary in the same directory, then
