@@ -36,7 +36,7 @@ static void ours_layout(const bench_job_t *job, shmgen_kind_t kind, ours_layout_
         l->structs[1].name = "pong";
         n = 2;
     }
-    shmgen_layout_t lay = {"bench", 1, OURS_LAYOUT_HASH ^ es, 0, n, l->structs};
+    shmgen_layout_t lay = {"bench", 1, OURS_LAYOUT_HASH ^ es, 0, n, l->structs, 0};
     l->layout = lay;
 }
 
@@ -50,7 +50,7 @@ static int ours_setup(bench_job_t *job)
 {
     ours_layout_t l;
     ours_layout(job, ours_kind(job), &l);
-    shmgen_open_options_t opts = {0600, false, 0};
+    shmgen_open_options_t opts = {.mode = 0600};
     shmgen_segment_t *seg = NULL;
     int rc = shmgen_segment_create(job->shm_name, &l.layout, &opts, &seg);
     job->parent_state = seg;
@@ -71,7 +71,7 @@ static int ours_open(bench_job_t *job, const char *name, shmgen_segment_t **seg,
 {
     ours_layout_t l;
     ours_layout(job, ours_kind(job), &l);
-    shmgen_open_options_t opts = {0600, false, 0};
+    shmgen_open_options_t opts = {.mode = 0600};
     if (shmgen_segment_open(job->shm_name, &l.layout, &opts, seg) != 0)
         return 1;
     if (shmgen_segment_find(*seg, name, info) != 0) {

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#define KIND_HEADER_CONCURRENT 256u /* four cache lines: meta, producer side, consumer side, waits */
+#include "layout_priv.h"
 
 const char *shmgen_kind_name(int kind)
 {
@@ -24,12 +24,12 @@ const char *shmgen_kind_name(int kind)
 uint32_t shmgen_kind_header_bytes(shmgen_kind_t kind)
 {
     switch (kind) {
-    case SHMGEN_KIND_ARRAY: return 64u;
-    case SHMGEN_KIND_ATOMIC: return 64u;
+    case SHMGEN_KIND_ARRAY: return SHMGEN_SIMPLE_HEADER_BYTES;
+    case SHMGEN_KIND_ATOMIC: return SHMGEN_SIMPLE_HEADER_BYTES;
     case SHMGEN_KIND_QUEUE:
     case SHMGEN_KIND_STACK:
     case SHMGEN_KIND_RING:
-    case SHMGEN_KIND_POOL: return KIND_HEADER_CONCURRENT;
+    case SHMGEN_KIND_POOL: return SHMGEN_CONCURRENT_HEADER_BYTES;
     default: return 0;
     }
 }
@@ -99,7 +99,7 @@ static uint32_t index_slots_for(size_t n)
     return slots;
 }
 
-static int plan_overhead(size_t nstructs, shmgen_layout_plan_t *p)
+int shmgen__plan_overhead(size_t nstructs, shmgen_layout_plan_t *p)
 {
     uint64_t index_bytes;
     memset(p, 0, sizeof *p);
@@ -126,7 +126,7 @@ int shmgen_layout_plan(const shmgen_layout_t *layout, uint64_t *offsets_out, shm
     int rc;
 
     if (!layout || !plan || (layout->nstructs > 0 && !layout->structs)) return SHMGEN_INVALID_ARGUMENT;
-    if ((rc = plan_overhead(layout->nstructs, plan)) != 0) return rc;
+    if ((rc = shmgen__plan_overhead(layout->nstructs, plan)) != 0) return rc;
     at = plan->overhead;
     for (size_t i = 0; i < layout->nstructs; i++) {
         const shmgen_struct_desc_t *d = &layout->structs[i];

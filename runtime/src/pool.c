@@ -7,13 +7,14 @@
  * search starts; a hint only, so plain loads/stores); lines 2-3 unused.
  * Slot word: (generation << 32) | owner, owner 0 = free.  Release bumps the
  * generation, so every handle of an earlier tenure goes stale at once.
- * Depends on wait.h (meta helpers), internal.h, shmgen/pool.h.
+ * Depends on kind_meta.h, internal.h (dead sets), shmgen/pool.h.
  */
 #include "shmgen/pool.h"
 
 #include <string.h>
 
-#include "wait.h"
+#include "kind_meta.h"
+#include "testhook.h"
 
 typedef struct pool_hdr {
     shmgen__cmeta_t meta;
@@ -33,6 +34,12 @@ _Static_assert(sizeof(pool_hdr_t) == SHMGEN__KIND_HEADER, "pool header is four c
 static inline shmgen__atomic_u64 *slot_word(const shmgen_pool_t *p, uint64_t idx)
 {
     return (shmgen__atomic_u64 *)(void *)(p->slots_ + idx * p->slot_bytes_);
+}
+
+/* Generation 0 is skipped so that no handle of a held slot has bits >> 32 == 0. */
+static inline uint32_t next_gen(uint32_t gen)
+{
+    return gen + 1 == 0 ? 1 : gen + 1;
 }
 
 static inline shmgen_pool_handle_t make_handle(uint64_t idx, uint32_t gen)
@@ -64,24 +71,23 @@ static int pool_check(const void *base, const shmgen_struct_info_t *info)
     return shmgen__cmeta_check(base, info, SHMGEN_KIND_POOL);
 }
 
-/* Frees every slot whose owner is dead (registry slots are not reused before
- * recovery ends, so "dead" here cannot be a newcomer). */
-static int pool_recover(shmgen_segment_t *seg, void *base, const shmgen_struct_info_t *info)
+/* Frees every slot whose owner is in this recovery's dead set (registry
+ * slots are not reused before recovery ends, so a dead owner here cannot be
+ * a newcomer, and the set is the one decision every kind repairs from). */
+static int pool_recover(shmgen_segment_t *seg, void *base, const shmgen_struct_info_t *info,
+                        const shmgen__deadset_t *dead)
 {
     shmgen_pool_t p;
-    unsigned char state[SHMGEN_MAX_PROCESSES + 1] = {0}; /* per owner: 0 unknown, 1 alive, 2 dead */
     int rc = shmgen_pool_bind(&p, seg, info), repairs = 0;
     (void)base;
     if (rc != 0) return rc;
     for (uint64_t i = 0; i < p.capacity_; i++) {
         /* Acquire: the dead owner's element writes are complete for the next holder. */
         uint64_t w = shmgen__load(slot_word(&p, i), memory_order_acquire);
-        uint32_t owner = OWNER(w);
-        if (owner == 0 || owner > SHMGEN_MAX_PROCESSES) continue;
-        if (state[owner] == 0) state[owner] = shmgen__owner_alive(seg, owner) ? 1 : 2;
-        if (state[owner] == 1) continue;
+        if (!shmgen__dead_has(dead, OWNER(w))) continue;
         /* Release: as in release; fails harmlessly if the slot moved on. */
-        if (shmgen__cas(slot_word(&p, i), &w, WORD(GEN(w) + 1, 0), memory_order_release, memory_order_relaxed))
+        if (shmgen__cas(slot_word(&p, i), &w, WORD(next_gen(GEN(w)), 0), memory_order_release,
+                        memory_order_relaxed))
             repairs++;
     }
     return repairs;
@@ -124,6 +130,8 @@ shmgen_pool_handle_t shmgen_pool_acquire(shmgen_pool_t *p)
          * The claim and the owner id are this one CAS. */
         if (OWNER(w) == 0 &&
             shmgen__cas(sw, &w, WORD(GEN(w), p->self_), memory_order_acquire, memory_order_relaxed)) {
+            SHMGEN__HOOK(SHMGEN__HP_POOL_ACQUIRED, idx);
+            /* Relaxed: a hint only (see the file comment). */
             shmgen__store(&HDR(p)->hint, idx + 1 == p->capacity_ ? 0 : idx + 1, memory_order_relaxed);
             return make_handle(idx, GEN(w));
         }
@@ -145,9 +153,8 @@ int shmgen_pool_release(shmgen_pool_t *p, shmgen_pool_handle_t h)
     w = shmgen__load(slot_word(p, idx), memory_order_relaxed);
     do {
         if (GEN(w) != (uint32_t)(h.bits >> 32) || OWNER(w) == 0) return SHMGEN_STALE_HANDLE;
-        /* Release: our element writes happen before the next acquirer's reads.
-         * Generation 0 is skipped so no handle of a live slot has bits >> 32 == 0 twice. */
-    } while (!shmgen__cas(slot_word(p, idx), &w, WORD(GEN(w) + 1 == 0 ? 1 : GEN(w) + 1, 0),
+        /* Release: our element writes happen before the next acquirer's reads. */
+    } while (!shmgen__cas(slot_word(p, idx), &w, WORD(next_gen(GEN(w)), 0),
                           memory_order_release, memory_order_relaxed));
     return 0;
 }
@@ -183,6 +190,24 @@ uint64_t shmgen_pool_num_allocated(const shmgen_pool_t *p)
         /* Relaxed: a count, no data is read through it. */
         n += OWNER(shmgen__load(slot_word(p, i), memory_order_relaxed)) != 0;
     return n;
+}
+
+uint64_t shmgen_pool_count_sampled(const shmgen_pool_t *p, uint64_t max_reads, bool *exact)
+{
+    uint64_t n = 0, step;
+    if (max_reads == 0) max_reads = 1;
+    if (p->capacity_ <= max_reads) {
+        if (exact) *exact = true;
+        return shmgen_pool_num_allocated(p);
+    }
+    /* Evenly spaced slots, scaled up: bounded work (and pages touched) for
+     * tools, whatever the declared capacity. */
+    step = p->capacity_ / max_reads;
+    for (uint64_t i = 0; i < max_reads; i++)
+        /* Relaxed: a statistic, as in num_allocated. */
+        n += OWNER(shmgen__load(slot_word(p, i * step), memory_order_relaxed)) != 0;
+    if (exact) *exact = false;
+    return n * step + (n * (p->capacity_ % max_reads)) / max_reads;
 }
 
 uint64_t shmgen_pool_capacity(const shmgen_pool_t *p)

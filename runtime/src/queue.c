@@ -12,18 +12,26 @@
  * frees it to 2(L+1).  Each operation journals the linear positions it is
  * about to claim before every claiming CAS, so a survivor can tell a slow
  * live process from a dead one.
- * Depends on wait.h (waits, journals, helpers), internal.h, shmgen/queue.h.
+ * Depends on kind_meta.h, journal.h, waitq.h, clock.h, arch.h, internal.h, shmgen/queue.h.
  */
 #include "shmgen/queue.h"
 
 #include <string.h>
 
-#include "wait.h"
+#include "arch.h"
+#include "clock.h"
+#include "kind_meta.h"
+#include "testhook.h"
+#include "waitq.h"
 
 #define OP_ENQ 1u
 #define OP_DEQ 2u
-#define SKIP SHMGEN__BUSY_BIT
+#define SKIP ((uint64_t)1 << 63)
 #define STUCK_SPINS 256u
+/* Retries of one claim before it gives up for this call (full / empty):
+ * contention never needs this many; scribbled words (a slot ahead of its
+ * counter, a counter far ahead) would otherwise keep it going for ever. */
+#define CLAIM_TRIES 4096u
 #define WAIT_SLICE_MS 100
 
 typedef struct queue_hdr {
@@ -103,7 +111,7 @@ static bool settle_unpublished(shmgen_queue_t *q, uint64_t w)
 {
     uint64_t idx = w & q->idx_mask_, free_val = 2 * (w >> q->idx_bits_);
     if (seq_moves(q, idx, free_val)) return true;
-    if (shmgen__journal_live_covers(q->seg_, q->table_index_, OP_ENQ, pos_lin(q, w))) return false;
+    if (shmgen__journal_live_covers(q->seg_, q->table_index_, OP_ENQ, pos_lin(q, w), NULL)) return false;
     /* Release on success: consumers that see SKIP need nothing else; the CAS
      * fails harmlessly if the producer published after all. */
     (void)shmgen__cas(slot_seq(q, idx), &free_val, (free_val + 1) | SKIP, memory_order_acq_rel,
@@ -117,7 +125,7 @@ static bool settle_unreleased(shmgen_queue_t *q, uint64_t w, uint64_t s)
 {
     uint64_t idx = w & q->idx_mask_, lap = w >> q->idx_bits_;
     if (seq_moves(q, idx, s)) return true;
-    if (shmgen__journal_live_covers(q->seg_, q->table_index_, OP_DEQ, pos_lin(q, w) - q->capacity_))
+    if (shmgen__journal_live_covers(q->seg_, q->table_index_, OP_DEQ, pos_lin(q, w) - q->capacity_, NULL))
         return false;
     (void)shmgen__cas(slot_seq(q, idx), &s, 2 * lap, memory_order_acq_rel, memory_order_relaxed);
     return true;
@@ -174,7 +182,8 @@ static int queue_check(const void *base, const shmgen_struct_info_t *info)
 }
 
 /* Scans the window around the counters for slots a dead process left. */
-static int queue_recover(shmgen_segment_t *seg, void *base, const shmgen_struct_info_t *info)
+static int queue_recover(shmgen_segment_t *seg, void *base, const shmgen_struct_info_t *info,
+                         const shmgen__deadset_t *dead)
 {
     shmgen_queue_t q;
     int rc = shmgen_queue_bind(&q, seg, info), repairs = 0;
@@ -187,7 +196,7 @@ static int queue_recover(shmgen_segment_t *seg, void *base, const shmgen_struct_
     for (uint64_t p = d; p < e && p < d + q.capacity_; p++) {
         uint64_t w = pos_pack(&q, p), s = 2 * (w >> q.idx_bits_);
         if (shmgen__load(slot_seq(&q, w & q.idx_mask_), memory_order_acquire) == s &&
-            !shmgen__journal_live_covers(seg, q.table_index_, OP_ENQ, p) &&
+            !shmgen__journal_live_covers(seg, q.table_index_, OP_ENQ, p, dead) &&
             shmgen__cas(slot_seq(&q, w & q.idx_mask_), &s, (s + 1) | SKIP, memory_order_acq_rel,
                         memory_order_relaxed))
             repairs++;
@@ -196,7 +205,7 @@ static int queue_recover(shmgen_segment_t *seg, void *base, const shmgen_struct_
     for (uint64_t p = from; p < d; p++) {
         uint64_t w = pos_pack(&q, p), lap = w >> q.idx_bits_;
         uint64_t s = shmgen__load(slot_seq(&q, w & q.idx_mask_), memory_order_acquire);
-        if ((s & ~SKIP) == 2 * lap + 1 && !shmgen__journal_live_covers(seg, q.table_index_, OP_DEQ, p) &&
+        if ((s & ~SKIP) == 2 * lap + 1 && !shmgen__journal_live_covers(seg, q.table_index_, OP_DEQ, p, dead) &&
             shmgen__cas(slot_seq(&q, w & q.idx_mask_), &s, 2 * (lap + 1), memory_order_acq_rel,
                         memory_order_relaxed))
             repairs++;
@@ -237,7 +246,7 @@ static uint64_t claim_enq(shmgen_queue_t *q, shmgen__journal_t *j, uint64_t k, u
 {
     /* Relaxed: the CAS validates the counter; slot contents are ordered by seq. */
     uint64_t w = shmgen__load(&HDR(q)->enq, memory_order_relaxed);
-    for (;;) {
+    for (unsigned tries = 0; tries < CLAIM_TRIES; tries++) {
         uint64_t n = 0, x = w, s = 0;
         if (!pos_ok(q, w)) return 0;
         /* Acquire: consumers' reads of the slots' old bytes precede our writes. */
@@ -264,14 +273,17 @@ static uint64_t claim_enq(shmgen_queue_t *q, shmgen__journal_t *j, uint64_t k, u
             return n;
         }
     }
+    (void)shmgen__struct_error(SHMGEN_CORRUPT, q->seg_, q->table_index_, "enqueue claims keep failing");
+    return 0;
 }
 
 /* Claims up to k consecutive published positions (discarding skipped ones);
  * returns how many and the first in *first; 0 when empty. */
 static uint64_t claim_deq(shmgen_queue_t *q, shmgen__journal_t *j, uint64_t k, uint64_t *first)
 {
+    /* Relaxed: the CAS validates the counter; slot contents are ordered by seq. */
     uint64_t w = shmgen__load(&HDR(q)->deq, memory_order_relaxed);
-    for (;;) {
+    for (unsigned tries = 0; tries < CLAIM_TRIES; tries++) {
         uint64_t n = 0, x = w, s = 0;
         if (!pos_ok(q, w)) return 0;
         /* Acquire: pairs with the producer's publishing release. */
@@ -308,6 +320,8 @@ static uint64_t claim_deq(shmgen_queue_t *q, shmgen__journal_t *j, uint64_t k, u
             return n;
         }
     }
+    (void)shmgen__struct_error(SHMGEN_CORRUPT, q->seg_, q->table_index_, "dequeue claims keep failing");
+    return 0;
 }
 
 /* ---- operations ------------------------------------------------------------------ */
@@ -325,6 +339,7 @@ size_t shmgen_queue_enqueue_bulk(shmgen_queue_t *q, const void *elems, size_t n)
         shmgen__jop_end(j);
         return 0;
     }
+    SHMGEN__HOOK(SHMGEN__HP_QUEUE_CLAIMED, pos_lin(q, w));
     for (uint64_t i = 0; i < k; i++, w = pos_next(q, w)) {
         uint64_t idx = w & q->idx_mask_;
         memcpy(slot_elem(q, idx), src + i * q->elem_size_, q->elem_size_);
@@ -349,6 +364,7 @@ size_t shmgen_queue_dequeue_bulk(shmgen_queue_t *q, void *out, size_t max)
         shmgen__jop_end(j);
         return 0;
     }
+    SHMGEN__HOOK(SHMGEN__HP_QUEUE_CLAIMED, pos_lin(q, w));
     for (uint64_t i = 0; i < k; i++, w = pos_next(q, w)) {
         uint64_t idx = w & q->idx_mask_;
         memcpy(dst + i * q->elem_size_, slot_elem(q, idx), q->elem_size_);
@@ -411,17 +427,12 @@ static bool queue_has_space(void *ctx)
 static int queue_wait(shmgen_queue_t *q, shmgen__waitq_t *wq, shmgen__wait_ready_fn ready,
                       bool (*probe)(shmgen_queue_t *), int timeout_ms)
 {
-    uint64_t deadline = shmgen__now_ns() + (timeout_ms > 0 ? (uint64_t)timeout_ms * 1000000u : 0);
+    shmgen__deadline_t d = shmgen__deadline_in(timeout_ms);
     for (;;) {
-        int slice = WAIT_SLICE_MS, rc;
-        if (timeout_ms >= 0) {
-            uint64_t now = shmgen__now_ns();
-            int left = now >= deadline ? 0 : (int)((deadline - now + 999999u) / 1000000u);
-            if (left < slice) slice = left;
-        }
-        rc = shmgen__waitq_wait(wq, ready, q, slice);
+        int left = shmgen__deadline_left_ms(&d), rc;
+        rc = shmgen__waitq_wait(wq, ready, q, left >= 0 && left < WAIT_SLICE_MS ? left : WAIT_SLICE_MS);
         if (rc == 0 || probe(q)) return 0;
-        if (timeout_ms >= 0 && shmgen__now_ns() >= deadline) return SHMGEN_TIMEOUT;
+        if (shmgen__deadline_due(&d)) return SHMGEN_TIMEOUT;
     }
 }
 
@@ -450,30 +461,41 @@ int shmgen_queue_wait_space(shmgen_queue_t *q, int timeout_ms)
     return queue_wait(q, &HDR(q)->space, queue_has_space, probe_back, timeout_ms);
 }
 
-static int remaining_ms(int timeout_ms, uint64_t deadline_ns)
+/* The blocking forms, on the shared retry loop of waitq.h. */
+typedef struct queue_call {
+    shmgen_queue_t *q;
+    const void *in;
+    void *out;
+} queue_call_t;
+
+static int call_enqueue(void *c)
 {
-    uint64_t now;
-    if (timeout_ms < 0) return -1;
-    now = shmgen__now_ns();
-    return now >= deadline_ns ? 0 : (int)((deadline_ns - now + 999999u) / 1000000u);
+    return shmgen_queue_enqueue(((queue_call_t *)c)->q, ((queue_call_t *)c)->in);
+}
+
+static int call_dequeue(void *c)
+{
+    return shmgen_queue_dequeue(((queue_call_t *)c)->q, ((queue_call_t *)c)->out);
+}
+
+static int call_wait_space(void *c, int ms)
+{
+    return shmgen_queue_wait_space(((queue_call_t *)c)->q, ms);
+}
+
+static int call_wait_data(void *c, int ms)
+{
+    return shmgen_queue_wait_data(((queue_call_t *)c)->q, ms);
 }
 
 int shmgen_queue_enqueue_wait(shmgen_queue_t *q, const void *elem, int timeout_ms)
 {
-    uint64_t deadline = shmgen__now_ns() + (timeout_ms > 0 ? (uint64_t)timeout_ms * 1000000u : 0);
-    for (;;) {
-        int rc = shmgen_queue_enqueue(q, elem);
-        if (rc != SHMGEN_FULL) return rc;
-        if ((rc = shmgen_queue_wait_space(q, remaining_ms(timeout_ms, deadline))) != 0) return rc;
-    }
+    queue_call_t c = {q, elem, NULL};
+    return shmgen__wait_retry(call_enqueue, SHMGEN_FULL, call_wait_space, NULL, &c, timeout_ms);
 }
 
 int shmgen_queue_dequeue_wait(shmgen_queue_t *q, void *out, int timeout_ms)
 {
-    uint64_t deadline = shmgen__now_ns() + (timeout_ms > 0 ? (uint64_t)timeout_ms * 1000000u : 0);
-    for (;;) {
-        int rc = shmgen_queue_dequeue(q, out);
-        if (rc != SHMGEN_EMPTY) return rc;
-        if ((rc = shmgen_queue_wait_data(q, remaining_ms(timeout_ms, deadline))) != 0) return rc;
-    }
+    queue_call_t c = {q, NULL, out};
+    return shmgen__wait_retry(call_dequeue, SHMGEN_EMPTY, call_wait_data, NULL, &c, timeout_ms);
 }

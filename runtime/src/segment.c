@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include "segment_priv.h"
 
 #define DEFAULT_TIMEOUT_MS 2000u
+#define DEFAULT_MODE 0600u
 #define WAIT_SLICE_MS 10u     /* re-check the creator's lock at least this often */
 
 unsigned shmgen__test_create_delay_ms = 0;
@@ -47,14 +49,34 @@ const char *shmgen_segment_last_detail(void)
     return last_detail;
 }
 
+int shmgen__sys_error(const char *call)
+{
+    int e = errno;
+    shmgen__set_detail("%s: %s", call, strerror(e));
+    errno = e;
+    return SHMGEN_SYSTEM;
+}
+
+/* shm_open's errors: a missing name, a name we may not open, or the rest. */
+static int open_error(const char *shm_name, int absent)
+{
+    int e = errno;
+    if (e == ENOENT) return absent;
+    shmgen__set_detail("shm_open(%s): %s", shm_name, strerror(e));
+    return e == EACCES || e == EPERM ? SHMGEN_PERMISSION : SHMGEN_SYSTEM;
+}
+
 static int normalize_name(const char *name, char out[SHMGEN__SHM_NAME_MAX + 1])
 {
     size_t len;
     if (!name) return SHMGEN_INVALID_ARGUMENT;
     if (name[0] == '/') name++;
     len = strlen(name);
-    if (len == 0 || len >= SHMGEN__SHM_NAME_MAX || strchr(name, '/')) {
-        shmgen__set_detail("invalid segment name");
+    /* One path component under /dev/shm, and not one that names a directory. */
+    if (len == 0 || len >= SHMGEN__SHM_NAME_MAX || strchr(name, '/') || strcmp(name, ".") == 0 ||
+        strcmp(name, "..") == 0) {
+        shmgen__set_detail("invalid segment name '%s': one path component of 1-%d bytes, not '.' or '..'",
+                           name, SHMGEN__SHM_NAME_MAX - 2);
         return SHMGEN_INVALID_ARGUMENT;
     }
     out[0] = '/';
@@ -88,7 +110,10 @@ static int map_fd(shmgen_segment_t *seg, uint64_t size)
 {
     void *p = mmap(NULL, (size_t)size, seg->readonly ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED,
                    seg->fd, 0);
-    if (p == MAP_FAILED) return errno == ENOMEM ? SHMGEN_NO_MEMORY : SHMGEN_SYSTEM;
+    if (p == MAP_FAILED) {
+        int rc = shmgen__sys_error("mmap");
+        return errno == ENOMEM ? SHMGEN_NO_MEMORY : rc;
+    }
     seg->base = p;
     seg->mapped_size = size;
     return 0;
@@ -97,6 +122,53 @@ static int map_fd(shmgen_segment_t *seg, uint64_t size)
 static shmgen__header_t *shared_header(const shmgen_segment_t *seg)
 {
     return (shmgen__header_t *)seg->base;
+}
+
+static unsigned timeout_of(const shmgen_open_options_t *opts)
+{
+    return opts && opts->timeout_ms ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+}
+
+/* The permission bits a segment is created with and may carry at most:
+ * the caller's option, else the schema's `mode`, else 0600. */
+static mode_t mode_of(const shmgen_open_options_t *opts, const shmgen_layout_t *layout)
+{
+    if (opts && opts->mode) return (mode_t)(opts->mode & 07777);
+    if (layout && layout->mode) return (mode_t)(layout->mode & 07777);
+    return DEFAULT_MODE;
+}
+
+static bool owner_trusted(const struct stat *st, const shmgen_open_options_t *opts)
+{
+    if (st->st_uid == geteuid()) return true;
+    if (opts && (opts->trust & SHMGEN_TRUST_UID) && st->st_uid == opts->trusted_uid) return true;
+    return opts && (opts->trust & SHMGEN_TRUST_GID) && st->st_gid == opts->trusted_gid;
+}
+
+/* What a name we are about to map must be: a regular file (a FIFO or device
+ * planted at the name is refused, never read), owned by us or by whom the
+ * options trust, and not more open than the permission bits we asked for. */
+static int check_object(shmgen_segment_t *seg, const shmgen_open_options_t *opts, const shmgen_layout_t *layout)
+{
+    struct stat st;
+    mode_t want;
+    if (fstat(seg->fd, &st) != 0) return shmgen__sys_error("fstat");
+    seg->owner_uid = st.st_uid;
+    seg->owner_gid = st.st_gid;
+    seg->mode = st.st_mode & 07777;
+    if (!S_ISREG(st.st_mode)) {
+        shmgen__set_detail("%s is not a regular file (mode 0%o): not a shmgen segment", seg->shm_name,
+                           (unsigned)st.st_mode);
+        return SHMGEN_BAD_MAGIC;
+    }
+    if (opts && (opts->trust & SHMGEN_TRUST_ANY)) return 0;
+    want = mode_of(opts, layout);
+    if (owner_trusted(&st, opts) && (st.st_mode & 07777 & ~want) == 0) return 0;
+    shmgen__set_detail("%s is owned by uid %u gid %u with mode 0%03o; expected owner uid %u (or a trusted "
+                       "uid/gid) and no permission bits beyond 0%03o",
+                       seg->shm_name, (unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned)(st.st_mode & 07777),
+                       (unsigned)geteuid(), (unsigned)want);
+    return SHMGEN_PERMISSION;
 }
 
 /* ---- creation ---- */
@@ -118,15 +190,30 @@ static int check_layout(const shmgen_layout_t *layout, uint64_t *offsets, shmgen
     return 0;
 }
 
+/* Says how much memory the segment needed and how much the filesystem
+ * behind /dev/shm has left, for a create that could not get its memory. */
+static int no_memory(int fd, uint64_t size, const char *call, int e)
+{
+    struct statvfs vfs;
+    if (fstatvfs(fd, &vfs) == 0)
+        shmgen__set_detail("%s: %s: the segment needs %llu bytes; /dev/shm has %llu bytes free", call, strerror(e),
+                           (unsigned long long)size, (unsigned long long)vfs.f_bavail * vfs.f_frsize);
+    else
+        shmgen__set_detail("%s: %s: the segment needs %llu bytes", call, strerror(e), (unsigned long long)size);
+    return SHMGEN_NO_MEMORY;
+}
+
 static int size_and_back(int fd, uint64_t size)
 {
     int rc;
-    if (ftruncate(fd, (off_t)size) != 0) return errno == EFBIG ? SHMGEN_NO_MEMORY : SHMGEN_SYSTEM;
+    if (ftruncate(fd, (off_t)size) != 0)
+        return errno == EFBIG ? no_memory(fd, size, "ftruncate", errno) : shmgen__sys_error("ftruncate");
     /* posix_fallocate returns the error number instead of setting errno. */
     while ((rc = posix_fallocate(fd, 0, (off_t)size)) == EINTR) {}
     if (rc == 0) return 0;
+    if (rc == ENOSPC || rc == ENOMEM || rc == EFBIG) return no_memory(fd, size, "posix_fallocate", rc);
     errno = rc;
-    return (rc == ENOSPC || rc == ENOMEM || rc == EFBIG) ? SHMGEN_NO_MEMORY : SHMGEN_SYSTEM;
+    return shmgen__sys_error("posix_fallocate");
 }
 
 static void write_header(shmgen_segment_t *seg, const shmgen_layout_t *layout, const shmgen_layout_plan_t *p,
@@ -195,18 +282,22 @@ static void publish_ready(shmgen_segment_t *seg)
     /* Process-shared wake (no FUTEX_PRIVATE_FLAG): waiters are other processes. */
     syscall(SYS_futex, &h->state, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
     /* Dropped only after READY, so "lock free and not READY" means the creator died. */
-    (void)shmgen__lock(seg->fd, F_UNLCK, SHMGEN__LOCK_INIT, false);
+    (void)shmgen__lock(seg->fd, F_UNLCK, SHMGEN__LOCK_INIT);
 }
 
 /* Everything after the object exists; on failure the caller unlinks it. */
 static int build(shmgen_segment_t *seg, const shmgen_layout_t *layout, const shmgen_open_options_t *opts,
                  const uint64_t *offsets, const shmgen_layout_plan_t *plan)
 {
+    shmgen__deadline_t deadline = shmgen__deadline_in((int)seg->timeout_ms);
     int rc;
     /* First thing: from here on attachers can tell we are alive. */
-    if ((rc = shmgen__lock(seg->fd, F_WRLCK, SHMGEN__LOCK_INIT, false)) != 0) return rc;
+    if ((rc = shmgen__lock(seg->fd, F_WRLCK, SHMGEN__LOCK_INIT)) != 0) return rc;
     /* Exactly the requested bits: shm_open's mode went through the umask. */
-    if (fchmod(seg->fd, opts && opts->mode ? (mode_t)(opts->mode & 07777) : 0600) != 0) return SHMGEN_SYSTEM;
+    if (fchmod(seg->fd, mode_of(opts, layout)) != 0) return shmgen__sys_error("fchmod");
+    seg->owner_uid = geteuid();
+    seg->owner_gid = getegid();
+    seg->mode = mode_of(opts, layout);
     if ((rc = size_and_back(seg->fd, plan->total_size)) != 0) return rc;
     if ((rc = map_fd(seg, plan->total_size)) != 0) return rc;
     write_header(seg, layout, plan, opts && opts->persistent);
@@ -214,7 +305,7 @@ static int build(shmgen_segment_t *seg, const shmgen_layout_t *layout, const shm
     init_structures(seg, layout, offsets);
     if ((rc = shmgen__validate(seg)) != 0) return rc;
     if ((rc = shmgen__match_layout(seg, layout)) != 0) return rc;
-    if ((rc = shmgen__register(seg)) != 0) return rc == SHMGEN_EXISTS ? SHMGEN_NOT_FOUND : rc;
+    if ((rc = shmgen__register(seg, &deadline)) != 0) return rc == SHMGEN_EXISTS ? SHMGEN_NOT_FOUND : rc;
     publish_ready(seg);
     shmgen__live_add(seg);
     return 0;
@@ -238,8 +329,9 @@ int shmgen_segment_create(const char *name, const shmgen_layout_t *layout, const
         free(offsets);
         return rc ? rc : SHMGEN_NO_MEMORY;
     }
+    seg->timeout_ms = timeout_of(opts);
     seg->fd = shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (seg->fd < 0) rc = errno == EEXIST ? SHMGEN_EXISTS : SHMGEN_SYSTEM;
+    if (seg->fd < 0) rc = errno == EEXIST ? SHMGEN_EXISTS : open_error(shm_name, SHMGEN_SYSTEM);
     else if ((rc = build(seg, layout, opts, offsets, &plan)) != 0) shm_unlink(shm_name);
     free(offsets);
     if (rc != 0) handle_free(seg);
@@ -249,19 +341,12 @@ int shmgen_segment_create(const char *name, const shmgen_layout_t *layout, const
 
 /* ---- attaching ---- */
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Maps the object once the creator has sized it (the size never changes after). */
 static int map_when_sized(shmgen_segment_t *seg)
 {
     struct stat st;
     if (seg->base) return 0;
-    if (fstat(seg->fd, &st) != 0) return SHMGEN_SYSTEM;
+    if (fstat(seg->fd, &st) != 0) return shmgen__sys_error("fstat");
     if (st.st_size == 0) return 0; /* the creator has not sized it yet */
     /* The creator sizes the object in one ftruncate, so a small size is damage. */
     if ((uint64_t)st.st_size < SHMGEN_HEADER_BYTES) return SHMGEN_TRUNCATED;
@@ -276,10 +361,10 @@ static bool is_ready(const shmgen_segment_t *seg, uint32_t *state)
     return *state == SHMGEN__STATE_READY;
 }
 
-static void wait_a_little(const shmgen_segment_t *seg, uint32_t state, uint64_t left_ms)
+static void wait_a_little(const shmgen_segment_t *seg, uint32_t state, int left_ms)
 {
-    uint64_t ms = left_ms < WAIT_SLICE_MS ? left_ms : WAIT_SLICE_MS;
-    struct timespec ts = {0, (long)(ms ? ms : 1) * 1000000L};
+    int ms = left_ms < (int)WAIT_SLICE_MS ? left_ms : (int)WAIT_SLICE_MS;
+    struct timespec ts = {0, (long)(ms > 0 ? ms : 1) * 1000000L};
     if (seg->base)
         syscall(SYS_futex, &shared_header(seg)->state, FUTEX_WAIT, state, &ts, NULL, 0);
     else
@@ -288,9 +373,8 @@ static void wait_a_little(const shmgen_segment_t *seg, uint32_t state, uint64_t 
 
 /* Waits until READY.  ABANDONED when the creator's init lock is free while the
  * state is not READY: it died (or failed and removed the object). */
-static int wait_ready(shmgen_segment_t *seg, unsigned timeout_ms)
+static int wait_ready(shmgen_segment_t *seg, const shmgen__deadline_t *deadline)
 {
-    uint64_t deadline = now_ms() + timeout_ms;
     for (;;) {
         uint32_t state = 0;
         bool held = false;
@@ -305,55 +389,59 @@ static int wait_ready(shmgen_segment_t *seg, unsigned timeout_ms)
                                (int)shared_header(seg)->creator_pid);
             return SHMGEN_ABANDONED;
         }
-        if (now_ms() >= deadline) return held ? SHMGEN_TIMEOUT : SHMGEN_ABANDONED;
-        wait_a_little(seg, state, deadline - now_ms());
+        if (shmgen__deadline_due(deadline)) {
+            if (!held) return SHMGEN_ABANDONED;
+            shmgen__set_detail("timed out waiting for the creator to finish initialising %s", seg->shm_name);
+            return SHMGEN_TIMEOUT;
+        }
+        wait_a_little(seg, state, shmgen__deadline_left_ms(deadline));
     }
 }
 
-static int attach_once(const char *shm_name, const shmgen_layout_t *layout, unsigned timeout_ms,
-                       shmgen_segment_t *seg)
+static int attach_once(const char *shm_name, const shmgen_layout_t *layout, const shmgen_open_options_t *opts,
+                       const shmgen__deadline_t *deadline, shmgen_segment_t *seg)
 {
     int rc;
-    seg->fd = shm_open(shm_name, O_RDWR | O_CLOEXEC, 0);
-    if (seg->fd < 0) return errno == ENOENT ? SHMGEN_NOT_FOUND : SHMGEN_SYSTEM;
-    if ((rc = wait_ready(seg, timeout_ms)) != 0) return rc;
+    /* O_NONBLOCK: opening a FIFO planted at the name must not wait for a writer. */
+    seg->fd = shm_open(shm_name, O_RDWR | O_CLOEXEC | O_NONBLOCK, 0);
+    if (seg->fd < 0) return open_error(shm_name, SHMGEN_NOT_FOUND);
+    if ((rc = check_object(seg, opts, layout)) != 0) return rc;
+    if ((rc = wait_ready(seg, deadline)) != 0) return rc;
     if ((rc = shmgen__validate(seg)) != 0) return rc;
     if (layout && (rc = shmgen__match_layout(seg, layout)) != 0) return rc;
-    rc = shmgen__register(seg);
-    if (rc == SHMGEN_TOO_MANY_PROCESSES && shmgen_segment_recover(seg) > 0) rc = shmgen__register(seg);
+    rc = shmgen__register(seg, deadline);
+    if (rc == SHMGEN_TOO_MANY_PROCESSES && shmgen__recover(seg, shmgen__deadline_left_ms(deadline)) > 0)
+        rc = shmgen__register(seg, deadline);
     if (rc != 0) return rc;
     shmgen__live_add(seg);
-    /* Best effort: a failed repair leaves the segment as usable as it was. */
-    int repaired = shmgen_segment_recover(seg);
+    /* Best effort, within what is left of the caller's timeout: a repair that
+     * fails or cannot get the recovery lock leaves the segment as usable as it was. */
+    int repaired = shmgen__recover(seg, shmgen__deadline_left_ms(deadline));
     (void)repaired;
+    shmgen__set_detail("%s", "");
     return 0;
 }
 
-static unsigned timeout_of(const shmgen_open_options_t *opts)
-{
-    return opts && opts->timeout_ms ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
-}
-
-/* Attaches until `deadline` (CLOCK_MONOTONIC ms).  Losing the race against a
- * last close (the object is unlinked before we register) means opening the
- * name again; a process can lose it repeatedly while others churn, so retries
- * are bounded by time, not by count. */
-static int open_until(const char *shm_name, const shmgen_layout_t *layout, uint64_t deadline,
-                      shmgen_segment_t **out)
+/* Attaches until the deadline.  Losing the race against a last close (the
+ * object is unlinked before we register) means opening the name again; a
+ * process can lose it repeatedly while others churn, so retries are bounded
+ * by time, not by count. */
+static int open_until(const char *shm_name, const shmgen_layout_t *layout, const shmgen_open_options_t *opts,
+                      const shmgen__deadline_t *deadline, shmgen_segment_t **out)
 {
     for (;;) {
-        uint64_t now = now_ms();
         shmgen_segment_t *seg = handle_new(shm_name, false);
         int rc;
         if (!seg) return SHMGEN_NO_MEMORY;
-        rc = attach_once(shm_name, layout, now < deadline ? (unsigned)(deadline - now) : 0, seg);
+        seg->timeout_ms = timeout_of(opts);
+        rc = attach_once(shm_name, layout, opts, deadline, seg);
         if (rc == 0) {
             *out = seg;
             return 0;
         }
         handle_free(seg);
         if (rc != SHMGEN_EXISTS) return rc;
-        if (now_ms() >= deadline) return SHMGEN_TIMEOUT;
+        if (shmgen__deadline_due(deadline)) return SHMGEN_TIMEOUT;
         sched_yield();
     }
 }
@@ -362,20 +450,22 @@ int shmgen_segment_open(const char *name, const shmgen_layout_t *layout, const s
                         shmgen_segment_t **out)
 {
     char shm_name[SHMGEN__SHM_NAME_MAX + 1];
+    shmgen__deadline_t deadline;
     int rc;
 
     shmgen__set_detail("%s", "");
     if (!out) return SHMGEN_INVALID_ARGUMENT;
     *out = NULL;
     if ((rc = normalize_name(name, shm_name)) != 0) return rc;
-    return open_until(shm_name, layout, now_ms() + timeout_of(opts), out);
+    deadline = shmgen__deadline_in((int)timeout_of(opts));
+    return open_until(shm_name, layout, opts, &deadline, out);
 }
 
 int shmgen_segment_open_or_create(const char *name, const shmgen_layout_t *layout,
                                   const shmgen_open_options_t *opts, shmgen_segment_t **out, bool *created)
 {
     char shm_name[SHMGEN__SHM_NAME_MAX + 1];
-    uint64_t deadline = now_ms() + timeout_of(opts);
+    shmgen__deadline_t deadline = shmgen__deadline_in((int)timeout_of(opts));
     int rc;
 
     if (created) *created = false;
@@ -384,10 +474,10 @@ int shmgen_segment_open_or_create(const char *name, const shmgen_layout_t *layou
         rc = shmgen_segment_create(shm_name, layout, opts, out);
         if (rc == 0 && created) *created = true;
         if (rc != SHMGEN_EXISTS) return rc;
-        rc = open_until(shm_name, layout, deadline, out);
+        rc = open_until(shm_name, layout, opts, &deadline, out);
         /* NOT_FOUND: the object was removed after our create failed; race again. */
         if (rc != SHMGEN_NOT_FOUND) return rc;
-        if (now_ms() >= deadline) return SHMGEN_TIMEOUT;
+        if (shmgen__deadline_due(&deadline)) return SHMGEN_TIMEOUT;
     }
 }
 
@@ -404,14 +494,23 @@ int shmgen_segment_open_readonly(const char *name, shmgen_segment_t **out)
     *out = NULL;
     if ((rc = normalize_name(name, shm_name)) != 0) return rc;
     if (!(seg = handle_new(shm_name, true))) return SHMGEN_NO_MEMORY;
-    seg->fd = shm_open(shm_name, O_RDONLY | O_CLOEXEC, 0);
-    if (seg->fd < 0) rc = errno == ENOENT ? SHMGEN_NOT_FOUND : SHMGEN_SYSTEM;
-    else if (fstat(seg->fd, &st) != 0) rc = SHMGEN_SYSTEM;
-    else if (st.st_size == 0) rc = SHMGEN_NOT_READY;
+    /* O_NONBLOCK: a FIFO at the name must not block a read-only tool. */
+    seg->fd = shm_open(shm_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
+    if (seg->fd < 0) rc = open_error(shm_name, SHMGEN_NOT_FOUND);
+    else if (fstat(seg->fd, &st) != 0) rc = shmgen__sys_error("fstat");
+    else if (!S_ISREG(st.st_mode)) {
+        shmgen__set_detail("%s is not a regular file: not a shmgen segment", shm_name);
+        rc = SHMGEN_BAD_MAGIC;
+    } else if (st.st_size == 0) rc = SHMGEN_NOT_READY;
     else if ((uint64_t)st.st_size < SHMGEN_HEADER_BYTES) rc = SHMGEN_TRUNCATED;
     else if ((rc = map_fd(seg, (uint64_t)st.st_size)) == 0 && !is_ready(seg, &state))
         rc = shared_header(seg)->magic == SHMGEN__MAGIC ? SHMGEN_NOT_READY : SHMGEN_BAD_MAGIC;
     if (rc == 0) rc = shmgen__validate(seg);
+    if (rc == 0) {
+        seg->owner_uid = st.st_uid;
+        seg->owner_gid = st.st_gid;
+        seg->mode = st.st_mode & 07777;
+    }
     if (rc != 0) handle_free(seg);
     else *out = seg;
     return rc;
@@ -428,7 +527,10 @@ int shmgen_segment_close(shmgen_segment_t *seg)
     /* Unlisted first: a thread exiting now must not touch the mapping. */
     if (!seg->readonly) shmgen__live_remove(seg);
     if (shmgen__pid() != seg->opener_pid) rc = SHMGEN_INVALID_ARGUMENT;
-    else if (!seg->readonly && seg->slot != SHMGEN__NO_SLOT) rc = shmgen__unregister(seg);
+    else if (!seg->readonly && seg->slot != SHMGEN__NO_SLOT) {
+        shmgen__deadline_t deadline = shmgen__deadline_in((int)seg->timeout_ms);
+        rc = shmgen__unregister(seg, &deadline);
+    }
     handle_free(seg);
     return rc;
 }
@@ -439,7 +541,8 @@ int shmgen_segment_unlink(const char *name)
     int rc = normalize_name(name, shm_name);
     if (rc != 0) return rc;
     if (shm_unlink(shm_name) == 0) return 0;
-    return errno == ENOENT ? SHMGEN_NOT_FOUND : SHMGEN_SYSTEM;
+    if (errno == ENOENT) return SHMGEN_NOT_FOUND;
+    return errno == EACCES || errno == EPERM ? open_error(shm_name, SHMGEN_NOT_FOUND) : shmgen__sys_error("shm_unlink");
 }
 
 void shmgen_segment_get_meta(const shmgen_segment_t *seg, shmgen_segment_meta_t *meta)
@@ -456,6 +559,9 @@ void shmgen_segment_get_meta(const shmgen_segment_t *seg, shmgen_segment_meta_t 
     meta->creator_pid = (pid_t)seg->hdr.creator_pid;
     meta->persistent = (seg->hdr.flags & SHMGEN__FLAG_PERSISTENT) != 0;
     meta->nstructs = seg->hdr.nstructs;
+    meta->owner_uid = seg->owner_uid;
+    meta->owner_gid = seg->owner_gid;
+    meta->mode = (unsigned)seg->mode;
 }
 
 void *shmgen_segment_struct_base(const shmgen_segment_t *seg, const shmgen_struct_info_t *info)

@@ -12,7 +12,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "clock.h"
 #include "internal.h"
+#include "layout_priv.h"
 
 #define SHMGEN__MAGIC 0x31474d5347484d53ull /* "SHMGSMG1" little-endian */
 #define SHMGEN__STATE_INIT 0x494e4954u       /* "INIT": header written, structures not yet */
@@ -55,7 +57,8 @@ typedef struct shmgen__header {
     unsigned char reserved[SHMGEN_HEADER_BYTES - 200];
 } shmgen__header_t;
 
-/* One attach registry slot; slot i's lock byte is registry_offset + 64 * i. */
+/* One attach registry slot; slot i's live byte is registry_offset + 64 * i and
+ * its claim byte the next one (registry.c). */
 typedef struct shmgen__registry_slot {
     shmgen__atomic_u32 pid;         /* 0 = clean; else the attacher (stale if its lock is free) */
     uint32_t reserved0;
@@ -85,6 +88,10 @@ struct shmgen_segment {
     uint64_t mapped_size;
     bool readonly;
     pid_t opener_pid;            /* fork detection */
+    unsigned timeout_ms;         /* the open's timeout: bounds later waits on shared locks */
+    uid_t owner_uid;             /* of the shm object, as checked at open */
+    gid_t owner_gid;
+    mode_t mode;
     uint32_t slot;               /* registry slot, SHMGEN__NO_SLOT when read-only */
     shmgen__header_t hdr;        /* validated private copy; hdr.state is not used */
     shmgen_struct_info_t *infos; /* validated private copy of the table */
@@ -94,12 +101,10 @@ struct shmgen_segment {
 };
 
 /* --- segment.c --- */
-/* Formats the thread's last-detail message (printf-like). */
-void shmgen__set_detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Returns SHMGEN_SYSTEM after setting the detail "<call>: <strerror(errno)>". */
+int shmgen__sys_error(const char *call);
 
 /* --- table.c --- */
-/* Canonical plan for a segment holding nstructs structures of total_size bytes. */
-void shmgen__plan_for(uint32_t nstructs, uint64_t total_size, shmgen_layout_plan_t *plan);
 /* Writes table and index for a fresh segment (layout already planned). */
 int shmgen__table_write(shmgen_segment_t *seg, const shmgen_layout_t *layout, const uint64_t *offsets);
 /* Checks header, table, index and every structure against the mapped size and
@@ -109,15 +114,34 @@ int shmgen__validate(shmgen_segment_t *seg);
 int shmgen__match_layout(shmgen_segment_t *seg, const shmgen_layout_t *layout);
 
 /* --- registry.c --- */
-int shmgen__lock(int fd, short type, off_t at, bool wait);
+/* One non-blocking OFD lock operation on byte `at`: 0, SHMGEN_BUSY, SHMGEN_SYSTEM. */
+int shmgen__lock(int fd, short type, off_t at);
+/* Takes the lock, polling until the deadline: 0, SHMGEN_TIMEOUT (detail names
+ * the lock), SHMGEN_SYSTEM.  Never blocks in the kernel. */
+int shmgen__lock_until(int fd, short type, off_t at, const shmgen__deadline_t *deadline);
 int shmgen__lock_held(int fd, off_t at, bool *held);
 shmgen__registry_slot_t *shmgen__registry_slot(const shmgen_segment_t *seg, uint32_t i);
+
+/* Holds / drops slot i's claim byte, so that no attacher can claim the slot
+ * meanwhile (recovery, for the clean slots it decided about).  Hold returns
+ * 0, or SHMGEN_BUSY when a claimer has it or the slot got a pid. */
+int shmgen__claim_byte_hold(shmgen_segment_t *seg, uint32_t i);
+void shmgen__claim_byte_drop(shmgen_segment_t *seg, uint32_t i);
+
 /* Registers the handle in a clean registry slot (under the gate read lock);
  * SHMGEN_EXISTS (internal meaning: object was unlinked, retry) when st_nlink == 0. */
-int shmgen__register(shmgen_segment_t *seg);
+int shmgen__register(shmgen_segment_t *seg, const shmgen__deadline_t *deadline);
 /* Releases this handle's journals and slot; unlinks when it was the last one. */
-int shmgen__unregister(shmgen_segment_t *seg);
+int shmgen__unregister(shmgen_segment_t *seg, const shmgen__deadline_t *deadline);
 uint64_t shmgen__next_handle_id(void);
+
+/* --- recover.c --- */
+/* shmgen_segment_recover with its own bound on the recovery lock wait. */
+int shmgen__recover(shmgen_segment_t *seg, int timeout_ms);
+
+/* --- journal.c --- */
+/* Frees every journal this handle owns (at close). */
+void shmgen__journal_release_all(shmgen_segment_t *seg);
 /* List/unlist an open writable handle (thread-exit journal release needs it). */
 void shmgen__live_add(shmgen_segment_t *seg);
 void shmgen__live_remove(shmgen_segment_t *seg);

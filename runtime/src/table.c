@@ -15,25 +15,6 @@
 
 #include "segment_priv.h"
 
-void shmgen__plan_for(uint32_t nstructs, uint64_t total_size, shmgen_layout_plan_t *p)
-{
-    uint32_t slots = 8;
-    while (slots < 2 * nstructs) slots <<= 1;
-    memset(p, 0, sizeof *p);
-    p->header_size = SHMGEN_HEADER_BYTES;
-    p->registry_offset = SHMGEN_HEADER_BYTES;
-    p->registry_size = (uint64_t)SHMGEN_MAX_PROCESSES * SHMGEN_REGISTRY_SLOT_BYTES;
-    p->journal_offset = p->registry_offset + p->registry_size;
-    p->journal_size = (uint64_t)SHMGEN_MAX_JOURNALS * SHMGEN_JOURNAL_BYTES;
-    p->table_offset = p->journal_offset + p->journal_size;
-    p->table_size = (uint64_t)nstructs * SHMGEN_TABLE_ENTRY_BYTES;
-    p->index_offset = p->table_offset + p->table_size;
-    p->index_slots = slots;
-    p->index_size = ((uint64_t)slots * 4u + SHMGEN_CACHE_LINE - 1) & ~(uint64_t)(SHMGEN_CACHE_LINE - 1);
-    p->overhead = p->index_offset + p->index_size;
-    p->total_size = total_size;
-}
-
 static shmgen__table_entry_t *table_entry(const shmgen_segment_t *seg, uint32_t i)
 {
     return (shmgen__table_entry_t *)(seg->base + seg->hdr.table_offset + (uint64_t)i * SHMGEN_TABLE_ENTRY_BYTES);
@@ -100,7 +81,11 @@ static int check_header(shmgen_segment_t *seg)
     if (seg->mapped_size < SHMGEN_HEADER_BYTES) return SHMGEN_TRUNCATED;
     memcpy(h, seg->base, sizeof *h);
     if (h->magic != SHMGEN__MAGIC) return SHMGEN_BAD_MAGIC;
-    if (h->format_version != SHMGEN_FORMAT_VERSION) return SHMGEN_BAD_FORMAT_VERSION;
+    if (h->format_version != SHMGEN_FORMAT_VERSION) {
+        shmgen__set_detail("segment format %u; this runtime reads format %u", h->format_version,
+                           SHMGEN_FORMAT_VERSION);
+        return SHMGEN_BAD_FORMAT_VERSION;
+    }
     if (h->header_size != SHMGEN_HEADER_BYTES) return SHMGEN_CORRUPT;
     if (h->total_size > seg->mapped_size) return SHMGEN_TRUNCATED;
     if (h->nstructs > (1u << 24) || h->registry_slots != SHMGEN_MAX_PROCESSES ||
@@ -108,7 +93,7 @@ static int check_header(shmgen_segment_t *seg)
         h->segment[0] == '\0' || h->schema_version == 0)
         return SHMGEN_CORRUPT;
     /* Every region must sit exactly where this format version puts it. */
-    shmgen__plan_for(h->nstructs, h->total_size, &p);
+    if (shmgen__plan_overhead(h->nstructs, &p) != 0) return SHMGEN_CORRUPT;
     if (h->registry_offset != p.registry_offset || h->registry_size != p.registry_size ||
         h->journal_offset != p.journal_offset || h->journal_size != p.journal_size ||
         h->table_offset != p.table_offset || h->table_size != p.table_size ||
@@ -290,4 +275,18 @@ int shmgen_segment_resolve(const shmgen_segment_t *seg, size_t layout_index, shm
     if (seg->resolved[layout_index] < 0) return SHMGEN_STRUCT_MISSING;
     *out = seg->infos[seg->resolved[layout_index]];
     return 0;
+}
+
+const char *shmgen__struct_name(const shmgen_segment_t *seg, uint32_t table_index)
+{
+    return seg && seg->infos && table_index < seg->hdr.nstructs ? seg->infos[table_index].name : "?";
+}
+
+int shmgen__struct_error(int err, const shmgen_segment_t *seg, uint32_t table_index, const char *what)
+{
+    const char *kind = seg && seg->infos && table_index < seg->hdr.nstructs
+                           ? shmgen_kind_name(seg->infos[table_index].kind)
+                           : NULL;
+    shmgen__set_detail("%s '%s': %s", kind ? kind : "structure", shmgen__struct_name(seg, table_index), what);
+    return err;
 }

@@ -32,3 +32,9 @@ foreach(kind ring queue stack pool)
   add_test(NAME test_${kind}_tsan COMMAND test_${kind}_tsan)
   set_tests_properties(test_${kind}_tsan PROPERTIES TIMEOUT 300 LABELS tsan)
 endforeach()
+
+# Hostile values in every shared word of every kind: each operation returns.
+shmgen_add_test(test_adversarial SOURCES ${_kd}/test_adversarial.c LIBS shmgen_kinds_util shmgen_runtime
+                LABELS unit TIMEOUT 600)
+# Unit tests that stop a process at a named point use the runtime's test hook.
+target_include_directories(test_ring PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src)

@@ -19,3 +19,8 @@ set_tests_properties(test_atomic_threads PROPERTIES TIMEOUT 120 LABELS tsan)
 shmgen_add_test(test_corrupt SOURCES test_corrupt.c LIBS shmgen_runtime TIMEOUT 300)
 shmgen_add_test(test_corrupt_targeted SOURCES test_corrupt_targeted.c LIBS shmgen_runtime TIMEOUT 60)
 target_include_directories(test_corrupt_targeted PRIVATE ${shmgen_rt_internal})
+# Recovery against an attacher stopped inside its registry scan (test hooks).
+shmgen_add_test(test_recovery_race SOURCES test_recovery_race.c LIBS shmgen_runtime TIMEOUT 120)
+target_include_directories(test_recovery_race PRIVATE ${shmgen_rt_internal})
+# Names, lock bytes and owners a stranger controls.
+shmgen_add_test(test_hostile SOURCES test_hostile.c LIBS shmgen_runtime TIMEOUT 120)

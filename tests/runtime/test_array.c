@@ -15,7 +15,7 @@ static const shmgen_struct_desc_t arr_structs[] = {
 
 static shmgen_layout_t arr_layout(void)
 {
-    shmgen_layout_t l = {"arrays", 1, 1, 0, 2, arr_structs};
+    shmgen_layout_t l = {"arrays", 1, 1, 0, 2, arr_structs, 0};
     return l;
 }
 
@@ -75,7 +75,7 @@ Test(array, capacity_comes_from_the_segment)
     const char *name = tu_name("arraycap");
     shmgen_layout_t l = arr_layout();
     shmgen_struct_desc_t bigger[2] = {arr_structs[0], arr_structs[1]};
-    shmgen_layout_t lb = {"arrays", 1, 1, 0, 2, bigger};
+    shmgen_layout_t lb = {"arrays", 1, 1, 0, 2, bigger, 0};
     shmgen_segment_t *seg = NULL, *b = NULL;
     shmgen_struct_info_t info;
     shmgen_array_t arr;

@@ -20,7 +20,7 @@ static const shmgen_struct_desc_t at_structs[] = {
 
 static shmgen_segment_t *seg_create(const char *name)
 {
-    shmgen_layout_t l = {"atomics", 1, 1, 0, 6, at_structs};
+    shmgen_layout_t l = {"atomics", 1, 1, 0, 6, at_structs, 0};
     shmgen_segment_t *seg = NULL;
     cr_assert_eq(shmgen_segment_create(name, &l, NULL, &seg), 0);
     return seg;
@@ -100,7 +100,7 @@ Test(atomic, bind_checks_the_kind)
 Test(atomic, atomic_of_an_unsupported_width_is_refused)
 {
     shmgen_struct_desc_t d = {"half", SHMGEN_KIND_ATOMIC, 2, 2, 1, 1, 1, 0};
-    shmgen_layout_t l = {"atomics", 1, 1, 0, 1, &d};
+    shmgen_layout_t l = {"atomics", 1, 1, 0, 1, &d, 0};
     shmgen_segment_t *seg = NULL;
     cr_assert_eq(shmgen_segment_create(tu_name("atomicw"), &l, NULL, &seg), SHMGEN_INVALID_ARGUMENT);
 }

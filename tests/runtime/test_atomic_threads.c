@@ -29,7 +29,7 @@ static const shmgen_struct_desc_t structs[] = {
     {"hits", SHMGEN_KIND_ATOMIC, 8, 8, 1, 1, 1, 0},
     {"flag", SHMGEN_KIND_ATOMIC, 4, 4, 1, 2, 1, 0},
 };
-static const shmgen_layout_t layout = {"threads", 1, 1, 0, 2, structs};
+static const shmgen_layout_t layout = {"threads", 1, 1, 0, 2, structs, 0};
 static char name[64];
 static shmgen_segment_t *shared;
 

@@ -180,3 +180,18 @@ Test(pool, scribbled_hint_stays_inside_the_pool)
     cr_assert(!shmgen_pool_handle_valid(shmgen_pool_acquire(&p)), "the pool is full");
     for (int i = 0; i < 3; i++) cr_assert_eq(shmgen_pool_release(&p, h[i]), 0);
 }
+
+Test(pool, sampled_count_is_exact_when_small_and_bounded_when_large)
+{
+    shmgen_pool_t p;
+    bool exact = false;
+    uint64_t est;
+    make_pool(&p, 8, 1000);
+    for (int i = 0; i < 500; i++) cr_assert(shmgen_pool_handle_valid(shmgen_pool_acquire(&p)));
+    cr_assert_eq(shmgen_pool_count_sampled(&p, 1000, &exact), 500);
+    cr_assert(exact);
+    est = shmgen_pool_count_sampled(&p, 100, &exact);
+    cr_assert(!exact);
+    /* The first half is taken: every 10th slot of the first 500 is. */
+    cr_assert(est >= 450 && est <= 550, "estimate %llu", (unsigned long long)est);
+}

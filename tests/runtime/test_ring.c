@@ -6,6 +6,8 @@
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -13,6 +15,7 @@
 
 #include "kinds_util.h"
 #include "shmgen/ring.h"
+#include "testhook.h"
 
 static kutil_seg_t K;
 
@@ -323,6 +326,7 @@ Test(ring, waiter_wakes_when_another_process_pushes)
     /* and the other direction: a full ring, another process pops */
     cr_assert_eq(shmgen_ring_push(&r, &v), 0);
     cr_assert_eq(shmgen_ring_push(&r, &v), 0);
+    cr_assert_eq(shmgen_ring_release_consumer(&r), 0); /* the child pops now */
     pid = kutil_spawn(&K, late_popper, 0, NULL);
     cr_assert_eq(shmgen_ring_push_wait(&r, &v, 10000), 0);
     waitpid(pid, &st, 0);
@@ -416,7 +420,11 @@ static void take_producer_and_die(shmgen_segment_t *seg, const shmgen_struct_inf
 
 static void kill_a_producer(void)
 {
+    shmgen_ring_t mine;
     int st;
+    /* Hand the side over explicitly: a live owner's side is never taken. */
+    cr_assert_eq(shmgen_ring_bind(&mine, K.seg, &K.info), 0);
+    (void)shmgen_ring_release_producer(&mine);
     pid_t pid = kutil_spawn(&K, take_producer_and_die, 0, NULL);
     cr_assert_eq(waitpid(pid, &st, 0), pid);
     cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status %#x", st);
@@ -609,4 +617,170 @@ Test(ring, dead_producer_head_lag_after_the_consumer_popped)
     for (v = 5; v < 9; v++) cr_assert_eq(shmgen_ring_push(&r, &v), 0, "push of %llu", (unsigned long long)v);
     cr_assert_eq(shmgen_ring_push(&r, &v), SHMGEN_FULL);
     expect_pops(&r, 5, 8);
+}
+
+/* ---- side ownership, zero-copy forms, stream position ----------------- */
+
+static void try_push_exit(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int id, void *ctx)
+{
+    shmgen_ring_t r;
+    uint64_t v = 77;
+    int want = id; /* the result the child must get */
+    (void)ctx;
+    if (shmgen_ring_bind(&r, seg, info) != 0) _exit(4);
+    _exit(shmgen_ring_push(&r, &v) == want ? 0 : 5);
+}
+
+Test(ring, a_second_live_producer_is_refused_until_handed_over)
+{
+    shmgen_ring_t r;
+    uint64_t v = 1;
+    int st;
+    pid_t pid;
+    make_ring(&r, 8, 4);
+    cr_assert_eq(shmgen_ring_push(&r, &v), 0); /* we own the producer side now */
+    pid = kutil_spawn(&K, try_push_exit, SHMGEN_BUSY, NULL);
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a second live producer was not refused (status %#x)", st);
+    /* An explicit handover lets it in. */
+    cr_assert_eq(shmgen_ring_release_producer(&r), 0);
+    cr_assert_eq(shmgen_ring_release_producer(&r), SHMGEN_INVALID_ARGUMENT, "not ours any more");
+    pid = kutil_spawn(&K, try_push_exit, 0, NULL);
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+    /* That child closed without handing over: its side is taken over. */
+    cr_assert_eq(shmgen_ring_push(&r, &v), 0);
+    cr_assert_eq(shmgen_ring_size(&r), 3);
+}
+
+static void push_and_stay(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int id, void *ctx)
+{
+    shmgen_ring_t r;
+    uint64_t v = 77;
+    (void)id;
+    if (shmgen_ring_bind(&r, seg, info) != 0 || shmgen_ring_push(&r, &v) != 0) _exit(4);
+    atomic_store((_Atomic int *)ctx, 1);
+    for (;;) pause();
+}
+
+Test(ring, busy_detail_names_the_owner_and_a_dead_one_is_taken_over)
+{
+    shmgen_ring_t r;
+    _Atomic int *ready = kutil_shared(sizeof *ready);
+    char want[64];
+    uint64_t v = 1;
+    int st;
+    pid_t pid;
+    make_ring(&r, 8, 4);
+    pid = kutil_spawn(&K, push_and_stay, 0, (void *)ready);
+    while (!atomic_load(ready)) usleep(1000);
+    cr_assert_eq(shmgen_ring_push(&r, &v), SHMGEN_BUSY);
+    snprintf(want, sizeof want, "owned by live pid %d", (int)pid);
+    cr_assert(strstr(shmgen_segment_last_detail(), want), "detail: %s", shmgen_segment_last_detail());
+    kill(pid, SIGKILL);
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert_eq(shmgen_ring_push(&r, &v), 0, "a dead owner's side is repaired and taken over");
+    cr_assert_eq(shmgen_ring_pop(&r, &v), 0);
+    cr_assert_eq(v, 77);
+    kutil_shared_free((void *)ready, sizeof *ready);
+}
+
+Test(ring, reserve_commit_and_peek_release)
+{
+    shmgen_ring_t r;
+    uint64_t *slot;
+    const uint64_t *seen;
+    uint64_t v;
+    make_ring(&r, 8, 2);
+    cr_assert_eq(shmgen_ring_commit(&r), SHMGEN_INVALID_ARGUMENT, "nothing reserved");
+    cr_assert_eq(shmgen_ring_release(&r), SHMGEN_INVALID_ARGUMENT, "nothing peeked");
+    for (uint64_t i = 1; i <= 2; i++) {
+        cr_assert_not_null(slot = shmgen_ring_reserve(&r));
+        *slot = 100 + i;
+        cr_assert_eq(shmgen_ring_size(&r), i - 1, "invisible until commit");
+        cr_assert_eq(shmgen_ring_commit(&r), 0);
+    }
+    cr_assert_null(shmgen_ring_reserve(&r), "full");
+    cr_assert_not_null(seen = shmgen_ring_peek(&r));
+    cr_assert_eq(*seen, 101);
+    cr_assert_null(shmgen_ring_peek(&r), "one peek at a time");
+    /* While we hold it the producer cannot overwrite it: it waits, then BUSY. */
+    v = 9;
+    cr_assert_eq(shmgen_ring_push_overwrite(&r, &v), SHMGEN_BUSY);
+    cr_assert_eq(shmgen_ring_release(&r), 0);
+    cr_assert_eq(shmgen_ring_pop(&r, &v), 0);
+    cr_assert_eq(v, 102);
+    cr_assert_eq(shmgen_ring_pushed(&r), 2);
+    cr_assert_eq(shmgen_ring_popped(&r), 2);
+}
+
+static void peek_and_die(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int id, void *ctx)
+{
+    shmgen_ring_t r;
+    (void)id;
+    (void)ctx;
+    if (shmgen_ring_bind(&r, seg, info) != 0 || !shmgen_ring_peek(&r)) _exit(4);
+    raise(SIGKILL);
+}
+
+Test(ring, a_consumer_killed_holding_a_peek_loses_only_that_element)
+{
+    shmgen_ring_t r;
+    uint64_t v;
+    int st;
+    pid_t pid;
+    make_ring(&r, 8, 4);
+    for (v = 1; v <= 4; v++) cr_assert_eq(shmgen_ring_push(&r, &v), 0);
+    pid = kutil_spawn(&K, peek_and_die, 0, NULL);
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFSIGNALED(st));
+    cr_assert_geq(shmgen_segment_recover(K.seg), 1);
+    v = 5;
+    cr_assert_eq(shmgen_ring_push(&r, &v), 0, "the peeked slot is free again");
+    expect_pops(&r, 2, 5);
+}
+
+static void stop_when_claimed(int point, uint64_t arg)
+{
+    (void)arg;
+    if (point == SHMGEN__HP_RING_CLAIMED) raise(SIGSTOP);
+}
+
+static void pop_stopped(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int id, void *ctx)
+{
+    shmgen_ring_t r;
+    uint64_t v;
+    (void)id;
+    (void)ctx;
+    if (shmgen_ring_bind(&r, seg, info) != 0) _exit(4);
+    shmgen__test_hook = stop_when_claimed;
+    _exit(shmgen_ring_pop(&r, &v) == 0 && v == 2 ? 0 : 5);
+}
+
+/* A consumer stopped right after claiming the oldest element of a full ring
+ * (overwrite mode): the producer's push_overwrite must return, not spin. */
+Test(ring, overwrite_against_a_stopped_consumer_returns)
+{
+    shmgen_ring_t r;
+    uint64_t v;
+    int st;
+    pid_t pid;
+    double t0;
+    make_ring(&r, 8, 2);
+    for (v = 0; v < 2; v++) cr_assert_eq(shmgen_ring_push(&r, &v), 0);
+    cr_assert_eq(shmgen_ring_push_overwrite(&r, &v), 1); /* claiming mode; holds 1, 2 */
+    cr_assert_eq(shmgen_ring_pop(&r, &v), 0);
+    cr_assert_eq(shmgen_ring_release_consumer(&r), 0);
+    v = 0;
+    cr_assert_eq(shmgen_ring_push(&r, &v), 0); /* holds 2, 0 */
+    pid = kutil_spawn(&K, pop_stopped, 0, NULL);
+    cr_assert_eq(waitpid(pid, &st, WUNTRACED), pid);
+    cr_assert(WIFSTOPPED(st));
+    t0 = kutil_now();
+    cr_assert_eq(shmgen_ring_push_overwrite(&r, &v), SHMGEN_BUSY);
+    cr_assert(kutil_now() - t0 < 5.0);
+    cr_assert(strstr(shmgen_segment_last_detail(), "stopped"), "%s", shmgen_segment_last_detail());
+    kill(pid, SIGCONT);
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
 }

@@ -124,7 +124,7 @@ Test(segment, name_without_slash_and_mode)
 Test(segment, invalid_layouts_are_refused)
 {
     shmgen_struct_desc_t d[2] = {tu_structs[0], tu_structs[0]};
-    shmgen_layout_t l = {"dup", 1, 0, 0, 2, d};
+    shmgen_layout_t l = {"dup", 1, 0, 0, 2, d, 0};
     shmgen_segment_t *seg = NULL;
     const char *name = tu_name("inval");
 
@@ -180,7 +180,7 @@ Test(segment, persistent_survives_last_close)
 
 static void expect_mismatch(const char *name, shmgen_struct_desc_t *d, size_t n, int want, const char *detail)
 {
-    shmgen_layout_t l = {"game_server", 3, 1, 0, n, d};
+    shmgen_layout_t l = {"game_server", 3, 1, 0, n, d, 0};
     shmgen_segment_t *seg = NULL;
     int rc = shmgen_segment_open(name, &l, NULL, &seg);
     cr_assert_eq(rc, want, "got %s (%s)", shmgen_error_name(rc), shmgen_segment_last_detail());
@@ -229,7 +229,7 @@ Test(segment, capacity_may_differ_and_since_structures_may_be_absent)
 {
     const char *name = tu_name("since");
     shmgen_struct_desc_t old[7], newer[9];
-    shmgen_layout_t lo = {"game_server", 2, 7, 0, 7, old}, ln = {"game_server", 4, 8, 0, 9, newer};
+    shmgen_layout_t lo = {"game_server", 2, 7, 0, 7, old, 0}, ln = {"game_server", 4, 8, 0, 9, newer, 0};
     shmgen_segment_t *a, *b = NULL;
     shmgen_struct_info_t info;
 
@@ -273,7 +273,7 @@ Test(segment, find_uses_the_index_for_ten_thousand_structures, .timeout = 60)
     const char *name = tu_name("many");
     shmgen_struct_desc_t *d = calloc(N, sizeof *d);
     char (*names)[24] = calloc(N, sizeof *names);
-    shmgen_layout_t l = {"many", 1, 1, 0, N, d};
+    shmgen_layout_t l = {"many", 1, 1, 0, N, d, 0};
     shmgen_segment_t *seg, *ro = NULL;
     shmgen_struct_info_t info;
 

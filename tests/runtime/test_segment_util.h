@@ -57,7 +57,7 @@ static const shmgen_struct_desc_t tu_structs[] = {
 
 static inline shmgen_layout_t tu_layout(void)
 {
-    shmgen_layout_t l = {"game_server", 3, 0xabcdef, 0, sizeof tu_structs / sizeof tu_structs[0], tu_structs};
+    shmgen_layout_t l = {"game_server", 3, 0xabcdef, 0, sizeof tu_structs / sizeof tu_structs[0], tu_structs, 0};
     return l;
 }
 

@@ -5,6 +5,8 @@
  */
 #include <criterion/criterion.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "kinds_util.h"
 #include "shmgen/stack.h"
@@ -119,4 +121,63 @@ Test(stack, scribbled_list_words_stay_inside_the_stack)
     atomic_store((_Atomic uint64_t *)(void *)(base + 128), 0xffffffffu);
     cr_assert_eq(shmgen_stack_pop(&s, &v), SHMGEN_EMPTY);
     cr_assert_eq(shmgen_stack_push(&s, &v), SHMGEN_FULL);
+}
+
+/* ---- timed waits ---------------------------------------------------------- */
+
+Test(stack, waits_time_out)
+{
+    shmgen_stack_t s;
+    uint64_t v = 1;
+    double t0;
+    make_stack(&s, 8, 1);
+    t0 = kutil_now();
+    cr_assert_eq(shmgen_stack_wait_data(&s, 30), SHMGEN_TIMEOUT);
+    cr_assert_eq(shmgen_stack_pop_wait(&s, &v, 30), SHMGEN_TIMEOUT);
+    cr_assert(kutil_now() - t0 < 5.0);
+    cr_assert_eq(shmgen_stack_push(&s, &v), 0);
+    cr_assert_eq(shmgen_stack_wait_data(&s, 0), 0);
+    cr_assert_eq(shmgen_stack_wait_space(&s, 30), SHMGEN_TIMEOUT);
+    cr_assert_eq(shmgen_stack_push_wait(&s, &v, 30), SHMGEN_TIMEOUT);
+}
+
+static void late_pusher(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int id, void *ctx)
+{
+    shmgen_stack_t s;
+    uint64_t v = 4242;
+    (void)id;
+    (void)ctx;
+    if (shmgen_stack_bind(&s, seg, info) != 0) _exit(4);
+    usleep(50 * 1000);
+    if (shmgen_stack_push(&s, &v) != 0) _exit(5);
+}
+
+static void late_popper(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int id, void *ctx)
+{
+    shmgen_stack_t s;
+    uint64_t v;
+    (void)id;
+    (void)ctx;
+    if (shmgen_stack_bind(&s, seg, info) != 0) _exit(4);
+    usleep(50 * 1000);
+    if (shmgen_stack_pop(&s, &v) != 0) _exit(5);
+}
+
+Test(stack, waiters_wake_when_another_process_pushes_or_pops)
+{
+    shmgen_stack_t s;
+    uint64_t v = 0;
+    int st;
+    pid_t pid;
+    make_stack(&s, 8, 1);
+    pid = kutil_spawn(&K, late_pusher, 0, NULL);
+    cr_assert_eq(shmgen_stack_pop_wait(&s, &v, 10000), 0);
+    cr_assert_eq(v, 4242);
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    cr_assert_eq(shmgen_stack_push(&s, &v), 0); /* full */
+    pid = kutil_spawn(&K, late_popper, 0, NULL);
+    cr_assert_eq(shmgen_stack_push_wait(&s, &v, 10000), 0);
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }

@@ -36,12 +36,12 @@ SHMGEN_MUST_CHECK int shmgen_array_bind(shmgen_array_t *arr, const shmgen_segmen
 void *shmgen_array_at(const shmgen_array_t *arr, uint64_t index);
 
 /* Copies element `index` into *out (elem_size bytes).  0 or SHMGEN_OUT_OF_BOUNDS. */
-SHMGEN_MUST_CHECK int shmgen_array_get(const shmgen_array_t *arr, uint64_t index, void *out);
+SHMGEN_NODISCARD int shmgen_array_get(const shmgen_array_t *arr, uint64_t index, void *out);
 
 /* Copies elem_size bytes from *value into element `index`.  0 or SHMGEN_OUT_OF_BOUNDS;
  * SHMGEN_READ_ONLY is not detected here (a read-only mapping faults on write),
  * so never call it on a handle from shmgen_segment_open_readonly(). */
-SHMGEN_MUST_CHECK int shmgen_array_set(const shmgen_array_t *arr, uint64_t index, const void *value);
+SHMGEN_NODISCARD int shmgen_array_set(const shmgen_array_t *arr, uint64_t index, const void *value);
 
 /* Element 0 (the elements are contiguous, elem_size apart). */
 void *shmgen_array_data(const shmgen_array_t *arr);

@@ -13,10 +13,26 @@
 extern "C" {
 #endif
 
-#if defined(__GNUC__) || defined(__clang__)
+/* SHMGEN_MUST_CHECK marks results that are never right to ignore (open,
+ * create, bind: a failure leaves nothing usable); SHMGEN_NODISCARD marks the
+ * data path's results (enqueue, push, pop, release...), which a caller may
+ * ignore on purpose with a (void) cast.  [[nodiscard]] where the language has
+ * it (C23, C++17) and clang's warn_unused_result elsewhere both accept that
+ * cast; gcc's warn_unused_result does not (not even through (void)), so
+ * under gcc before C23 only SHMGEN_MUST_CHECK warns. */
+#if (defined(__cplusplus) && __cplusplus >= 201703L) ||                                     \
+    (!defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L)
+#define SHMGEN_MUST_CHECK [[nodiscard]]
+#define SHMGEN_NODISCARD [[nodiscard]]
+#elif defined(__clang__)
 #define SHMGEN_MUST_CHECK __attribute__((warn_unused_result))
+#define SHMGEN_NODISCARD __attribute__((warn_unused_result))
+#elif defined(__GNUC__)
+#define SHMGEN_MUST_CHECK __attribute__((warn_unused_result))
+#define SHMGEN_NODISCARD
 #else
 #define SHMGEN_MUST_CHECK
+#define SHMGEN_NODISCARD
 #endif
 
 /* XX(NAME, value, message) */
@@ -45,7 +61,8 @@ extern "C" {
     XX(READ_ONLY, -21, "segment is attached read-only")                                   \
     XX(OVERFLOW, -22, "size computation overflows")                                       \
     XX(BUSY, -23, "structure is busy; try again")                                         \
-    XX(WRONG_KIND, -24, "structure is of another kind")
+    XX(WRONG_KIND, -24, "structure is of another kind")                                   \
+    XX(PERMISSION, -25, "segment is owned by another user or more open than requested")
 
 typedef enum shmgen_error {
 #define SHMGEN__ERR_ENUM(name, value, msg) SHMGEN_##name = (value),

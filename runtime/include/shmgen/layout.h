@@ -15,17 +15,18 @@
 #include <stdint.h>
 
 #include "shmgen/errors.h"
+#include "shmgen/version.h" /* SHMGEN_VERSION_STRING, from the project's version */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Bumped whenever the in-memory format changes; stored in every segment. */
-#define SHMGEN_FORMAT_VERSION 2u
+/* Bumped whenever the in-memory format changes; stored in every segment.
+ * 3: registry claim bytes, ring side owners as (pid, slot) tokens. */
+#define SHMGEN_FORMAT_VERSION 3u
 /* Bumped whenever generated code would need regenerating; generated headers
  * refuse to compile against a runtime with another value. */
 #define SHMGEN_RUNTIME_ABI_VERSION 1
-#define SHMGEN_VERSION_STRING "0.1.0"
 
 #define SHMGEN_NAME_MAX 63        /* bytes in a structure or segment name */
 #define SHMGEN_CACHE_LINE 64      /* every structure starts on this boundary */
@@ -65,6 +66,8 @@ typedef struct shmgen_layout {
     uint64_t declared_size;   /* the schema's `size`, or 0 for "exactly what is needed" */
     size_t nstructs;
     const shmgen_struct_desc_t *structs;
+    uint32_t mode;            /* the schema's `mode`: permission bits at creation and the
+                                 most an attach accepts (0: 0600); an open option overrides */
 } shmgen_layout_t;
 
 /* Where everything lands; filled by shmgen_layout_plan(). */
@@ -81,6 +84,8 @@ typedef struct shmgen_layout_plan {
 } shmgen_layout_plan_t;
 
 #define SHMGEN_HEADER_BYTES 512u
+#define SHMGEN_SIMPLE_HEADER_BYTES 64u      /* array, atomic */
+#define SHMGEN_CONCURRENT_HEADER_BYTES 256u /* four cache lines: queue, stack, ring, pool... */
 #define SHMGEN_REGISTRY_SLOT_BYTES 64u
 #define SHMGEN_JOURNAL_BYTES 64u
 #define SHMGEN_TABLE_ENTRY_BYTES 128u

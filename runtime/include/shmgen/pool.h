@@ -47,7 +47,7 @@ SHMGEN_MUST_CHECK int shmgen_pool_bind(shmgen_pool_t *p, shmgen_segment_t *seg, 
 /* Claims a free slot for this process; its element keeps whatever bytes the
  * previous holder left.  Returns the handle, or an invalid one when full or
  * read-only. */
-shmgen_pool_handle_t shmgen_pool_acquire(shmgen_pool_t *p);
+SHMGEN_NODISCARD shmgen_pool_handle_t shmgen_pool_acquire(shmgen_pool_t *p);
 
 /* True for any handle other than the invalid one (says nothing about staleness). */
 bool shmgen_pool_handle_valid(shmgen_pool_handle_t h);
@@ -55,7 +55,7 @@ bool shmgen_pool_handle_valid(shmgen_pool_handle_t h);
 /* Frees the slot and bumps its generation: 0, or SHMGEN_STALE_HANDLE when h's
  * generation is not the slot's current one (stale or double release), or
  * SHMGEN_INVALID_ARGUMENT for a malformed handle. */
-int shmgen_pool_release(shmgen_pool_t *p, shmgen_pool_handle_t h);
+SHMGEN_NODISCARD int shmgen_pool_release(shmgen_pool_t *p, shmgen_pool_handle_t h);
 
 /* The element of a held slot, or NULL if h is stale/invalid.  The pointer stays
  * valid for the mapping's lifetime, but the slot may be reused after release. */
@@ -65,17 +65,22 @@ void *shmgen_pool_get(shmgen_pool_t *p, shmgen_pool_handle_t h);
 uint64_t shmgen_pool_num_allocated(const shmgen_pool_t *p);
 /* The exact capacity stored in the segment. */
 uint64_t shmgen_pool_capacity(const shmgen_pool_t *p);
+/* For tools: num_allocated when the capacity is at most max_reads (then
+ * *exact = true), else an estimate from max_reads evenly spaced slots
+ * (*exact = false).  Reads (and touches the pages of) at most max_reads slot
+ * words, so a huge sparse pool costs no more than a small one. */
+uint64_t shmgen_pool_count_sampled(const shmgen_pool_t *p, uint64_t max_reads, bool *exact);
 
 /* Calls fn(handle, element, ctx) for every slot held at the moment it is
  * visited (slots acquired or released meanwhile may or may not be seen).
  * Returns 0 or SHMGEN_INVALID_ARGUMENT. */
 typedef void (*shmgen_pool_visit_fn)(shmgen_pool_handle_t h, void *elem, void *ctx);
-int shmgen_pool_visit(shmgen_pool_t *p, shmgen_pool_visit_fn fn, void *ctx);
+SHMGEN_NODISCARD int shmgen_pool_visit(shmgen_pool_t *p, shmgen_pool_visit_fn fn, void *ctx);
 
 /* Makes the calling process the owner of h's slot (for handles passed between
  * processes), so that the slot survives its acquirer's death and is reclaimed
  * if this process dies instead.  0, SHMGEN_STALE_HANDLE, SHMGEN_READ_ONLY. */
-int shmgen_pool_adopt(shmgen_pool_t *p, shmgen_pool_handle_t h);
+SHMGEN_NODISCARD int shmgen_pool_adopt(shmgen_pool_t *p, shmgen_pool_handle_t h);
 
 #ifdef __cplusplus
 }

@@ -42,14 +42,14 @@ typedef struct shmgen_queue {
 SHMGEN_MUST_CHECK int shmgen_queue_bind(shmgen_queue_t *q, shmgen_segment_t *seg, const shmgen_struct_info_t *info);
 
 /* Copies elem in at the back: 0, SHMGEN_FULL, SHMGEN_READ_ONLY. */
-int shmgen_queue_enqueue(shmgen_queue_t *q, const void *elem);
+SHMGEN_NODISCARD int shmgen_queue_enqueue(shmgen_queue_t *q, const void *elem);
 /* Copies the front element to out and removes it: 0, SHMGEN_EMPTY, SHMGEN_READ_ONLY. */
-int shmgen_queue_dequeue(shmgen_queue_t *q, void *out);
+SHMGEN_NODISCARD int shmgen_queue_dequeue(shmgen_queue_t *q, void *out);
 /* Enqueues up to n elements as one contiguous run (in order, not interleaved
  * with other producers' elements); returns how many went in. */
-size_t shmgen_queue_enqueue_bulk(shmgen_queue_t *q, const void *elems, size_t n);
+SHMGEN_NODISCARD size_t shmgen_queue_enqueue_bulk(shmgen_queue_t *q, const void *elems, size_t n);
 /* Dequeues up to max elements (a contiguous run) into out; returns how many. */
-size_t shmgen_queue_dequeue_bulk(shmgen_queue_t *q, void *out, size_t max);
+SHMGEN_NODISCARD size_t shmgen_queue_dequeue_bulk(shmgen_queue_t *q, void *out, size_t max);
 
 /* Elements enqueued and not yet dequeued (a snapshot, 0..capacity). */
 uint64_t shmgen_queue_size(const shmgen_queue_t *q);
@@ -59,11 +59,11 @@ uint64_t shmgen_queue_capacity(const shmgen_queue_t *q);
 /* Block until an element may be there / a slot may be free, or timeout_ms
  * passes (< 0: forever): 0 or SHMGEN_TIMEOUT.  Another thread may take the
  * element first: a 0 is a hint, retry the operation. */
-int shmgen_queue_wait_data(shmgen_queue_t *q, int timeout_ms);
-int shmgen_queue_wait_space(shmgen_queue_t *q, int timeout_ms);
+SHMGEN_NODISCARD int shmgen_queue_wait_data(shmgen_queue_t *q, int timeout_ms);
+SHMGEN_NODISCARD int shmgen_queue_wait_space(shmgen_queue_t *q, int timeout_ms);
 /* enqueue / dequeue blocking up to timeout_ms: 0, SHMGEN_TIMEOUT, or an error. */
-int shmgen_queue_enqueue_wait(shmgen_queue_t *q, const void *elem, int timeout_ms);
-int shmgen_queue_dequeue_wait(shmgen_queue_t *q, void *out, int timeout_ms);
+SHMGEN_NODISCARD int shmgen_queue_enqueue_wait(shmgen_queue_t *q, const void *elem, int timeout_ms);
+SHMGEN_NODISCARD int shmgen_queue_dequeue_wait(shmgen_queue_t *q, void *out, int timeout_ms);
 
 #ifdef __cplusplus
 }

@@ -29,10 +29,22 @@ extern "C" {
 
 typedef struct shmgen_segment shmgen_segment_t;
 
+/* Bits of shmgen_open_options_t.trust: whom else an attach may trust. */
+#define SHMGEN_TRUST_UID 1u /* a segment owned by trusted_uid */
+#define SHMGEN_TRUST_GID 2u /* a segment whose group is trusted_gid */
+#define SHMGEN_TRUST_ANY 4u /* any owner and any permission bits (tests, tools) */
+
+/* Zero-initialise, then set what you need. */
 typedef struct shmgen_open_options {
-    unsigned mode;         /* permission bits at creation; 0 means 0600 */
+    unsigned mode;         /* permission bits at creation, and the most an attach accepts;
+                              0: the schema's `mode` (layout->mode), else 0600 */
     bool persistent;       /* at creation: survive the last detach */
-    unsigned timeout_ms;   /* how long an attacher waits for a creator to finish; 0 means 2000 */
+    unsigned timeout_ms;   /* bound on every wait of open/create (creator still initialising,
+                              shared locks held by others) and of later recoveries and the
+                              close of this handle; 0 means 2000 */
+    unsigned trust;        /* SHMGEN_TRUST_* bits; 0: only segments owned by our effective uid */
+    uid_t trusted_uid;
+    gid_t trusted_gid;
 } shmgen_open_options_t;
 
 /* One structure as the segment's table describes it (a validated copy). */
@@ -60,6 +72,9 @@ typedef struct shmgen_segment_meta {
     pid_t creator_pid;
     bool persistent;
     uint32_t nstructs;
+    uid_t owner_uid;      /* of the shm object, as found when it was opened */
+    gid_t owner_gid;
+    unsigned mode;        /* its permission bits */
 } shmgen_segment_meta_t;
 
 /* Creates NAME ("/x" or "x"; a leading '/' is added) exclusively, sized and
@@ -71,7 +86,13 @@ SHMGEN_MUST_CHECK int shmgen_segment_create(const char *name, const shmgen_layou
 
 /* Attaches to an existing NAME, waiting up to opts->timeout_ms while its
  * creator initialises it (SHMGEN_TIMEOUT; SHMGEN_ABANDONED at once when the
- * creator died before READY), and validates header, table, index and every
+ * creator died before READY) or another process holds a lock it needs
+ * (SHMGEN_TIMEOUT, the detail names the lock).  Refuses anything but a
+ * regular file (SHMGEN_BAD_MAGIC: a FIFO at the name is never opened for
+ * reading), and a segment not owned by the caller's effective uid or with
+ * permission bits beyond the requested mode (SHMGEN_PERMISSION, the detail
+ * names owner and mode; opts->trust may allow another uid or gid).  Then
+ * validates header, table, index and every
  * structure against the object's real size (SHMGEN_BAD_MAGIC,
  * SHMGEN_BAD_FORMAT_VERSION, SHMGEN_TRUNCATED, SHMGEN_CORRUPT).  If `layout` is not NULL, every
  * structure it names is checked against the table (kind, element size,
@@ -84,36 +105,42 @@ SHMGEN_MUST_CHECK int shmgen_segment_open(const char *name, const shmgen_layout_
 
 /* Opens NAME if it exists, else creates it; *created (may be NULL) tells which.
  * Safe when many processes race to do it: exactly one creates, and an attach
- * racing the last close of the previous object retries (up to the timeout). */
+ * racing the last close of the previous object retries (up to the timeout).
+ * An existing object gets every check of shmgen_segment_open (a name squatted
+ * by another user is refused with SHMGEN_PERMISSION, never attached). */
 SHMGEN_MUST_CHECK int shmgen_segment_open_or_create(const char *name, const shmgen_layout_t *layout,
                                                     const shmgen_open_options_t *opts,
                                                     shmgen_segment_t **out, bool *created);
 
 /* Maps NAME read-only for tools: does not register, never writes, never waits
- * for readiness, never changes the attach count.  Validates the header and
- * the whole table against the real object size. */
+ * (a FIFO at the name is refused, not opened for reading), never changes the
+ * attach count.  Validates the header and the whole table against the real
+ * object size.  Accepts any owner (shmgen_segment_get_meta shows it). */
 SHMGEN_MUST_CHECK int shmgen_segment_open_readonly(const char *name, shmgen_segment_t **out);
 
 /* Detaches (releases the registry slot and this handle's journals) and unmaps;
  * if this was the last attachment of a non-persistent segment, unlinks it.
- * NULL is a no-op.  The handle is invalid afterwards (also on error).  Called
+ * NULL is a no-op.  The handle is invalid afterwards (also on error).  When
+ * another process holds the segment's gate lock past the open's timeout, it
+ * still detaches but leaves the segment in place and returns SHMGEN_BUSY.  Called
  * in a fork()ed child on its parent's handle, it only unmaps and frees and
  * returns SHMGEN_INVALID_ARGUMENT (the parent stays attached). */
 int shmgen_segment_close(shmgen_segment_t *seg);
 
 /* Removes NAME from the namespace; mappings stay valid until closed. */
-SHMGEN_MUST_CHECK int shmgen_segment_unlink(const char *name);
+SHMGEN_NODISCARD int shmgen_segment_unlink(const char *name);
 
 /* Header fields. */
 void shmgen_segment_get_meta(const shmgen_segment_t *seg, shmgen_segment_meta_t *meta);
 
 /* Number of live attached processes (registry slots whose lock is held). */
-SHMGEN_MUST_CHECK int shmgen_segment_attach_count(const shmgen_segment_t *seg, unsigned *count);
+SHMGEN_NODISCARD int shmgen_segment_attach_count(const shmgen_segment_t *seg, unsigned *count);
 
 /* Calls fn for every registry slot in use, in slot order: live attachers
- * (alive = true) and dead ones not yet recovered (alive = false). */
+ * (alive = true) and dead ones not yet recovered (alive = false).  A slot
+ * being claimed at that moment is not reported (it holds no pid yet). */
 typedef void (*shmgen_process_visit_fn)(pid_t pid, bool alive, void *ctx);
-SHMGEN_MUST_CHECK int shmgen_segment_visit_processes(const shmgen_segment_t *seg,
+SHMGEN_NODISCARD int shmgen_segment_visit_processes(const shmgen_segment_t *seg,
                                                      shmgen_process_visit_fn fn, void *ctx);
 
 /* Looks a structure up by name through the hash index (never a scan of the
@@ -140,12 +167,21 @@ void *shmgen_segment_struct_base(const shmgen_segment_t *seg, const shmgen_struc
 bool shmgen_segment_is_readonly(const shmgen_segment_t *seg);
 
 /* Repairs what dead attachers left in every structure (their registry slots,
- * journals, claimed-but-unpublished slots, held pool slots).  Called by open;
- * safe to call at any time from any attached process (serialised across
- * processes by a lock).  Returns the number of repairs made (>= 0: kind
- * repairs + freed journals + cleaned registry slots), SHMGEN_READ_ONLY,
+ * journals, claimed-but-unpublished slots, held pool slots, ring sides).
+ * Called by open; safe to call at any time from any attached process
+ * (serialised across processes by a lock, waited for up to the open's
+ * timeout: SHMGEN_TIMEOUT names it when another process holds it).  "Dead"
+ * is decided once per call and every structure is repaired from that one
+ * decision.  Returns the number of repairs made (>= 0: kind repairs + freed
+ * journals + cleaned registry slots), SHMGEN_READ_ONLY,
  * SHMGEN_INVALID_ARGUMENT from a fork()ed child, or an error. */
-SHMGEN_MUST_CHECK int shmgen_segment_recover(shmgen_segment_t *seg);
+SHMGEN_NODISCARD int shmgen_segment_recover(shmgen_segment_t *seg);
+
+/* The owner number of this handle's attachment (its registry slot + 1, 1..
+ * SHMGEN_MAX_PROCESSES): what pool slots, journals and `inspect` name this
+ * process by.  0 into *owner never happens; SHMGEN_READ_ONLY for a read-only
+ * handle.  Reused by later attachers once this handle is closed. */
+SHMGEN_NODISCARD int shmgen_segment_owner_id(const shmgen_segment_t *seg, uint32_t *owner);
 
 /* Detail of the last failed open/create in this thread (e.g. the structure
  * name and what differed); "" if none.  Valid until the next call. */

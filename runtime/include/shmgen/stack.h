@@ -34,13 +34,23 @@ typedef struct shmgen_stack {
 /* Binds s to the stack `info` of seg: 0, SHMGEN_WRONG_KIND, SHMGEN_CORRUPT. */
 SHMGEN_MUST_CHECK int shmgen_stack_bind(shmgen_stack_t *s, shmgen_segment_t *seg, const shmgen_struct_info_t *info);
 /* Copies elem on top: 0, SHMGEN_FULL, SHMGEN_READ_ONLY. */
-int shmgen_stack_push(shmgen_stack_t *s, const void *elem);
+SHMGEN_NODISCARD int shmgen_stack_push(shmgen_stack_t *s, const void *elem);
 /* Copies the top element to out and removes it: 0, SHMGEN_EMPTY, SHMGEN_READ_ONLY. */
-int shmgen_stack_pop(shmgen_stack_t *s, void *out);
+SHMGEN_NODISCARD int shmgen_stack_pop(shmgen_stack_t *s, void *out);
 /* Elements on the stack (a snapshot, 0..capacity). */
 uint64_t shmgen_stack_size(const shmgen_stack_t *s);
 /* The exact capacity stored in the segment. */
 uint64_t shmgen_stack_capacity(const shmgen_stack_t *s);
+
+/* Block until the stack may hold an element / a free node, or timeout_ms
+ * passes (< 0: forever): 0 or SHMGEN_TIMEOUT.  Process-shared futex; push and
+ * pop pay one load of the waiter count (no system call) when nobody waits. */
+SHMGEN_NODISCARD int shmgen_stack_wait_data(shmgen_stack_t *s, int timeout_ms);
+SHMGEN_NODISCARD int shmgen_stack_wait_space(shmgen_stack_t *s, int timeout_ms);
+/* push / pop that block up to timeout_ms (in all, across retries) while full /
+ * empty: 0, SHMGEN_TIMEOUT, or an error of push / pop. */
+SHMGEN_NODISCARD int shmgen_stack_push_wait(shmgen_stack_t *s, const void *elem, int timeout_ms);
+SHMGEN_NODISCARD int shmgen_stack_pop_wait(shmgen_stack_t *s, void *out, int timeout_ms);
 
 #ifdef __cplusplus
 }

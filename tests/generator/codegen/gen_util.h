@@ -15,7 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define RUNTIME_INCLUDE SHMGEN_SOURCE_DIR "/runtime/include"
+/* Both runtime include directories: the sources and the generated shmgen/version.h. */
+#define RUNTIME_INCLUDE SHMGEN_SOURCE_DIR "/runtime/include -I" SHMGEN_BINARY_DIR "/runtime/include"
 #define GOLDEN_DIR SHMGEN_SOURCE_DIR "/tests/generator/codegen/golden"
 
 /* Whole file as a NUL-terminated string (malloc'ed), *len bytes; NULL if unreadable. */

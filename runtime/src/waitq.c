@@ -1,46 +1,23 @@
 /*
- * wait.c — process-shared futex waits and the asymmetric-fence registration
- * (see wait.h for the protocol).  Depends on wait.h, errors.h, Linux syscalls.
+ * waitq.c — process-shared futex waits and the asymmetric-fence registration
+ * (see waitq.h for the protocol).  Depends on waitq.h, clock.h, errors.h,
+ * Linux syscalls.
  */
-#include "wait.h"
+#include "waitq.h"
 
 #include <limits.h>
 #include <linux/futex.h>
 #include <linux/membarrier.h>
 #include <pthread.h>
-#include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "shmgen/errors.h"
 
 bool shmgen__wait_asymmetric = false;
 
-void shmgen__cmeta_init(void *base, const shmgen_struct_info_t *info)
-{
-    shmgen__cmeta_t *m = (shmgen__cmeta_t *)base;
-    m->magic = SHMGEN__CMETA_MAGIC + (uint32_t)info->kind;
-    m->kind = (uint32_t)info->kind;
-    m->elem_size = info->elem_size;
-    m->capacity = info->capacity;
-    m->slot_bytes = shmgen_kind_slot_bytes(info->kind, info->elem_size);
-}
-
-int shmgen__cmeta_check(const void *base, const shmgen_struct_info_t *info, shmgen_kind_t kind)
-{
-    const shmgen__cmeta_t *m = (const shmgen__cmeta_t *)base;
-    uint64_t need;
-    if (info->kind != kind || info->size < SHMGEN__KIND_HEADER) return SHMGEN_CORRUPT;
-    if (shmgen_struct_footprint(kind, info->elem_size, info->elem_align, info->capacity, &need) != 0 ||
-        need > info->size)
-        return SHMGEN_CORRUPT;
-    if (m->magic != SHMGEN__CMETA_MAGIC + (uint32_t)kind || m->kind != (uint32_t)kind ||
-        m->elem_size != info->elem_size || m->capacity != info->capacity ||
-        m->slot_bytes != shmgen_kind_slot_bytes(kind, info->elem_size))
-        return SHMGEN_CORRUPT;
-    return 0;
-}
 static pthread_once_t wait_once = PTHREAD_ONCE_INIT;
 
 static void wait_register(void)
@@ -58,40 +35,6 @@ static void wait_register(void)
 void shmgen__wait_process_init(void)
 {
     (void)pthread_once(&wait_once, wait_register);
-}
-
-bool shmgen__journal_live_covers(shmgen_segment_t *seg, uint32_t table_index, uint32_t opcode, uint64_t item)
-{
-    uint32_t n = shmgen__journal_count(seg), want = SHMGEN__JOP(table_index, opcode);
-    for (uint32_t i = 0; i < n; i++) {
-        shmgen__journal_t *j = shmgen__journal_at(seg, i);
-        uint64_t a, b;
-        /* Acquire: pairs with the release that ended an earlier operation, so an
-         * idle journal means its effects are visible to our re-check. */
-        if (!j || shmgen__load(&j->op, memory_order_acquire) != want) continue;
-        a = shmgen__load(&j->a, memory_order_relaxed);
-        b = shmgen__load(&j->b, memory_order_relaxed);
-        if (a == 0 || item < a - 1 || item - (a - 1) >= (b ? b : 1)) continue;
-        if (shmgen__owner_alive(seg, shmgen__load(&j->owner, memory_order_relaxed))) return true;
-    }
-    return false;
-}
-
-uint64_t shmgen__now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-void shmgen__backoff(unsigned *spins)
-{
-    if (*spins < 64) {
-        shmgen__cpu_relax();
-    } else {
-        sched_yield();
-    }
-    (*spins)++;
 }
 
 void shmgen__waitq_wake(shmgen__waitq_t *w)
@@ -151,5 +94,26 @@ int shmgen__waitq_wait(shmgen__waitq_t *w, shmgen__wait_ready_fn ready, void *ct
         /* Relaxed: only a count; the next iteration re-checks the condition. */
         shmgen__fetch_sub(&w->waiters, 1, memory_order_relaxed);
         if (ok) return 0;
+    }
+}
+
+/* Tries after which a wait that returns at once is treated as suspicious. */
+#define RETRY_QUIET_TRIES 64u
+
+int shmgen__wait_retry(shmgen__op_fn op, int retry_rc, shmgen__wait_fn wait, int (*consistent)(void *ctx), void *ctx,
+                       int timeout_ms)
+{
+    shmgen__deadline_t d = shmgen__deadline_in(timeout_ms);
+    for (unsigned tries = 0;; tries++) {
+        int rc = op(ctx);
+        if (rc != retry_rc) return rc;
+        if (shmgen__deadline_due(&d)) return SHMGEN_TIMEOUT;
+        if (tries >= RETRY_QUIET_TRIES) {
+            /* Ready, yet the operation fails, again and again: contention
+             * cannot do that for long; inconsistent shared words can. */
+            if (consistent && (rc = consistent(ctx)) != 0) return rc;
+            shmgen__sleep_us(tries < 4 * RETRY_QUIET_TRIES ? 50u : 1000u);
+        }
+        if ((rc = wait(ctx, shmgen__deadline_left_ms(&d))) != 0) return rc;
     }
 }

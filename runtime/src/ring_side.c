@@ -1,0 +1,276 @@
+/*
+ * ring_side.c — who owns a ring's producer and consumer sides, and the repair
+ * of a side whose owner died (the crash analysis is docs/crash-recovery.md).
+ *
+ * A side's owner word holds the owner token of the attachment that operates
+ * it.  A second live attachment is refused (SHMGEN_BUSY) instead of silently
+ * sharing the side; a side whose owner died, or left without handing it
+ * over, is taken over after a repair.  Every repair runs under the segment's
+ * recovery lock: there, registry slots cannot change hands, so "is the owner
+ * dead" is one stable answer; inside shmgen_segment_recover it is exactly the
+ * recovery's dead set.
+ * Depends on ring_priv.h, internal.h (tokens, recovery lock, details).
+ */
+#include <string.h>
+
+#include "ring_priv.h"
+
+/* The producer died right after winning the drop CAS for head - cap, before
+ * re-marking the slot: tail still carries TAIL_DROP for exactly that
+ * position, so no consumer claimed it and nobody reads the slot.  (Once a
+ * consumer claims past it, tail loses the mark and that consumer frees the
+ * slot instead: see free_dropped in ring.c.) */
+static int reclaim_dropped(shmgen_ring_t *r, uint64_t head, uint64_t idx)
+{
+    shmgen__ring_hdr_t *h = RING_HDR(r);
+    uint64_t cap = r->capacity_, old = head - cap;
+    /* Acquire: pairs with the release that last set the slot. */
+    uint64_t s = shmgen__load(shmgen__ring_seq(r, idx), memory_order_acquire);
+    if (head < cap || s >= 2 * head) return 0;
+    /* Acquire on both: a snapshot of the last move of tail and of bulk releases. */
+    if (shmgen__load(&h->tail, memory_order_acquire) != ((old + 1) | SHMGEN__RING_TAIL_DROP) ||
+        shmgen__load(&h->released, memory_order_acquire) > old)
+        return 0;
+    /* CAS: a consumer claiming past the drop may free it at the same time
+     * (free_dropped), to the same value. */
+    if (!shmgen__cas(shmgen__ring_seq(r, idx), &s, 2 * head, memory_order_acq_rel, memory_order_relaxed)) return 0;
+    /* Relaxed: producer-only counter; we own the side. */
+    shmgen__store(&h->dropped, shmgen__load(&h->dropped, memory_order_relaxed) + 1, memory_order_relaxed);
+    return 1;
+}
+
+/* A dead producer may leave: half-written elements above head (nothing to
+ * do: their slots are still free, and w_head already excludes them from
+ * last_n), a published run with head not advanced (bhead ahead of head), a
+ * single publication with head not advanced (maybe popped already: the
+ * consumer reads slots, never head), or a won drop CAS with the slot not yet
+ * rewritten.  Caller owns the producer side. */
+static int repair_producer(shmgen_ring_t *r)
+{
+    shmgen__ring_hdr_t *h = RING_HDR(r);
+    /* Relaxed: the producer's own word; we own the side (acquired with the owner word). */
+    uint64_t cap = r->capacity_, head = shmgen__load(&h->head, memory_order_relaxed);
+    /* Acquire: the run below bhead is published. */
+    uint64_t bh = shmgen__load(&h->bhead, memory_order_acquire);
+    uint64_t n = 0, idx;
+    int repairs = 0;
+    if (bh > head && bh - head <= cap) {
+        head = bh;
+        repairs = 1;
+    }
+    idx = head % cap;
+    while (n++ < cap) {
+        /* Acquire: pairs with the release that set the seq. */
+        uint64_t s = shmgen__load(shmgen__ring_seq(r, idx), memory_order_acquire);
+        /* Published but not covered by head; or published and, since the
+         * consumer reads slots and never head, already popped (2(p + cap)
+         * is only ever written for a position that was published). */
+        if (s != 2 * head + 1 && s != 2 * (head + cap)) break;
+        head++;
+        idx = shmgen__ring_next(r, idx);
+        repairs = 1;
+    }
+    repairs += reclaim_dropped(r, head, idx);
+    /* Release: readers of head see the slots it covers published. */
+    shmgen__store(&h->head, head, memory_order_release);
+    /* Relaxed: read back only by the producer side itself. */
+    shmgen__store(&h->p_idx, idx, memory_order_relaxed);
+    return repairs;
+}
+
+/* A dead consumer may leave claimed (tail advanced) but unreleased slots, a
+ * held zero-copy read (peek), or (plain mode) a freed slot with tail not
+ * advanced.  Every position below the repaired tail is then done with: one
+ * store of `released` frees them all. */
+static int repair_consumer(shmgen_ring_t *r)
+{
+    shmgen__ring_hdr_t *h = RING_HDR(r);
+    uint64_t cap = r->capacity_, s, rel;
+    /* Acquire: as for the slots below. */
+    uint64_t tail = shmgen__load(&h->tail, memory_order_acquire) & ~SHMGEN__RING_TAIL_DROP;
+    int repairs = 0;
+    /* A plain-mode pop that died after freeing its slot but before advancing
+     * tail: the slot reads consumed (2(tail + cap)) or already rewritten. */
+    for (uint64_t n = 0; n < cap; n++) {
+        /* Acquire: pairs with the release that freed or rewrote the slot. */
+        s = shmgen__load(shmgen__ring_seq(r, tail % cap), memory_order_acquire);
+        if (s < 2 * (tail + cap)) break;
+        tail++;
+        repairs = 1;
+    }
+    if (repairs) {
+        /* Relaxed: the CAS validates it. */
+        uint64_t seen = shmgen__load(&h->tail, memory_order_relaxed);
+        /* CAS: a live producer may be dropping (moving tail) concurrently;
+         * then it already moved past what we wanted to skip. */
+        if ((seen & ~SHMGEN__RING_TAIL_DROP) < tail &&
+            !shmgen__cas(&h->tail, &seen, tail, memory_order_acq_rel, memory_order_acquire))
+            tail = seen & ~SHMGEN__RING_TAIL_DROP;
+    }
+    /* Relaxed: a held peek is freed with the rest below tail. */
+    shmgen__store(&h->peek_pos, 0, memory_order_relaxed);
+    /* Release: the repaired side is visible to a producer switching modes. */
+    shmgen__store(&h->in_pop, 0, memory_order_release);
+    /* Relaxed: consumer-side word; we own the side. */
+    rel = shmgen__load(&h->released, memory_order_relaxed);
+    if (rel < tail) {
+        /* Release: the producer that acquires it may reuse every slot below. */
+        shmgen__store(&h->released, tail, memory_order_release);
+        repairs = 1;
+    }
+    /* Relaxed: consumer-side cache words, read back by the consumer only. */
+    shmgen__store(&h->c_pos, tail, memory_order_relaxed);
+    shmgen__store(&h->c_idx, tail % cap, memory_order_relaxed);
+    return repairs;
+}
+
+static const char *side_name(const shmgen_ring_t *r, const shmgen__atomic_u64 *word)
+{
+    return word == &RING_HDR(r)->p_owner ? "producer" : "consumer";
+}
+
+/* Under the recovery lock: takes a side nobody live owns, repairing it first
+ * when an owner is recorded (it died, or left without handing over). */
+static int take_locked(shmgen_ring_t *r, shmgen__atomic_u64 *word, int (*repair)(shmgen_ring_t *))
+{
+    /* Acquire: the previous owner's side state is visible once we own it. */
+    uint64_t cur = shmgen__load(word, memory_order_acquire);
+    uint64_t tok = cur & ~SHMGEN__RING_OWNER_REPAIRING;
+    if (cur == r->self_) return 0;
+    /* A repair mark under the lock was left by a recovery that died; a live
+     * owner without one keeps its side. */
+    if (cur != 0 && !(cur & SHMGEN__RING_OWNER_REPAIRING) && shmgen__token_state(r->seg_, tok) == SHMGEN__SLOT_LIVE) {
+        shmgen__set_detail("ring '%s': the %s side is owned by live pid %u", shmgen__struct_name(r->seg_, r->table_index_), side_name(r, word),
+                           (unsigned)(tok >> 32));
+        return SHMGEN_BUSY;
+    }
+    if (cur != 0) {
+        /* Relaxed: the lock orders it against every other repair. */
+        shmgen__store(word, SHMGEN__RING_OWNER_REPAIRING | r->self_, memory_order_relaxed);
+        (void)repair(r);
+    }
+    /* Release: the repaired state is visible to whoever sees us as owner. */
+    shmgen__store(word, r->self_, memory_order_release);
+    return 0;
+}
+
+static int take_side(shmgen_ring_t *r, shmgen__atomic_u64 *word, int (*repair)(shmgen_ring_t *))
+{
+    /* Acquire: as in take_locked. */
+    uint64_t cur = shmgen__load(word, memory_order_acquire);
+    int rc;
+    if (r->readonly_) return SHMGEN_READ_ONLY;
+    if (cur == r->self_) return 0;
+    /* Acq_rel: a free side may hold the repaired state of the last owner. */
+    if (cur == 0 && shmgen__cas(word, &cur, r->self_, memory_order_acq_rel, memory_order_acquire)) return 0;
+    if (cur != 0 && !(cur & SHMGEN__RING_OWNER_REPAIRING) &&
+        shmgen__token_state(r->seg_, cur) == SHMGEN__SLOT_LIVE) {
+        shmgen__set_detail("ring '%s': the %s side is owned by live pid %u", shmgen__struct_name(r->seg_, r->table_index_), side_name(r, word),
+                           (unsigned)(cur >> 32));
+        return SHMGEN_BUSY;
+    }
+    /* Dead, left, or being repaired: settle it under the recovery lock. */
+    if ((rc = shmgen__recovery_lock(r->seg_, -1)) != 0) return rc;
+    rc = take_locked(r, word, repair);
+    shmgen__recovery_unlock(r->seg_);
+    return rc;
+}
+
+int shmgen__ring_take_producer(shmgen_ring_t *r)
+{
+    return take_side(r, &RING_HDR(r)->p_owner, repair_producer);
+}
+
+int shmgen__ring_take_consumer(shmgen_ring_t *r)
+{
+    return take_side(r, &RING_HDR(r)->c_owner, repair_consumer);
+}
+
+/* Whether token names an attachment this recovery decided is gone: its
+ * registry slot moved on to another pid (or none), or records it and is in
+ * the dead set. */
+static bool token_dead_in(shmgen_ring_t *r, uint64_t tok, const shmgen__deadset_t *dead)
+{
+    return shmgen__owner_pid(r->seg_, (uint32_t)tok) != (uint32_t)(tok >> 32) || shmgen__dead_has(dead, (uint32_t)tok);
+}
+
+/* Repairs a side whose owner is gone and leaves it unowned.  Runs under the
+ * recovery lock (shmgen_segment_recover). */
+static int recover_side(shmgen_ring_t *r, shmgen__atomic_u64 *word, int (*repair)(shmgen_ring_t *),
+                        const shmgen__deadset_t *dead)
+{
+    /* Acquire: the dead owner's side state is visible to the repair. */
+    uint64_t cur = shmgen__load(word, memory_order_acquire);
+    int n;
+    if (cur == 0 || !token_dead_in(r, cur & ~SHMGEN__RING_OWNER_REPAIRING, dead)) return 0;
+    /* Acq_rel on success: ordered against a taker's CAS from 0 (the only
+     * change a side can see outside the lock). */
+    if (!shmgen__cas(word, &cur, SHMGEN__RING_OWNER_REPAIRING | r->self_, memory_order_acq_rel,
+                     memory_order_relaxed))
+        return 0;
+    n = repair(r);
+    /* Release: the repaired state is visible to the next owner. */
+    shmgen__store(word, 0, memory_order_release);
+    return n + 1;
+}
+
+int shmgen__ring_recover(shmgen_segment_t *seg, void *base, const shmgen_struct_info_t *info,
+                         const shmgen__deadset_t *dead)
+{
+    shmgen_ring_t r;
+    int rc = shmgen_ring_bind(&r, seg, info);
+    (void)base;
+    if (rc != 0) return rc;
+    return recover_side(&r, &RING_HDR(&r)->p_owner, repair_producer, dead) +
+           recover_side(&r, &RING_HDR(&r)->c_owner, repair_consumer, dead);
+}
+
+void shmgen__ring_repair_dead_consumer(shmgen_ring_t *r)
+{
+    /* Acquire: as in take_side. */
+    uint64_t c = shmgen__load(&RING_HDR(r)->c_owner, memory_order_acquire);
+    if (c == 0 || shmgen__token_state(r->seg_, c & ~SHMGEN__RING_OWNER_REPAIRING) == SHMGEN__SLOT_LIVE) return;
+    /* Through the recovery, which repairs it from its one dead set; a fork()ed
+     * child's handle cannot recover and simply keeps waiting. */
+    int repaired = shmgen_segment_recover(r->seg_);
+    (void)repaired;
+}
+
+int shmgen_ring_release_producer(shmgen_ring_t *r)
+{
+    uint64_t self = r->self_;
+    if (r->readonly_) return SHMGEN_READ_ONLY;
+    /* Release: our last writes are visible to the next owner's acquire. */
+    return shmgen__cas(&RING_HDR(r)->p_owner, &self, 0, memory_order_release, memory_order_relaxed)
+               ? 0
+               : SHMGEN_INVALID_ARGUMENT;
+}
+
+int shmgen_ring_release_consumer(shmgen_ring_t *r)
+{
+    uint64_t self = r->self_;
+    if (r->readonly_) return SHMGEN_READ_ONLY;
+    /* Release: as for the producer. */
+    return shmgen__cas(&RING_HDR(r)->c_owner, &self, 0, memory_order_release, memory_order_relaxed)
+               ? 0
+               : SHMGEN_INVALID_ARGUMENT;
+}
+
+bool shmgen__ring_consistent(const shmgen_ring_t *r)
+{
+    shmgen__ring_hdr_t *h = RING_HDR(r);
+    /* Acquire (all): a snapshot; tail first, so that head can only be newer. */
+    uint64_t t = shmgen__load(&h->tail, memory_order_acquire) & ~SHMGEN__RING_TAIL_DROP;
+    uint64_t hd = shmgen__load(&h->head, memory_order_acquire);
+    uint64_t bh = shmgen__load(&h->bhead, memory_order_acquire);
+    uint64_t top = bh > hd ? bh : hd;
+    /* The consumer never claims more than one position past what head (or
+     * the run word) covers, and the producer never runs a lap ahead. */
+    return t <= top + 1 && hd <= t + r->capacity_ + 1 && bh <= hd + r->capacity_;
+}
+
+int shmgen__ring_corrupt(const shmgen_ring_t *r, const char *what)
+{
+    shmgen__set_detail("ring '%s': %s", shmgen__struct_name(r->seg_, r->table_index_), what);
+    return SHMGEN_CORRUPT;
+}
