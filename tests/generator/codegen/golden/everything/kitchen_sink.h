@@ -248,10 +248,16 @@ int kitchen_sink_close(kitchen_sink_t *seg);
 const shmgen_layout_t *kitchen_sink_layout(void);
 
 /* Attaches to shm_name read-only (never registers, never writes) and compares
- * it with this schema, writing one line per finding to report (may be NULL).
- * Returns 0 when every structure of the schema matches, 1 on a mismatch, or a
+ * it with this schema by the runtime's rule (shmgen/compare.h, the same as
+ * `shmgen verify`): a difference `shmgen compat` calls compatible (capacity,
+ * schema version, a structure one side added later) is a note, any other a
+ * mismatch.  Writes one line per finding and a verdict to report (may be
+ * NULL).  Returns 0 when nothing is a mismatch, 1 on a mismatch, or a
  * negative shmgen_error_t when the segment cannot be read. */
 int kitchen_sink_verify(const char *shm_name, FILE *report);
+
+/* The same with every difference a mismatch: 0 only for an exact match. */
+int kitchen_sink_verify_strict(const char *shm_name, FILE *report);
 
 /* The runtime segment under seg, for the generic runtime API. */
 static inline shmgen_segment_t *kitchen_sink_segment(kitchen_sink_t *seg)
