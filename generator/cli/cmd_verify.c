@@ -1,9 +1,11 @@
 /*
- * cmd_verify.c — `shmgen verify SCHEMA NAME`: checks the live segment NAME
- * against SCHEMA (a segment.yaml or a lock file), attaching read-only.
- * Exit: 0 match (infos allowed), 1 mismatch, 2 error.  Logic in generator/live/verify.c.
+ * cmd_verify.c — `shmgen verify SCHEMA NAME [--strict]`: checks the live
+ * segment NAME against SCHEMA (a segment.yaml or a lock file), attaching
+ * read-only.  Exit: 0 match (notes allowed; none with --strict), 1 mismatch,
+ * 2 error.  Logic in generator/live/verify.c and the runtime's compare.c.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "shmgen/errors.h"
@@ -11,10 +13,16 @@
 #include "shmgen_gen/live.h"
 #include "shmgen_schema/layout_json.h"
 
-static int verify_loaded(const shmgen_schema_t *schema, const char *schema_path, const char *name)
+typedef struct args {
+    const char *schema, *name;
+    unsigned flags;
+} args_t;
+
+static int verify_loaded(const shmgen_schema_t *schema, const args_t *a)
 {
     shmgen_verify_report_t report = {0};
-    int rc = shmgen_verify_segment(schema, name, &report);
+    const char *schema_path = a->schema, *name = a->name;
+    int rc = shmgen_verify_segment(schema, name, a->flags, &report);
     int code;
 
     if (rc != 0) {
@@ -29,20 +37,34 @@ static int verify_loaded(const shmgen_schema_t *schema, const char *schema_path,
     return code;
 }
 
+static int parse_args(int argc, char **argv, args_t *a)
+{
+    const shmgen_command_t *cmd = &shmgen_cmd_verify;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--strict") == 0) a->flags |= SHMGEN_COMPARE_STRICT;
+        else if (argv[i][0] == '-') return shmgen_cli_usage_error(cmd, "unknown option '%s'", argv[i]);
+        else if (!a->schema) a->schema = argv[i];
+        else if (!a->name) a->name = argv[i];
+        else return shmgen_cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
+    }
+    if (!a->name || !a->name[0]) return shmgen_cli_usage_error(cmd, "needs SCHEMA and NAME");
+    return 0;
+}
+
 static int run(int argc, char **argv)
 {
     shmgen_diags_t diags = {0};
     shmgen_schema_t *schema;
-    int code;
+    args_t a = {0};
+    int code = parse_args(argc, argv, &a);
 
-    if (argc != 3 || argv[1][0] == '-' || argv[2][0] == '\0')
-        return shmgen_cli_usage_error(&shmgen_cmd_verify, "needs SCHEMA and NAME");
-    schema = shmgen_schema_load_any(argv[1], &diags);
+    if (code != 0) return code;
+    schema = shmgen_schema_load_any(a.schema, &diags);
     if (!schema || diags.errors) {
         shmgen_diags_print(&diags, stderr);
         code = SHMGEN_EXIT_ERROR;
     } else {
-        code = verify_loaded(schema, argv[1], argv[2]);
+        code = verify_loaded(schema, &a);
     }
     shmgen_schema_free(schema);
     shmgen_diags_free(&diags);
@@ -53,13 +75,18 @@ static int run(int argc, char **argv)
 const shmgen_command_t shmgen_cmd_verify = {
     "verify",
     "check a live segment against a schema (read-only)",
-    "shmgen verify SCHEMA NAME",
+    "shmgen verify SCHEMA NAME [--strict]",
     "Attaches to the live segment NAME read-only (never writes, never changes the\n"
     "attach count) and compares it with SCHEMA (a segment.yaml or a lock file),\n"
-    "structure by structure: missing or extra structures, kind, element size,\n"
-    "alignment and layout hash are mismatches; capacity, schema version, layout\n"
-    "hash and 'since' structures absent from an older segment are reported as\n"
-    "info (programs built from SCHEMA still work).\n"
+    "structure by structure, by the rule the generated <segment>_verify() applies\n"
+    "too: a difference is a note when `shmgen compat` would call it compatible,\n"
+    "a mismatch otherwise.  Notes: capacity, schema version, layout hash, a\n"
+    "structure of SCHEMA added (since:) after the segment's version, a structure\n"
+    "of the segment added after SCHEMA's version.  Mismatches: segment name, kind,\n"
+    "element size, alignment or layout hash, any other structure only one side has.\n"
+    "\n"
+    "options:\n"
+    "  --strict   every difference is a mismatch (an exact match is required)\n"
     "\n"
     "exit: 0 match, 1 mismatch, 2 error (no such segment, corrupt segment, bad schema)",
     run,

@@ -66,6 +66,11 @@ static void sanitizer_env(void)
 
 int tool_run(const char *const *args, char **out, char **err)
 {
+    return tool_run_program(SHMGEN_EXE, args, out, err);
+}
+
+int tool_run_program(const char *exe, const char *const *args, char **out, char **err)
+{
     char *dir = tool_tmpdir(), opath[4200], epath[4200];
     const char *argv[64];
     posix_spawn_file_actions_t fa;
@@ -75,14 +80,14 @@ int tool_run(const char *const *args, char **out, char **err)
     if (!dir) return -1;
     snprintf(opath, sizeof opath, "%s/out", dir);
     snprintf(epath, sizeof epath, "%s/err", dir);
-    argv[n++] = SHMGEN_EXE;
+    argv[n++] = exe;
     for (; args[n - 1] && n < 63; n++) argv[n] = args[n - 1];
     argv[n] = NULL;
     sanitizer_env();
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, opath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_addopen(&fa, 2, epath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (posix_spawn(&pid, SHMGEN_EXE, &fa, NULL, (char *const *)argv, environ) == 0 &&
+    if (posix_spawn(&pid, exe, &fa, NULL, (char *const *)argv, environ) == 0 &&
         waitpid(pid, &status, 0) == pid)
         status = WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
     else

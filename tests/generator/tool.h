@@ -1,6 +1,7 @@
 /*
  * tool.h — helpers the compat/verify/inspect tests share: run the built
- * `shmgen` binary (SHMGEN_EXE) with captured output, read files, temp dirs.
+ * `shmgen` binary (SHMGEN_EXE) or another program with captured output,
+ * read files, temp dirs.
  */
 #ifndef SHMGEN_TEST_TOOL_H
 #define SHMGEN_TEST_TOOL_H
@@ -13,6 +14,9 @@
  * or -1 when it could not run.  Sanitizer reports exit with 86 (set here), so
  * they never pass for an ordinary exit code. */
 int tool_run(const char *const *args, char **out, char **err);
+
+/* The same for the program exe (a path) instead of SHMGEN_EXE. */
+int tool_run_program(const char *exe, const char *const *args, char **out, char **err);
 
 /* Whole file into a NUL-terminated malloc'ed buffer; NULL on error. */
 char *tool_read_file(const char *path);

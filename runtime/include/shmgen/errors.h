@@ -16,22 +16,27 @@ extern "C" {
 /* SHMGEN_MUST_CHECK marks results that are never right to ignore (open,
  * create, bind: a failure leaves nothing usable); SHMGEN_NODISCARD marks the
  * data path's results (enqueue, push, pop, release...), which a caller may
- * ignore on purpose with a (void) cast.  [[nodiscard]] where the language has
- * it (C23, C++17) and clang's warn_unused_result elsewhere both accept that
- * cast; gcc's warn_unused_result does not (not even through (void)), so
- * under gcc before C23 only SHMGEN_MUST_CHECK warns. */
-#if (defined(__cplusplus) && __cplusplus >= 201703L) ||                                     \
-    (!defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L)
-#define SHMGEN_MUST_CHECK [[nodiscard]]
+ * ignore on purpose with a (void) cast.  Both are [[nodiscard]] where the
+ * language has it (C++17; C23, and gcc 12's / clang 14's -std=c2x, which
+ * report __STDC_VERSION__ 202000L), which that cast silences.  Older C falls
+ * back to gcc/clang's warn_unused_result for SHMGEN_MUST_CHECK only: gcc does
+ * not let a (void) cast silence it, so data-path results go unmarked there.
+ * Generated headers use these same two macros (defined once, here). */
+#if defined(__cplusplus) && __cplusplus >= 201703L
 #define SHMGEN_NODISCARD [[nodiscard]]
-#elif defined(__clang__)
+#elif !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ > 201710L && defined(__has_c_attribute)
+#if __has_c_attribute(nodiscard)
+#define SHMGEN_NODISCARD [[nodiscard]]
+#endif
+#endif
+#if defined(SHMGEN_NODISCARD)
+#define SHMGEN_MUST_CHECK SHMGEN_NODISCARD
+#elif defined(__GNUC__) || defined(__clang__)
 #define SHMGEN_MUST_CHECK __attribute__((warn_unused_result))
-#define SHMGEN_NODISCARD __attribute__((warn_unused_result))
-#elif defined(__GNUC__)
-#define SHMGEN_MUST_CHECK __attribute__((warn_unused_result))
-#define SHMGEN_NODISCARD
 #else
 #define SHMGEN_MUST_CHECK
+#endif
+#ifndef SHMGEN_NODISCARD
 #define SHMGEN_NODISCARD
 #endif
 

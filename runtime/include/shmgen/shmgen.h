@@ -2,7 +2,8 @@
  * shmgen/shmgen.h — the runtime's entry header: include this one.
  *
  * errors.h (codes and messages), layout.h (format constants, pure layout
- * computation), segment.h (create/attach/find), then one header per kind:
+ * computation), segment.h (create/attach/find), compare.h (a live segment
+ * against a layout: the verifiers' one rule), then one header per kind:
  * array.h, atomic.h, queue.h, stack.h, ring.h, pool.h.
  */
 #ifndef SHMGEN_SHMGEN_H
@@ -11,6 +12,7 @@
 #include "shmgen/errors.h"
 #include "shmgen/layout.h"
 #include "shmgen/segment.h"
+#include "shmgen/compare.h"
 
 #include "shmgen/array.h"
 #include "shmgen/atomic.h"

@@ -5,6 +5,8 @@
  * accessor type-checks (use_game_server.c), and wrong element or handle types
  * are rejected.  A compiler that is not installed is skipped, not failed.
  */
+#include <ctype.h>
+
 #include "gen_util.h"
 
 TestSuite(compile, .fini = fmt_free_all);
@@ -138,4 +140,123 @@ Test(compile, header_refuses_another_runtime_abi)
     /* the control: the real ABI compiles */
     spit(src, "#include \"counter.h\"\n");
     cr_expect_eq(compile("cc", STRICT_C, dir, src), 0);
+}
+
+/* ---- must-check results -------------------------------------------------- */
+
+/* One call of every game_server accessor whose result reports an error (or a
+ * partial success), each as a statement that ignores it. */
+static const char *const must_use_calls[] = {
+    "game_server_create(\"/x\", NULL, pp)", "game_server_open(\"/x\", NULL, pp)",
+    "game_server_open_or_create(\"/x\", NULL, pp, b)", "game_server_verify(\"/x\", NULL)",
+    "game_server_verify_strict(\"/x\", NULL)", "game_server_monsters_acquire(p)", "game_server_monsters_release(p, h)",
+    "game_server_monsters_get(p, h)", "game_server_monsters_adopt(p, h)", "game_server_monsters_visit(p, fn, NULL)",
+    "game_server_collision_at(p, 0)", "game_server_collision_get(p, 0, u)", "game_server_collision_set(p, 0, u)",
+    "game_server_damage_queue_enqueue(p, v)", "game_server_damage_queue_dequeue(p, v)",
+    "game_server_damage_queue_enqueue_bulk(p, v, 1)", "game_server_damage_queue_dequeue_bulk(p, v, 1)",
+    "game_server_damage_queue_wait_data(p, 0)", "game_server_damage_queue_wait_space(p, 0)",
+    "game_server_damage_queue_enqueue_wait(p, v, 0)", "game_server_damage_queue_dequeue_wait(p, v, 0)",
+    "game_server_frame_stats_push(p, st)", "game_server_frame_stats_pop(p, st)",
+    "game_server_frame_stats_push_bulk(p, st, 1)", "game_server_frame_stats_pop_bulk(p, st, 1)",
+    "game_server_frame_stats_push_overwrite(p, st)", "game_server_frame_stats_wait_data(p, 0)",
+    "game_server_frame_stats_wait_space(p, 0)", "game_server_frame_stats_push_wait(p, st, 0)",
+    "game_server_frame_stats_pop_wait(p, st, 0)", "game_server_undo_push(p, w)", "game_server_undo_pop(p, w)",
+    "game_server_tick_compare_exchange(p, w, 1)", "game_server_match_active_compare_exchange(p, b, true)",
+    "game_server_leaderboard_at(p, 0)", "game_server_leaderboard_get(p, 0, m)",
+    "game_server_leaderboard_set(p, 0, m)",
+};
+#define NCALLS (sizeof must_use_calls / sizeof must_use_calls[0])
+
+/* A file calling every must_use_calls entry, each prefixed by `cast`. */
+static char *calls_file(const char *dir, const char *name, const char *cast)
+{
+    char *body = fmt("#include \"game_server.h\"\n"
+                     "void f(game_server_t *p, game_server_t **pp, game_server_vec3_t *v, game_server_stats_t *st,\n"
+                     "       game_server_monster_t *m, uint32_t *u, uint64_t *w, bool *b, game_server_monsters_handle_t h,\n"
+                     "       game_server_monsters_visit_fn fn);\n"
+                     "void f(game_server_t *p, game_server_t **pp, game_server_vec3_t *v, game_server_stats_t *st,\n"
+                     "       game_server_monster_t *m, uint32_t *u, uint64_t *w, bool *b, game_server_monsters_handle_t h,\n"
+                     "       game_server_monsters_visit_fn fn)\n{\n");
+    for (size_t i = 0; i < NCALLS; i++) body = fmt("%s    %s%s;\n", body, cast, must_use_calls[i]);
+    spit(fmt("%s/%s", dir, name), fmt("%s}\n", body));
+    return fmt("%s/%s", dir, name);
+}
+
+/* Compiles src; returns how many ignored results the compiler reported (-1 if it was clean). */
+static int ignored_results(const char *cc, const char *flags, const char *dir, const char *src)
+{
+    char *log = fmt("%s/ignored.log", dir), *text, *p;
+    int n = 0;
+    if (runf("%s %s -I%s -I%s -c %s -o /dev/null 2>%s", cc, flags, dir, RUNTIME_INCLUDE, src, log) == 0) return -1;
+    cr_assert_not_null(text = slurp(log, NULL));
+    for (p = text; (p = strstr(p, "ignoring return value")) != NULL; p++) n++;
+    free(text);
+    return n;
+}
+
+/* How many declarations of header carry `mark` (lines "MARK static inline ..."). */
+static int marked(const char *header, const char *mark)
+{
+    char *text = slurp(header, NULL), *p, *start = fmt("\n%s ", mark);
+    int n = 0;
+    cr_assert_not_null(text);
+    for (p = text; (p = strstr(p, start)) != NULL; p++) n++;
+    free(text);
+    return n;
+}
+
+/* The function a marked declaration line declares: the identifier before its '('. */
+static void declared_name(const char *line, char *name, size_t size)
+{
+    const char *paren = strchr(line, '('), *start = paren;
+    while (start && start > line && (isalnum((unsigned char)start[-1]) || start[-1] == '_')) start--;
+    snprintf(name, size, "%.*s", paren ? (int)(paren - start) : 0, start ? start : "");
+}
+
+static bool in_calls(const char *name)
+{
+    for (size_t i = 0; i < NCALLS; i++)
+        if (strncmp(must_use_calls[i], name, strlen(name)) == 0 && must_use_calls[i][strlen(name)] == '(') return true;
+    return false;
+}
+
+/* The list above is the whole set: every declaration the header marks is called. */
+Test(compile, every_marked_accessor_is_in_the_list)
+{
+    char *dir = generate("game_server"), *text = slurp(fmt("%s/game_server.h", dir), NULL), *save = NULL;
+    size_t n = 0;
+    cr_assert_not_null(text);
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char name[128];
+        if (strncmp(line, "SHMGEN_GEN_MUST_CHECK ", 22) && strncmp(line, "SHMGEN_GEN_NODISCARD ", 21)) continue;
+        declared_name(line, name, sizeof name);
+        cr_expect(in_calls(name), "%s is marked but not in must_use_calls", name);
+        n++;
+    }
+    free(text);
+    cr_expect_eq(n, NCALLS, "the header marks %zu declarations, the test calls %zu", n, NCALLS);
+}
+
+/* C23 ([[nodiscard]], gcc 12's and clang's -std=c2x) and C++17: every ignored
+ * result fails -Werror, and a (void) cast silences each.  C11 keeps the
+ * warn_unused_result of the functions that had it (gcc's cannot be
+ * silenced by a cast) and marks nothing else. */
+Test(compile, ignored_results_fail_and_a_void_cast_silences_them)
+{
+    /* clang stops after 20 errors unless told otherwise */
+    static const char *const modes[][2] = {{"gcc", "-std=c2x"}, {"clang", "-std=c2x -ferror-limit=0"},
+                                          {"g++", "-x c++ -std=c++17"}, {"clang++", "-x c++ -std=c++17 -ferror-limit=0"}};
+    char *dir = generate("game_server"), *ignoring = calls_file(dir, "ignoring.c", ""), *cast = calls_file(dir, "cast.c", "(void)");
+    for (size_t i = 0; i < 4; i++) {
+        char *flags = fmt("%s -Wall -Wextra -Werror -pedantic", modes[i][1]);
+        if (!have_tool(modes[i][0])) {
+            cr_log_warn("%s not installed: skipped", modes[i][0]);
+            continue;
+        }
+        cr_expect_eq(ignored_results(modes[i][0], flags, dir, ignoring), (int)NCALLS, "%s %s", modes[i][0], modes[i][1]);
+        cr_expect_eq(ignored_results(modes[i][0], flags, dir, cast), -1, "%s %s: (void) must silence", modes[i][0],
+                     modes[i][1]);
+    }
+    cr_expect_eq(ignored_results("gcc", "-std=c11 -Wall -Wextra -Werror -pedantic", dir, ignoring),
+                 marked(fmt("%s/game_server.h", dir), "SHMGEN_GEN_MUST_CHECK"), "C11: only the warn_unused_result ones");
 }

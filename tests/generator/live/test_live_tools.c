@@ -158,13 +158,13 @@ Test(verify, lock_file_works_like_the_yaml, .init = setup, .fini = teardown)
     free(schema);
 }
 
-Test(verify, capacity_difference_is_info_exit_0, .init = setup, .fini = teardown)
+Test(verify, capacity_difference_is_a_note_exit_0, .init = setup, .fini = teardown)
 {
     char *schema = variant("cap.yaml", "inbox: {kind: queue, type: vec3, capacity: 8}",
                            "inbox: {kind: queue, type: vec3, capacity: 64}"), *out = NULL;
     create_segment(base_schema, false);
     cr_expect_eq(run2("verify", schema, fx.name, &out, NULL), 0);
-    expect_contains(out, "info: structure 'inbox': capacity 8 in the segment, 64 in the schema");
+    expect_contains(out, "note: structure 'inbox': capacity 8 in the segment, 64 in the schema");
     expect_contains(out, "(with compatible differences)");
     free(out);
     free(schema);
@@ -177,8 +177,8 @@ Test(verify, newer_schema_with_since_structure_is_compatible, .init = setup, .fi
     schema = write_schema("v3.yaml", newer);
     create_segment(base_schema, false);
     cr_expect_eq(run2("verify", schema, fx.name, &out, NULL), 0, "%s", out);
-    expect_contains(out, "info: created from schema version 2; the schema is version 3");
-    expect_contains(out, "info: structure 'extra': absent: added in version 3, the segment is version 2");
+    expect_contains(out, "note: created from schema version 2; the schema is version 3");
+    expect_contains(out, "note: structure 'extra': absent: added in version 3, the segment is version 2");
     free(out);
     free(schema);
     free(newer);
@@ -193,8 +193,8 @@ Test(verify, breaking_differences_exit_1, .init = setup, .fini = teardown)
     char *renamed = variant("renamed.yaml", "segment: live", "segment: other"), *out = NULL;
     create_segment(base_schema, false);
     cr_expect_eq(run2("verify", elem, fx.name, &out, NULL), 1);
-    expect_contains(out, "mismatch: structure 'inbox': element size 12 in the segment, 16 in the schema");
-    expect_contains(out, "mismatch: structure 'items': element layout hash");
+    expect_contains(out, "mismatch: structure 'inbox': element type differs: size 12 in the segment, 16 in the schema");
+    expect_contains(out, "mismatch: structure 'items': element type differs: layout hash");
     expect_contains(out, "does NOT match");
     free(out);
     cr_expect_eq(run2("verify", kind, fx.name, &out, NULL), 1);
@@ -211,6 +211,21 @@ Test(verify, breaking_differences_exit_1, .init = setup, .fini = teardown)
     free(kind);
     free(removed);
     free(renamed);
+}
+
+Test(verify, usage_errors_exit_2_and_strict_goes_anywhere, .init = setup, .fini = teardown)
+{
+    char *schema = write_schema("live.yaml", base_schema), *err = NULL;
+    const char *extra[] = {"verify", schema, fx.name, "more", NULL};
+    const char *bogus[] = {"verify", "--exact", schema, fx.name, NULL};
+    const char *strict[] = {"verify", "--strict", schema, fx.name, NULL};
+    create_segment(base_schema, false);
+    cr_expect_eq(tool_run(extra, NULL, NULL), 2);
+    cr_expect_eq(tool_run(bogus, NULL, &err), 2);
+    expect_contains(err, "unknown option '--exact'");
+    cr_expect_eq(tool_run(strict, NULL, NULL), 0, "an exact match passes --strict");
+    free(err);
+    free(schema);
 }
 
 Test(verify, errors_exit_2, .init = setup, .fini = teardown)

@@ -15,35 +15,39 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "shmgen/compare.h"
 #include "shmgen/segment.h"
 #include "shmgen_schema/model.h"
 
 /* ---- verify ---- */
 
 typedef struct shmgen_verify_item {
-    bool mismatch;   /* true: the schema's processes cannot use this; false: info (compatible) */
-    char *structure; /* NULL for segment-level items */
+    shmgen_finding_kind_t kind;
+    bool mismatch;   /* true: the schema's processes cannot use this; false: a note (compatible) */
+    char *structure; /* NULL for segment-level items; control bytes shown as '?' */
     char *message;
 } shmgen_verify_item_t;
 
 typedef struct shmgen_verify_report {
     shmgen_verify_item_t *items;
     size_t count, cap;
-    size_t mismatches, infos;
+    size_t mismatches, notes;
     shmgen_segment_meta_t meta; /* of the live segment */
 } shmgen_verify_report_t;
 
-/* Attaches to NAME read-only and compares it with `schema`, structure by
- * structure (missing, extra, kind, element size/alignment/hash, capacity),
- * plus segment name, schema version and layout hash.  Fills *report (zero it
- * first; free with shmgen_verify_report_free even on failure).  Returns 0 or
- * a negative shmgen_error_t (no such segment, corrupt, out of memory).
- * Thread-safe on distinct reports. */
-int shmgen_verify_segment(const shmgen_schema_t *schema, const char *name, shmgen_verify_report_t *report);
+/* Attaches to NAME read-only and compares it with `schema` through the
+ * runtime's shmgen_segment_compare (the rule of shmgen/compare.h, the same the
+ * generated <seg>_verify() applies), with the layout descriptor generated code
+ * would pass (shmgen_schema_runtime_layout); flags: 0 or SHMGEN_COMPARE_STRICT.
+ * Fills *report (zero it first; free with shmgen_verify_report_free even on
+ * failure).  Returns 0 or a negative shmgen_error_t (no such segment,
+ * corrupt, out of memory).  Thread-safe on distinct reports. */
+int shmgen_verify_segment(const shmgen_schema_t *schema, const char *name, unsigned flags,
+                          shmgen_verify_report_t *report);
 
 void shmgen_verify_report_free(shmgen_verify_report_t *report);
 
-/* "mismatch: structure 'S': ..." / "info: ..." lines, then a verdict line. */
+/* "mismatch: structure 'S': ..." / "note: ..." lines, then a verdict line. */
 void shmgen_verify_print(const shmgen_verify_report_t *report, const char *schema_path, const char *name, FILE *out);
 
 /* ---- inspect ---- */

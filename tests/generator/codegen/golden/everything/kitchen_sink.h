@@ -45,6 +45,19 @@
 #endif
 #endif
 
+/* A result that reports an error (or a partial success) must be used:
+ * SHMGEN_GEN_MUST_CHECK / SHMGEN_GEN_NODISCARD are the runtime's
+ * SHMGEN_MUST_CHECK / SHMGEN_NODISCARD (shmgen/errors.h): [[nodiscard]] under
+ * C++17 and C23 (and -std=c2x), which a (void) cast silences; older C keeps
+ * warn_unused_result on the functions that carried it before only, since gcc
+ * does not let a (void) cast silence it (docs/generated-api.md). */
+#ifndef SHMGEN_GEN_NODISCARD
+#define SHMGEN_GEN_NODISCARD SHMGEN_NODISCARD
+#endif
+#ifndef SHMGEN_GEN_MUST_CHECK
+#define SHMGEN_GEN_MUST_CHECK SHMGEN_MUST_CHECK
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -227,18 +240,18 @@ typedef struct kitchen_sink {
 /* Creates the segment shm_name exclusively (SHMGEN_EXISTS if it exists) and
  * attaches to it; opts may be NULL (mode 0600, not persistent).  On success
  * *out is a new handle.  Returns 0 or a negative shmgen_error_t. */
-SHMGEN_MUST_CHECK int kitchen_sink_create(const char *shm_name, const shmgen_open_options_t *opts, kitchen_sink_t **out);
+SHMGEN_GEN_MUST_CHECK int kitchen_sink_create(const char *shm_name, const shmgen_open_options_t *opts, kitchen_sink_t **out);
 
 /* Attaches to the existing segment shm_name and checks every structure of
  * this schema against the segment's table; a mismatch fails with
  * SHMGEN_STRUCT_MISMATCH / SHMGEN_STRUCT_MISSING / SHMGEN_LAYOUT_MISMATCH and
  * shmgen_segment_last_detail() names the structure.  A `since` structure
  * absent from an older segment is not an error: see _present(). */
-SHMGEN_MUST_CHECK int kitchen_sink_open(const char *shm_name, const shmgen_open_options_t *opts, kitchen_sink_t **out);
+SHMGEN_GEN_MUST_CHECK int kitchen_sink_open(const char *shm_name, const shmgen_open_options_t *opts, kitchen_sink_t **out);
 
 /* Opens shm_name if it exists, else creates it; *created (may be NULL) tells
  * which.  Safe when many processes race: exactly one creates. */
-SHMGEN_MUST_CHECK int kitchen_sink_open_or_create(const char *shm_name, const shmgen_open_options_t *opts, kitchen_sink_t **out, bool *created);
+SHMGEN_GEN_MUST_CHECK int kitchen_sink_open_or_create(const char *shm_name, const shmgen_open_options_t *opts, kitchen_sink_t **out, bool *created);
 
 /* Detaches and frees seg (the last process to detach removes a
  * non-persistent segment).  NULL is a no-op.  Returns 0 or an error. */
@@ -248,10 +261,16 @@ int kitchen_sink_close(kitchen_sink_t *seg);
 const shmgen_layout_t *kitchen_sink_layout(void);
 
 /* Attaches to shm_name read-only (never registers, never writes) and compares
- * it with this schema, writing one line per finding to report (may be NULL).
- * Returns 0 when every structure of the schema matches, 1 on a mismatch, or a
+ * it with this schema by the runtime's rule (shmgen/compare.h, the same as
+ * `shmgen verify`): a difference `shmgen compat` calls compatible (capacity,
+ * schema version, a structure one side added later) is a note, any other a
+ * mismatch.  Writes one line per finding and a verdict to report (may be
+ * NULL).  Returns 0 when nothing is a mismatch, 1 on a mismatch, or a
  * negative shmgen_error_t when the segment cannot be read. */
-int kitchen_sink_verify(const char *shm_name, FILE *report);
+SHMGEN_GEN_NODISCARD int kitchen_sink_verify(const char *shm_name, FILE *report);
+
+/* The same with every difference a mismatch: 0 only for an exact match. */
+SHMGEN_GEN_NODISCARD int kitchen_sink_verify_strict(const char *shm_name, FILE *report);
 
 /* The runtime segment under seg, for the generic runtime API. */
 static inline shmgen_segment_t *kitchen_sink_segment(kitchen_sink_t *seg)
@@ -269,19 +288,19 @@ static inline bool kitchen_sink_table_present(const kitchen_sink_t *seg)
 
 /* Address of element index, or NULL when index >= capacity.  No locking:
  * writers sharing an element coordinate through its atomic fields. */
-static inline kitchen_sink_scalars_t *kitchen_sink_table_at(kitchen_sink_t *seg, uint64_t index)
+SHMGEN_GEN_NODISCARD static inline kitchen_sink_scalars_t *kitchen_sink_table_at(kitchen_sink_t *seg, uint64_t index)
 {
     return (kitchen_sink_scalars_t *)shmgen_array_at(&seg->h.table, index);
 }
 
 /* Copies element index to *out.  0 or SHMGEN_OUT_OF_BOUNDS. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_table_get(kitchen_sink_t *seg, uint64_t index, kitchen_sink_scalars_t *out)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_table_get(kitchen_sink_t *seg, uint64_t index, kitchen_sink_scalars_t *out)
 {
     return shmgen_array_get(&seg->h.table, index, out);
 }
 
 /* Copies *value into element index.  0 or SHMGEN_OUT_OF_BOUNDS. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_table_set(kitchen_sink_t *seg, uint64_t index, const kitchen_sink_scalars_t *value)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_table_set(kitchen_sink_t *seg, uint64_t index, const kitchen_sink_scalars_t *value)
 {
     return shmgen_array_set(&seg->h.table, index, value);
 }
@@ -314,25 +333,25 @@ static inline bool kitchen_sink_blobs_present(const kitchen_sink_t *seg)
 /* Lock-free bounded FIFO; any number of producers and consumers in any process. */
 
 /* Copies *value in at the tail.  0, or SHMGEN_FULL. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_blobs_enqueue(kitchen_sink_t *seg, const kitchen_sink_blobs_elem_t *value)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_blobs_enqueue(kitchen_sink_t *seg, const kitchen_sink_blobs_elem_t *value)
 {
     return shmgen_queue_enqueue(&seg->h.blobs, value);
 }
 
 /* Moves the head element to *out.  0, or SHMGEN_EMPTY. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_blobs_dequeue(kitchen_sink_t *seg, kitchen_sink_blobs_elem_t *out)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_blobs_dequeue(kitchen_sink_t *seg, kitchen_sink_blobs_elem_t *out)
 {
     return shmgen_queue_dequeue(&seg->h.blobs, out);
 }
 
 /* Enqueues up to n elements of values[] in order; returns how many went in. */
-static inline size_t kitchen_sink_blobs_enqueue_bulk(kitchen_sink_t *seg, const kitchen_sink_blobs_elem_t *values, size_t n)
+SHMGEN_GEN_NODISCARD static inline size_t kitchen_sink_blobs_enqueue_bulk(kitchen_sink_t *seg, const kitchen_sink_blobs_elem_t *values, size_t n)
 {
     return shmgen_queue_enqueue_bulk(&seg->h.blobs, values, n);
 }
 
 /* Dequeues up to max elements into out[] in order; returns how many. */
-static inline size_t kitchen_sink_blobs_dequeue_bulk(kitchen_sink_t *seg, kitchen_sink_blobs_elem_t *out, size_t max)
+SHMGEN_GEN_NODISCARD static inline size_t kitchen_sink_blobs_dequeue_bulk(kitchen_sink_t *seg, kitchen_sink_blobs_elem_t *out, size_t max)
 {
     return shmgen_queue_dequeue_bulk(&seg->h.blobs, out, max);
 }
@@ -351,24 +370,24 @@ static inline uint64_t kitchen_sink_blobs_capacity(kitchen_sink_t *seg)
 
 /* Block up to timeout_ms (< 0: forever) until an element may be there /
  * a slot may be free.  0 or SHMGEN_TIMEOUT. */
-static inline int kitchen_sink_blobs_wait_data(kitchen_sink_t *seg, int timeout_ms)
+SHMGEN_GEN_NODISCARD static inline int kitchen_sink_blobs_wait_data(kitchen_sink_t *seg, int timeout_ms)
 {
     return shmgen_queue_wait_data(&seg->h.blobs, timeout_ms);
 }
 
-static inline int kitchen_sink_blobs_wait_space(kitchen_sink_t *seg, int timeout_ms)
+SHMGEN_GEN_NODISCARD static inline int kitchen_sink_blobs_wait_space(kitchen_sink_t *seg, int timeout_ms)
 {
     return shmgen_queue_wait_space(&seg->h.blobs, timeout_ms);
 }
 
 /* enqueue / dequeue that wait up to timeout_ms while full / empty.
  * 0, SHMGEN_TIMEOUT or an error. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_blobs_enqueue_wait(kitchen_sink_t *seg, const kitchen_sink_blobs_elem_t *value, int timeout_ms)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_blobs_enqueue_wait(kitchen_sink_t *seg, const kitchen_sink_blobs_elem_t *value, int timeout_ms)
 {
     return shmgen_queue_enqueue_wait(&seg->h.blobs, value, timeout_ms);
 }
 
-SHMGEN_MUST_CHECK static inline int kitchen_sink_blobs_dequeue_wait(kitchen_sink_t *seg, kitchen_sink_blobs_elem_t *out, int timeout_ms)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_blobs_dequeue_wait(kitchen_sink_t *seg, kitchen_sink_blobs_elem_t *out, int timeout_ms)
 {
     return shmgen_queue_dequeue_wait(&seg->h.blobs, out, timeout_ms);
 }
@@ -384,13 +403,13 @@ static inline bool kitchen_sink_nested_present(const kitchen_sink_t *seg)
 /* Lock-free bounded LIFO, ABA-safe; any number of pushers and poppers. */
 
 /* Copies *value onto the top.  0, or SHMGEN_FULL. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_nested_push(kitchen_sink_t *seg, const kitchen_sink_outer_t *value)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_nested_push(kitchen_sink_t *seg, const kitchen_sink_outer_t *value)
 {
     return shmgen_stack_push(&seg->h.nested, value);
 }
 
 /* Moves the top element to *out.  0, or SHMGEN_EMPTY. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_nested_pop(kitchen_sink_t *seg, kitchen_sink_outer_t *out)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_nested_pop(kitchen_sink_t *seg, kitchen_sink_outer_t *out)
 {
     return shmgen_stack_pop(&seg->h.nested, out);
 }
@@ -418,32 +437,32 @@ static inline bool kitchen_sink_meters_present(const kitchen_sink_t *seg)
 /* Single-producer single-consumer stream; last_n/size/dropped from anyone. */
 
 /* Producer: copies *value in.  0, or SHMGEN_FULL. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_meters_push(kitchen_sink_t *seg, const kitchen_sink_counters_t *value)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_meters_push(kitchen_sink_t *seg, const kitchen_sink_counters_t *value)
 {
     return shmgen_ring_push(&seg->h.meters, value);
 }
 
 /* Consumer: moves the oldest element to *out.  0, or SHMGEN_EMPTY. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_meters_pop(kitchen_sink_t *seg, kitchen_sink_counters_t *out)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_meters_pop(kitchen_sink_t *seg, kitchen_sink_counters_t *out)
 {
     return shmgen_ring_pop(&seg->h.meters, out);
 }
 
 /* Producer: pushes up to n elements of values[]; returns how many went in. */
-static inline size_t kitchen_sink_meters_push_bulk(kitchen_sink_t *seg, const kitchen_sink_counters_t *values, size_t n)
+SHMGEN_GEN_NODISCARD static inline size_t kitchen_sink_meters_push_bulk(kitchen_sink_t *seg, const kitchen_sink_counters_t *values, size_t n)
 {
     return shmgen_ring_push_bulk(&seg->h.meters, values, n);
 }
 
 /* Consumer: pops up to max elements into out[], oldest first; returns how many. */
-static inline size_t kitchen_sink_meters_pop_bulk(kitchen_sink_t *seg, kitchen_sink_counters_t *out, size_t max)
+SHMGEN_GEN_NODISCARD static inline size_t kitchen_sink_meters_pop_bulk(kitchen_sink_t *seg, kitchen_sink_counters_t *out, size_t max)
 {
     return shmgen_ring_pop_bulk(&seg->h.meters, out, max);
 }
 
 /* Producer: pushes *value, dropping the oldest element when full.
  * 0, 1 when an element was dropped, or a negative error. */
-static inline int kitchen_sink_meters_push_overwrite(kitchen_sink_t *seg, const kitchen_sink_counters_t *value)
+SHMGEN_GEN_NODISCARD static inline int kitchen_sink_meters_push_overwrite(kitchen_sink_t *seg, const kitchen_sink_counters_t *value)
 {
     return shmgen_ring_push_overwrite(&seg->h.meters, value);
 }
@@ -475,24 +494,24 @@ static inline uint64_t kitchen_sink_meters_dropped(kitchen_sink_t *seg)
 
 /* Block up to timeout_ms (< 0: forever) until an element may be there /
  * a slot may be free.  0 or SHMGEN_TIMEOUT. */
-static inline int kitchen_sink_meters_wait_data(kitchen_sink_t *seg, int timeout_ms)
+SHMGEN_GEN_NODISCARD static inline int kitchen_sink_meters_wait_data(kitchen_sink_t *seg, int timeout_ms)
 {
     return shmgen_ring_wait_data(&seg->h.meters, timeout_ms);
 }
 
-static inline int kitchen_sink_meters_wait_space(kitchen_sink_t *seg, int timeout_ms)
+SHMGEN_GEN_NODISCARD static inline int kitchen_sink_meters_wait_space(kitchen_sink_t *seg, int timeout_ms)
 {
     return shmgen_ring_wait_space(&seg->h.meters, timeout_ms);
 }
 
 /* push / pop that wait up to timeout_ms while full / empty.
  * 0, SHMGEN_TIMEOUT or an error. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_meters_push_wait(kitchen_sink_t *seg, const kitchen_sink_counters_t *value, int timeout_ms)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_meters_push_wait(kitchen_sink_t *seg, const kitchen_sink_counters_t *value, int timeout_ms)
 {
     return shmgen_ring_push_wait(&seg->h.meters, value, timeout_ms);
 }
 
-SHMGEN_MUST_CHECK static inline int kitchen_sink_meters_pop_wait(kitchen_sink_t *seg, kitchen_sink_counters_t *out, int timeout_ms)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_meters_pop_wait(kitchen_sink_t *seg, kitchen_sink_counters_t *out, int timeout_ms)
 {
     return shmgen_ring_pop_wait(&seg->h.meters, out, timeout_ms);
 }
@@ -514,7 +533,7 @@ typedef struct kitchen_sink_slots_handle {
 /* Takes a free slot for this process (its element keeps whatever bytes the
  * previous holder left).  Returns its handle, or an invalid one (see
  * _handle_valid) when the pool is full. */
-static inline kitchen_sink_slots_handle_t kitchen_sink_slots_acquire(kitchen_sink_t *seg)
+SHMGEN_GEN_NODISCARD static inline kitchen_sink_slots_handle_t kitchen_sink_slots_acquire(kitchen_sink_t *seg)
 {
     kitchen_sink_slots_handle_t h;
     h.raw = shmgen_pool_acquire(&seg->h.slots);
@@ -529,13 +548,13 @@ static inline bool kitchen_sink_slots_handle_valid(kitchen_sink_slots_handle_t h
 
 /* Returns the slot to the pool.  0, or SHMGEN_STALE_HANDLE when it was
  * released already. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_slots_release(kitchen_sink_t *seg, kitchen_sink_slots_handle_t h)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_slots_release(kitchen_sink_t *seg, kitchen_sink_slots_handle_t h)
 {
     return shmgen_pool_release(&seg->h.slots, h.raw);
 }
 
 /* The element of a held slot, or NULL when h is stale or invalid. */
-static inline kitchen_sink_inner_t *kitchen_sink_slots_get(kitchen_sink_t *seg, kitchen_sink_slots_handle_t h)
+SHMGEN_GEN_NODISCARD static inline kitchen_sink_inner_t *kitchen_sink_slots_get(kitchen_sink_t *seg, kitchen_sink_slots_handle_t h)
 {
     return (kitchen_sink_inner_t *)shmgen_pool_get(&seg->h.slots, h.raw);
 }
@@ -555,7 +574,7 @@ static inline uint64_t kitchen_sink_slots_capacity(kitchen_sink_t *seg)
 /* Makes this process the owner of h's slot (for a handle passed from another
  * process), so the slot is recovered if this process dies.
  * 0, SHMGEN_STALE_HANDLE or SHMGEN_READ_ONLY. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_slots_adopt(kitchen_sink_t *seg, kitchen_sink_slots_handle_t h)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_slots_adopt(kitchen_sink_t *seg, kitchen_sink_slots_handle_t h)
 {
     return shmgen_pool_adopt(&seg->h.slots, h.raw);
 }
@@ -578,7 +597,7 @@ static inline void kitchen_sink__slots_visit_tramp(shmgen_pool_handle_t raw, voi
 
 /* Calls fn(handle, element, ctx) for every slot held when it is visited.
  * 0 or SHMGEN_INVALID_ARGUMENT. */
-static inline int kitchen_sink_slots_visit(kitchen_sink_t *seg, kitchen_sink_slots_visit_fn fn, void *ctx)
+SHMGEN_GEN_NODISCARD static inline int kitchen_sink_slots_visit(kitchen_sink_t *seg, kitchen_sink_slots_visit_fn fn, void *ctx)
 {
     struct kitchen_sink__slots_visit_ctx v;
     v.fn = fn;
@@ -613,7 +632,7 @@ static inline uint32_t kitchen_sink_u32c_exchange(kitchen_sink_t *seg, uint32_t 
 
 /* Strong CAS: stores desired and returns true if the value was *expected;
  * otherwise writes the value seen to *expected and returns false. */
-static inline bool kitchen_sink_u32c_compare_exchange(kitchen_sink_t *seg, uint32_t *expected, uint32_t desired)
+SHMGEN_GEN_NODISCARD static inline bool kitchen_sink_u32c_compare_exchange(kitchen_sink_t *seg, uint32_t *expected, uint32_t desired)
 {
     return shmgen_atomic_compare_exchange_u32(&seg->h.u32c, expected, desired);
 }
@@ -656,7 +675,7 @@ static inline int32_t kitchen_sink_i32c_exchange(kitchen_sink_t *seg, int32_t va
 
 /* Strong CAS: stores desired and returns true if the value was *expected;
  * otherwise writes the value seen to *expected and returns false. */
-static inline bool kitchen_sink_i32c_compare_exchange(kitchen_sink_t *seg, int32_t *expected, int32_t desired)
+SHMGEN_GEN_NODISCARD static inline bool kitchen_sink_i32c_compare_exchange(kitchen_sink_t *seg, int32_t *expected, int32_t desired)
 {
     return shmgen_atomic_compare_exchange_i32(&seg->h.i32c, expected, desired);
 }
@@ -699,7 +718,7 @@ static inline int64_t kitchen_sink_i64c_exchange(kitchen_sink_t *seg, int64_t va
 
 /* Strong CAS: stores desired and returns true if the value was *expected;
  * otherwise writes the value seen to *expected and returns false. */
-static inline bool kitchen_sink_i64c_compare_exchange(kitchen_sink_t *seg, int64_t *expected, int64_t desired)
+SHMGEN_GEN_NODISCARD static inline bool kitchen_sink_i64c_compare_exchange(kitchen_sink_t *seg, int64_t *expected, int64_t desired)
 {
     return shmgen_atomic_compare_exchange_i64(&seg->h.i64c, expected, desired);
 }
@@ -742,7 +761,7 @@ static inline bool kitchen_sink_flagc_exchange(kitchen_sink_t *seg, bool value)
 
 /* Strong CAS: stores desired and returns true if the value was *expected;
  * otherwise writes the value seen to *expected and returns false. */
-static inline bool kitchen_sink_flagc_compare_exchange(kitchen_sink_t *seg, bool *expected, bool desired)
+SHMGEN_GEN_NODISCARD static inline bool kitchen_sink_flagc_compare_exchange(kitchen_sink_t *seg, bool *expected, bool desired)
 {
     return shmgen_atomic_compare_exchange_bool(&seg->h.flagc, expected, desired);
 }
@@ -757,19 +776,19 @@ static inline bool kitchen_sink_colors_present(const kitchen_sink_t *seg)
 
 /* Address of element index, or NULL when index >= capacity.  No locking:
  * writers sharing an element coordinate through its atomic fields. */
-static inline kitchen_sink_color_t *kitchen_sink_colors_at(kitchen_sink_t *seg, uint64_t index)
+SHMGEN_GEN_NODISCARD static inline kitchen_sink_color_t *kitchen_sink_colors_at(kitchen_sink_t *seg, uint64_t index)
 {
     return (kitchen_sink_color_t *)shmgen_array_at(&seg->h.colors, index);
 }
 
 /* Copies element index to *out.  0 or SHMGEN_OUT_OF_BOUNDS. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_colors_get(kitchen_sink_t *seg, uint64_t index, kitchen_sink_color_t *out)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_colors_get(kitchen_sink_t *seg, uint64_t index, kitchen_sink_color_t *out)
 {
     return shmgen_array_get(&seg->h.colors, index, out);
 }
 
 /* Copies *value into element index.  0 or SHMGEN_OUT_OF_BOUNDS. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_colors_set(kitchen_sink_t *seg, uint64_t index, const kitchen_sink_color_t *value)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_colors_set(kitchen_sink_t *seg, uint64_t index, const kitchen_sink_color_t *value)
 {
     return shmgen_array_set(&seg->h.colors, index, value);
 }
@@ -802,21 +821,21 @@ static inline bool kitchen_sink_late_arr_present(const kitchen_sink_t *seg)
 
 /* Address of element index, or NULL when index >= capacity.  No locking:
  * writers sharing an element coordinate through its atomic fields. */
-static inline uint16_t *kitchen_sink_late_arr_at(kitchen_sink_t *seg, uint64_t index)
+SHMGEN_GEN_NODISCARD static inline uint16_t *kitchen_sink_late_arr_at(kitchen_sink_t *seg, uint64_t index)
 {
     if (!seg->present.late_arr) return NULL;
     return (uint16_t *)shmgen_array_at(&seg->h.late_arr, index);
 }
 
 /* Copies element index to *out.  0 or SHMGEN_OUT_OF_BOUNDS. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_late_arr_get(kitchen_sink_t *seg, uint64_t index, uint16_t *out)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_late_arr_get(kitchen_sink_t *seg, uint64_t index, uint16_t *out)
 {
     if (!seg->present.late_arr) return SHMGEN_STRUCT_MISSING;
     return shmgen_array_get(&seg->h.late_arr, index, out);
 }
 
 /* Copies *value into element index.  0 or SHMGEN_OUT_OF_BOUNDS. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_late_arr_set(kitchen_sink_t *seg, uint64_t index, const uint16_t *value)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_late_arr_set(kitchen_sink_t *seg, uint64_t index, const uint16_t *value)
 {
     if (!seg->present.late_arr) return SHMGEN_STRUCT_MISSING;
     return shmgen_array_set(&seg->h.late_arr, index, value);
@@ -853,28 +872,28 @@ static inline bool kitchen_sink_late_q_present(const kitchen_sink_t *seg)
 /* Lock-free bounded FIFO; any number of producers and consumers in any process. */
 
 /* Copies *value in at the tail.  0, or SHMGEN_FULL. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_late_q_enqueue(kitchen_sink_t *seg, const kitchen_sink_inner_t *value)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_late_q_enqueue(kitchen_sink_t *seg, const kitchen_sink_inner_t *value)
 {
     if (!seg->present.late_q) return SHMGEN_STRUCT_MISSING;
     return shmgen_queue_enqueue(&seg->h.late_q, value);
 }
 
 /* Moves the head element to *out.  0, or SHMGEN_EMPTY. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_late_q_dequeue(kitchen_sink_t *seg, kitchen_sink_inner_t *out)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_late_q_dequeue(kitchen_sink_t *seg, kitchen_sink_inner_t *out)
 {
     if (!seg->present.late_q) return SHMGEN_STRUCT_MISSING;
     return shmgen_queue_dequeue(&seg->h.late_q, out);
 }
 
 /* Enqueues up to n elements of values[] in order; returns how many went in. */
-static inline size_t kitchen_sink_late_q_enqueue_bulk(kitchen_sink_t *seg, const kitchen_sink_inner_t *values, size_t n)
+SHMGEN_GEN_NODISCARD static inline size_t kitchen_sink_late_q_enqueue_bulk(kitchen_sink_t *seg, const kitchen_sink_inner_t *values, size_t n)
 {
     if (!seg->present.late_q) return 0;
     return shmgen_queue_enqueue_bulk(&seg->h.late_q, values, n);
 }
 
 /* Dequeues up to max elements into out[] in order; returns how many. */
-static inline size_t kitchen_sink_late_q_dequeue_bulk(kitchen_sink_t *seg, kitchen_sink_inner_t *out, size_t max)
+SHMGEN_GEN_NODISCARD static inline size_t kitchen_sink_late_q_dequeue_bulk(kitchen_sink_t *seg, kitchen_sink_inner_t *out, size_t max)
 {
     if (!seg->present.late_q) return 0;
     return shmgen_queue_dequeue_bulk(&seg->h.late_q, out, max);
@@ -896,13 +915,13 @@ static inline uint64_t kitchen_sink_late_q_capacity(kitchen_sink_t *seg)
 
 /* Block up to timeout_ms (< 0: forever) until an element may be there /
  * a slot may be free.  0 or SHMGEN_TIMEOUT. */
-static inline int kitchen_sink_late_q_wait_data(kitchen_sink_t *seg, int timeout_ms)
+SHMGEN_GEN_NODISCARD static inline int kitchen_sink_late_q_wait_data(kitchen_sink_t *seg, int timeout_ms)
 {
     if (!seg->present.late_q) return SHMGEN_STRUCT_MISSING;
     return shmgen_queue_wait_data(&seg->h.late_q, timeout_ms);
 }
 
-static inline int kitchen_sink_late_q_wait_space(kitchen_sink_t *seg, int timeout_ms)
+SHMGEN_GEN_NODISCARD static inline int kitchen_sink_late_q_wait_space(kitchen_sink_t *seg, int timeout_ms)
 {
     if (!seg->present.late_q) return SHMGEN_STRUCT_MISSING;
     return shmgen_queue_wait_space(&seg->h.late_q, timeout_ms);
@@ -910,13 +929,13 @@ static inline int kitchen_sink_late_q_wait_space(kitchen_sink_t *seg, int timeou
 
 /* enqueue / dequeue that wait up to timeout_ms while full / empty.
  * 0, SHMGEN_TIMEOUT or an error. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_late_q_enqueue_wait(kitchen_sink_t *seg, const kitchen_sink_inner_t *value, int timeout_ms)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_late_q_enqueue_wait(kitchen_sink_t *seg, const kitchen_sink_inner_t *value, int timeout_ms)
 {
     if (!seg->present.late_q) return SHMGEN_STRUCT_MISSING;
     return shmgen_queue_enqueue_wait(&seg->h.late_q, value, timeout_ms);
 }
 
-SHMGEN_MUST_CHECK static inline int kitchen_sink_late_q_dequeue_wait(kitchen_sink_t *seg, kitchen_sink_inner_t *out, int timeout_ms)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_late_q_dequeue_wait(kitchen_sink_t *seg, kitchen_sink_inner_t *out, int timeout_ms)
 {
     if (!seg->present.late_q) return SHMGEN_STRUCT_MISSING;
     return shmgen_queue_dequeue_wait(&seg->h.late_q, out, timeout_ms);
@@ -934,14 +953,14 @@ static inline bool kitchen_sink_late_st_present(const kitchen_sink_t *seg)
 /* Lock-free bounded LIFO, ABA-safe; any number of pushers and poppers. */
 
 /* Copies *value onto the top.  0, or SHMGEN_FULL. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_late_st_push(kitchen_sink_t *seg, const uint32_t *value)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_late_st_push(kitchen_sink_t *seg, const uint32_t *value)
 {
     if (!seg->present.late_st) return SHMGEN_STRUCT_MISSING;
     return shmgen_stack_push(&seg->h.late_st, value);
 }
 
 /* Moves the top element to *out.  0, or SHMGEN_EMPTY. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_late_st_pop(kitchen_sink_t *seg, uint32_t *out)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_late_st_pop(kitchen_sink_t *seg, uint32_t *out)
 {
     if (!seg->present.late_st) return SHMGEN_STRUCT_MISSING;
     return shmgen_stack_pop(&seg->h.late_st, out);
@@ -973,28 +992,28 @@ static inline bool kitchen_sink_late_ring_present(const kitchen_sink_t *seg)
 /* Single-producer single-consumer stream; last_n/size/dropped from anyone. */
 
 /* Producer: copies *value in.  0, or SHMGEN_FULL. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_late_ring_push(kitchen_sink_t *seg, const uint64_t *value)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_late_ring_push(kitchen_sink_t *seg, const uint64_t *value)
 {
     if (!seg->present.late_ring) return SHMGEN_STRUCT_MISSING;
     return shmgen_ring_push(&seg->h.late_ring, value);
 }
 
 /* Consumer: moves the oldest element to *out.  0, or SHMGEN_EMPTY. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_late_ring_pop(kitchen_sink_t *seg, uint64_t *out)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_late_ring_pop(kitchen_sink_t *seg, uint64_t *out)
 {
     if (!seg->present.late_ring) return SHMGEN_STRUCT_MISSING;
     return shmgen_ring_pop(&seg->h.late_ring, out);
 }
 
 /* Producer: pushes up to n elements of values[]; returns how many went in. */
-static inline size_t kitchen_sink_late_ring_push_bulk(kitchen_sink_t *seg, const uint64_t *values, size_t n)
+SHMGEN_GEN_NODISCARD static inline size_t kitchen_sink_late_ring_push_bulk(kitchen_sink_t *seg, const uint64_t *values, size_t n)
 {
     if (!seg->present.late_ring) return 0;
     return shmgen_ring_push_bulk(&seg->h.late_ring, values, n);
 }
 
 /* Consumer: pops up to max elements into out[], oldest first; returns how many. */
-static inline size_t kitchen_sink_late_ring_pop_bulk(kitchen_sink_t *seg, uint64_t *out, size_t max)
+SHMGEN_GEN_NODISCARD static inline size_t kitchen_sink_late_ring_pop_bulk(kitchen_sink_t *seg, uint64_t *out, size_t max)
 {
     if (!seg->present.late_ring) return 0;
     return shmgen_ring_pop_bulk(&seg->h.late_ring, out, max);
@@ -1002,7 +1021,7 @@ static inline size_t kitchen_sink_late_ring_pop_bulk(kitchen_sink_t *seg, uint64
 
 /* Producer: pushes *value, dropping the oldest element when full.
  * 0, 1 when an element was dropped, or a negative error. */
-static inline int kitchen_sink_late_ring_push_overwrite(kitchen_sink_t *seg, const uint64_t *value)
+SHMGEN_GEN_NODISCARD static inline int kitchen_sink_late_ring_push_overwrite(kitchen_sink_t *seg, const uint64_t *value)
 {
     if (!seg->present.late_ring) return SHMGEN_STRUCT_MISSING;
     return shmgen_ring_push_overwrite(&seg->h.late_ring, value);
@@ -1039,13 +1058,13 @@ static inline uint64_t kitchen_sink_late_ring_dropped(kitchen_sink_t *seg)
 
 /* Block up to timeout_ms (< 0: forever) until an element may be there /
  * a slot may be free.  0 or SHMGEN_TIMEOUT. */
-static inline int kitchen_sink_late_ring_wait_data(kitchen_sink_t *seg, int timeout_ms)
+SHMGEN_GEN_NODISCARD static inline int kitchen_sink_late_ring_wait_data(kitchen_sink_t *seg, int timeout_ms)
 {
     if (!seg->present.late_ring) return SHMGEN_STRUCT_MISSING;
     return shmgen_ring_wait_data(&seg->h.late_ring, timeout_ms);
 }
 
-static inline int kitchen_sink_late_ring_wait_space(kitchen_sink_t *seg, int timeout_ms)
+SHMGEN_GEN_NODISCARD static inline int kitchen_sink_late_ring_wait_space(kitchen_sink_t *seg, int timeout_ms)
 {
     if (!seg->present.late_ring) return SHMGEN_STRUCT_MISSING;
     return shmgen_ring_wait_space(&seg->h.late_ring, timeout_ms);
@@ -1053,13 +1072,13 @@ static inline int kitchen_sink_late_ring_wait_space(kitchen_sink_t *seg, int tim
 
 /* push / pop that wait up to timeout_ms while full / empty.
  * 0, SHMGEN_TIMEOUT or an error. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_late_ring_push_wait(kitchen_sink_t *seg, const uint64_t *value, int timeout_ms)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_late_ring_push_wait(kitchen_sink_t *seg, const uint64_t *value, int timeout_ms)
 {
     if (!seg->present.late_ring) return SHMGEN_STRUCT_MISSING;
     return shmgen_ring_push_wait(&seg->h.late_ring, value, timeout_ms);
 }
 
-SHMGEN_MUST_CHECK static inline int kitchen_sink_late_ring_pop_wait(kitchen_sink_t *seg, uint64_t *out, int timeout_ms)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_late_ring_pop_wait(kitchen_sink_t *seg, uint64_t *out, int timeout_ms)
 {
     if (!seg->present.late_ring) return SHMGEN_STRUCT_MISSING;
     return shmgen_ring_pop_wait(&seg->h.late_ring, out, timeout_ms);
@@ -1083,7 +1102,7 @@ typedef struct kitchen_sink_late_pool_handle {
 /* Takes a free slot for this process (its element keeps whatever bytes the
  * previous holder left).  Returns its handle, or an invalid one (see
  * _handle_valid) when the pool is full. */
-static inline kitchen_sink_late_pool_handle_t kitchen_sink_late_pool_acquire(kitchen_sink_t *seg)
+SHMGEN_GEN_NODISCARD static inline kitchen_sink_late_pool_handle_t kitchen_sink_late_pool_acquire(kitchen_sink_t *seg)
 {
     kitchen_sink_late_pool_handle_t h;
     h.raw.bits = 0; /* the runtime's invalid handle */
@@ -1099,14 +1118,14 @@ static inline bool kitchen_sink_late_pool_handle_valid(kitchen_sink_late_pool_ha
 
 /* Returns the slot to the pool.  0, or SHMGEN_STALE_HANDLE when it was
  * released already. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_late_pool_release(kitchen_sink_t *seg, kitchen_sink_late_pool_handle_t h)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_late_pool_release(kitchen_sink_t *seg, kitchen_sink_late_pool_handle_t h)
 {
     if (!seg->present.late_pool) return SHMGEN_STRUCT_MISSING;
     return shmgen_pool_release(&seg->h.late_pool, h.raw);
 }
 
 /* The element of a held slot, or NULL when h is stale or invalid. */
-static inline kitchen_sink_scalars_t *kitchen_sink_late_pool_get(kitchen_sink_t *seg, kitchen_sink_late_pool_handle_t h)
+SHMGEN_GEN_NODISCARD static inline kitchen_sink_scalars_t *kitchen_sink_late_pool_get(kitchen_sink_t *seg, kitchen_sink_late_pool_handle_t h)
 {
     if (!seg->present.late_pool) return NULL;
     return (kitchen_sink_scalars_t *)shmgen_pool_get(&seg->h.late_pool, h.raw);
@@ -1129,7 +1148,7 @@ static inline uint64_t kitchen_sink_late_pool_capacity(kitchen_sink_t *seg)
 /* Makes this process the owner of h's slot (for a handle passed from another
  * process), so the slot is recovered if this process dies.
  * 0, SHMGEN_STALE_HANDLE or SHMGEN_READ_ONLY. */
-SHMGEN_MUST_CHECK static inline int kitchen_sink_late_pool_adopt(kitchen_sink_t *seg, kitchen_sink_late_pool_handle_t h)
+SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_late_pool_adopt(kitchen_sink_t *seg, kitchen_sink_late_pool_handle_t h)
 {
     if (!seg->present.late_pool) return SHMGEN_STRUCT_MISSING;
     return shmgen_pool_adopt(&seg->h.late_pool, h.raw);
@@ -1153,7 +1172,7 @@ static inline void kitchen_sink__late_pool_visit_tramp(shmgen_pool_handle_t raw,
 
 /* Calls fn(handle, element, ctx) for every slot held when it is visited.
  * 0 or SHMGEN_INVALID_ARGUMENT. */
-static inline int kitchen_sink_late_pool_visit(kitchen_sink_t *seg, kitchen_sink_late_pool_visit_fn fn, void *ctx)
+SHMGEN_GEN_NODISCARD static inline int kitchen_sink_late_pool_visit(kitchen_sink_t *seg, kitchen_sink_late_pool_visit_fn fn, void *ctx)
 {
     struct kitchen_sink__late_pool_visit_ctx v;
     if (!seg->present.late_pool) return SHMGEN_STRUCT_MISSING;
@@ -1193,7 +1212,7 @@ static inline int64_t kitchen_sink_late_at_exchange(kitchen_sink_t *seg, int64_t
 
 /* Strong CAS: stores desired and returns true if the value was *expected;
  * otherwise writes the value seen to *expected and returns false. */
-static inline bool kitchen_sink_late_at_compare_exchange(kitchen_sink_t *seg, int64_t *expected, int64_t desired)
+SHMGEN_GEN_NODISCARD static inline bool kitchen_sink_late_at_compare_exchange(kitchen_sink_t *seg, int64_t *expected, int64_t desired)
 {
     if (!seg->present.late_at) return false;
     return shmgen_atomic_compare_exchange_i64(&seg->h.late_at, expected, desired);

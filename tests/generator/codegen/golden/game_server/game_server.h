@@ -45,6 +45,19 @@
 #endif
 #endif
 
+/* A result that reports an error (or a partial success) must be used:
+ * SHMGEN_GEN_MUST_CHECK / SHMGEN_GEN_NODISCARD are the runtime's
+ * SHMGEN_MUST_CHECK / SHMGEN_NODISCARD (shmgen/errors.h): [[nodiscard]] under
+ * C++17 and C23 (and -std=c2x), which a (void) cast silences; older C keeps
+ * warn_unused_result on the functions that carried it before only, since gcc
+ * does not let a (void) cast silence it (docs/generated-api.md). */
+#ifndef SHMGEN_GEN_NODISCARD
+#define SHMGEN_GEN_NODISCARD SHMGEN_NODISCARD
+#endif
+#ifndef SHMGEN_GEN_MUST_CHECK
+#define SHMGEN_GEN_MUST_CHECK SHMGEN_MUST_CHECK
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -137,18 +150,18 @@ typedef struct game_server {
 /* Creates the segment shm_name exclusively (SHMGEN_EXISTS if it exists) and
  * attaches to it; opts may be NULL (mode 0600, not persistent).  On success
  * *out is a new handle.  Returns 0 or a negative shmgen_error_t. */
-SHMGEN_MUST_CHECK int game_server_create(const char *shm_name, const shmgen_open_options_t *opts, game_server_t **out);
+SHMGEN_GEN_MUST_CHECK int game_server_create(const char *shm_name, const shmgen_open_options_t *opts, game_server_t **out);
 
 /* Attaches to the existing segment shm_name and checks every structure of
  * this schema against the segment's table; a mismatch fails with
  * SHMGEN_STRUCT_MISMATCH / SHMGEN_STRUCT_MISSING / SHMGEN_LAYOUT_MISMATCH and
  * shmgen_segment_last_detail() names the structure.  A `since` structure
  * absent from an older segment is not an error: see _present(). */
-SHMGEN_MUST_CHECK int game_server_open(const char *shm_name, const shmgen_open_options_t *opts, game_server_t **out);
+SHMGEN_GEN_MUST_CHECK int game_server_open(const char *shm_name, const shmgen_open_options_t *opts, game_server_t **out);
 
 /* Opens shm_name if it exists, else creates it; *created (may be NULL) tells
  * which.  Safe when many processes race: exactly one creates. */
-SHMGEN_MUST_CHECK int game_server_open_or_create(const char *shm_name, const shmgen_open_options_t *opts, game_server_t **out, bool *created);
+SHMGEN_GEN_MUST_CHECK int game_server_open_or_create(const char *shm_name, const shmgen_open_options_t *opts, game_server_t **out, bool *created);
 
 /* Detaches and frees seg (the last process to detach removes a
  * non-persistent segment).  NULL is a no-op.  Returns 0 or an error. */
@@ -158,10 +171,16 @@ int game_server_close(game_server_t *seg);
 const shmgen_layout_t *game_server_layout(void);
 
 /* Attaches to shm_name read-only (never registers, never writes) and compares
- * it with this schema, writing one line per finding to report (may be NULL).
- * Returns 0 when every structure of the schema matches, 1 on a mismatch, or a
+ * it with this schema by the runtime's rule (shmgen/compare.h, the same as
+ * `shmgen verify`): a difference `shmgen compat` calls compatible (capacity,
+ * schema version, a structure one side added later) is a note, any other a
+ * mismatch.  Writes one line per finding and a verdict to report (may be
+ * NULL).  Returns 0 when nothing is a mismatch, 1 on a mismatch, or a
  * negative shmgen_error_t when the segment cannot be read. */
-int game_server_verify(const char *shm_name, FILE *report);
+SHMGEN_GEN_NODISCARD int game_server_verify(const char *shm_name, FILE *report);
+
+/* The same with every difference a mismatch: 0 only for an exact match. */
+SHMGEN_GEN_NODISCARD int game_server_verify_strict(const char *shm_name, FILE *report);
 
 /* The runtime segment under seg, for the generic runtime API. */
 static inline shmgen_segment_t *game_server_segment(game_server_t *seg)
@@ -186,7 +205,7 @@ typedef struct game_server_monsters_handle {
 /* Takes a free slot for this process (its element keeps whatever bytes the
  * previous holder left).  Returns its handle, or an invalid one (see
  * _handle_valid) when the pool is full. */
-static inline game_server_monsters_handle_t game_server_monsters_acquire(game_server_t *seg)
+SHMGEN_GEN_NODISCARD static inline game_server_monsters_handle_t game_server_monsters_acquire(game_server_t *seg)
 {
     game_server_monsters_handle_t h;
     h.raw = shmgen_pool_acquire(&seg->h.monsters);
@@ -201,13 +220,13 @@ static inline bool game_server_monsters_handle_valid(game_server_monsters_handle
 
 /* Returns the slot to the pool.  0, or SHMGEN_STALE_HANDLE when it was
  * released already. */
-SHMGEN_MUST_CHECK static inline int game_server_monsters_release(game_server_t *seg, game_server_monsters_handle_t h)
+SHMGEN_GEN_MUST_CHECK static inline int game_server_monsters_release(game_server_t *seg, game_server_monsters_handle_t h)
 {
     return shmgen_pool_release(&seg->h.monsters, h.raw);
 }
 
 /* The element of a held slot, or NULL when h is stale or invalid. */
-static inline game_server_monster_t *game_server_monsters_get(game_server_t *seg, game_server_monsters_handle_t h)
+SHMGEN_GEN_NODISCARD static inline game_server_monster_t *game_server_monsters_get(game_server_t *seg, game_server_monsters_handle_t h)
 {
     return (game_server_monster_t *)shmgen_pool_get(&seg->h.monsters, h.raw);
 }
@@ -227,7 +246,7 @@ static inline uint64_t game_server_monsters_capacity(game_server_t *seg)
 /* Makes this process the owner of h's slot (for a handle passed from another
  * process), so the slot is recovered if this process dies.
  * 0, SHMGEN_STALE_HANDLE or SHMGEN_READ_ONLY. */
-SHMGEN_MUST_CHECK static inline int game_server_monsters_adopt(game_server_t *seg, game_server_monsters_handle_t h)
+SHMGEN_GEN_MUST_CHECK static inline int game_server_monsters_adopt(game_server_t *seg, game_server_monsters_handle_t h)
 {
     return shmgen_pool_adopt(&seg->h.monsters, h.raw);
 }
@@ -250,7 +269,7 @@ static inline void game_server__monsters_visit_tramp(shmgen_pool_handle_t raw, v
 
 /* Calls fn(handle, element, ctx) for every slot held when it is visited.
  * 0 or SHMGEN_INVALID_ARGUMENT. */
-static inline int game_server_monsters_visit(game_server_t *seg, game_server_monsters_visit_fn fn, void *ctx)
+SHMGEN_GEN_NODISCARD static inline int game_server_monsters_visit(game_server_t *seg, game_server_monsters_visit_fn fn, void *ctx)
 {
     struct game_server__monsters_visit_ctx v;
     v.fn = fn;
@@ -268,19 +287,19 @@ static inline bool game_server_collision_present(const game_server_t *seg)
 
 /* Address of element index, or NULL when index >= capacity.  No locking:
  * writers sharing an element coordinate through its atomic fields. */
-static inline uint32_t *game_server_collision_at(game_server_t *seg, uint64_t index)
+SHMGEN_GEN_NODISCARD static inline uint32_t *game_server_collision_at(game_server_t *seg, uint64_t index)
 {
     return (uint32_t *)shmgen_array_at(&seg->h.collision, index);
 }
 
 /* Copies element index to *out.  0 or SHMGEN_OUT_OF_BOUNDS. */
-SHMGEN_MUST_CHECK static inline int game_server_collision_get(game_server_t *seg, uint64_t index, uint32_t *out)
+SHMGEN_GEN_MUST_CHECK static inline int game_server_collision_get(game_server_t *seg, uint64_t index, uint32_t *out)
 {
     return shmgen_array_get(&seg->h.collision, index, out);
 }
 
 /* Copies *value into element index.  0 or SHMGEN_OUT_OF_BOUNDS. */
-SHMGEN_MUST_CHECK static inline int game_server_collision_set(game_server_t *seg, uint64_t index, const uint32_t *value)
+SHMGEN_GEN_MUST_CHECK static inline int game_server_collision_set(game_server_t *seg, uint64_t index, const uint32_t *value)
 {
     return shmgen_array_set(&seg->h.collision, index, value);
 }
@@ -313,25 +332,25 @@ static inline bool game_server_damage_queue_present(const game_server_t *seg)
 /* Lock-free bounded FIFO; any number of producers and consumers in any process. */
 
 /* Copies *value in at the tail.  0, or SHMGEN_FULL. */
-SHMGEN_MUST_CHECK static inline int game_server_damage_queue_enqueue(game_server_t *seg, const game_server_vec3_t *value)
+SHMGEN_GEN_MUST_CHECK static inline int game_server_damage_queue_enqueue(game_server_t *seg, const game_server_vec3_t *value)
 {
     return shmgen_queue_enqueue(&seg->h.damage_queue, value);
 }
 
 /* Moves the head element to *out.  0, or SHMGEN_EMPTY. */
-SHMGEN_MUST_CHECK static inline int game_server_damage_queue_dequeue(game_server_t *seg, game_server_vec3_t *out)
+SHMGEN_GEN_MUST_CHECK static inline int game_server_damage_queue_dequeue(game_server_t *seg, game_server_vec3_t *out)
 {
     return shmgen_queue_dequeue(&seg->h.damage_queue, out);
 }
 
 /* Enqueues up to n elements of values[] in order; returns how many went in. */
-static inline size_t game_server_damage_queue_enqueue_bulk(game_server_t *seg, const game_server_vec3_t *values, size_t n)
+SHMGEN_GEN_NODISCARD static inline size_t game_server_damage_queue_enqueue_bulk(game_server_t *seg, const game_server_vec3_t *values, size_t n)
 {
     return shmgen_queue_enqueue_bulk(&seg->h.damage_queue, values, n);
 }
 
 /* Dequeues up to max elements into out[] in order; returns how many. */
-static inline size_t game_server_damage_queue_dequeue_bulk(game_server_t *seg, game_server_vec3_t *out, size_t max)
+SHMGEN_GEN_NODISCARD static inline size_t game_server_damage_queue_dequeue_bulk(game_server_t *seg, game_server_vec3_t *out, size_t max)
 {
     return shmgen_queue_dequeue_bulk(&seg->h.damage_queue, out, max);
 }
@@ -350,24 +369,24 @@ static inline uint64_t game_server_damage_queue_capacity(game_server_t *seg)
 
 /* Block up to timeout_ms (< 0: forever) until an element may be there /
  * a slot may be free.  0 or SHMGEN_TIMEOUT. */
-static inline int game_server_damage_queue_wait_data(game_server_t *seg, int timeout_ms)
+SHMGEN_GEN_NODISCARD static inline int game_server_damage_queue_wait_data(game_server_t *seg, int timeout_ms)
 {
     return shmgen_queue_wait_data(&seg->h.damage_queue, timeout_ms);
 }
 
-static inline int game_server_damage_queue_wait_space(game_server_t *seg, int timeout_ms)
+SHMGEN_GEN_NODISCARD static inline int game_server_damage_queue_wait_space(game_server_t *seg, int timeout_ms)
 {
     return shmgen_queue_wait_space(&seg->h.damage_queue, timeout_ms);
 }
 
 /* enqueue / dequeue that wait up to timeout_ms while full / empty.
  * 0, SHMGEN_TIMEOUT or an error. */
-SHMGEN_MUST_CHECK static inline int game_server_damage_queue_enqueue_wait(game_server_t *seg, const game_server_vec3_t *value, int timeout_ms)
+SHMGEN_GEN_MUST_CHECK static inline int game_server_damage_queue_enqueue_wait(game_server_t *seg, const game_server_vec3_t *value, int timeout_ms)
 {
     return shmgen_queue_enqueue_wait(&seg->h.damage_queue, value, timeout_ms);
 }
 
-SHMGEN_MUST_CHECK static inline int game_server_damage_queue_dequeue_wait(game_server_t *seg, game_server_vec3_t *out, int timeout_ms)
+SHMGEN_GEN_MUST_CHECK static inline int game_server_damage_queue_dequeue_wait(game_server_t *seg, game_server_vec3_t *out, int timeout_ms)
 {
     return shmgen_queue_dequeue_wait(&seg->h.damage_queue, out, timeout_ms);
 }
@@ -383,32 +402,32 @@ static inline bool game_server_frame_stats_present(const game_server_t *seg)
 /* Single-producer single-consumer stream; last_n/size/dropped from anyone. */
 
 /* Producer: copies *value in.  0, or SHMGEN_FULL. */
-SHMGEN_MUST_CHECK static inline int game_server_frame_stats_push(game_server_t *seg, const game_server_stats_t *value)
+SHMGEN_GEN_MUST_CHECK static inline int game_server_frame_stats_push(game_server_t *seg, const game_server_stats_t *value)
 {
     return shmgen_ring_push(&seg->h.frame_stats, value);
 }
 
 /* Consumer: moves the oldest element to *out.  0, or SHMGEN_EMPTY. */
-SHMGEN_MUST_CHECK static inline int game_server_frame_stats_pop(game_server_t *seg, game_server_stats_t *out)
+SHMGEN_GEN_MUST_CHECK static inline int game_server_frame_stats_pop(game_server_t *seg, game_server_stats_t *out)
 {
     return shmgen_ring_pop(&seg->h.frame_stats, out);
 }
 
 /* Producer: pushes up to n elements of values[]; returns how many went in. */
-static inline size_t game_server_frame_stats_push_bulk(game_server_t *seg, const game_server_stats_t *values, size_t n)
+SHMGEN_GEN_NODISCARD static inline size_t game_server_frame_stats_push_bulk(game_server_t *seg, const game_server_stats_t *values, size_t n)
 {
     return shmgen_ring_push_bulk(&seg->h.frame_stats, values, n);
 }
 
 /* Consumer: pops up to max elements into out[], oldest first; returns how many. */
-static inline size_t game_server_frame_stats_pop_bulk(game_server_t *seg, game_server_stats_t *out, size_t max)
+SHMGEN_GEN_NODISCARD static inline size_t game_server_frame_stats_pop_bulk(game_server_t *seg, game_server_stats_t *out, size_t max)
 {
     return shmgen_ring_pop_bulk(&seg->h.frame_stats, out, max);
 }
 
 /* Producer: pushes *value, dropping the oldest element when full.
  * 0, 1 when an element was dropped, or a negative error. */
-static inline int game_server_frame_stats_push_overwrite(game_server_t *seg, const game_server_stats_t *value)
+SHMGEN_GEN_NODISCARD static inline int game_server_frame_stats_push_overwrite(game_server_t *seg, const game_server_stats_t *value)
 {
     return shmgen_ring_push_overwrite(&seg->h.frame_stats, value);
 }
@@ -440,24 +459,24 @@ static inline uint64_t game_server_frame_stats_dropped(game_server_t *seg)
 
 /* Block up to timeout_ms (< 0: forever) until an element may be there /
  * a slot may be free.  0 or SHMGEN_TIMEOUT. */
-static inline int game_server_frame_stats_wait_data(game_server_t *seg, int timeout_ms)
+SHMGEN_GEN_NODISCARD static inline int game_server_frame_stats_wait_data(game_server_t *seg, int timeout_ms)
 {
     return shmgen_ring_wait_data(&seg->h.frame_stats, timeout_ms);
 }
 
-static inline int game_server_frame_stats_wait_space(game_server_t *seg, int timeout_ms)
+SHMGEN_GEN_NODISCARD static inline int game_server_frame_stats_wait_space(game_server_t *seg, int timeout_ms)
 {
     return shmgen_ring_wait_space(&seg->h.frame_stats, timeout_ms);
 }
 
 /* push / pop that wait up to timeout_ms while full / empty.
  * 0, SHMGEN_TIMEOUT or an error. */
-SHMGEN_MUST_CHECK static inline int game_server_frame_stats_push_wait(game_server_t *seg, const game_server_stats_t *value, int timeout_ms)
+SHMGEN_GEN_MUST_CHECK static inline int game_server_frame_stats_push_wait(game_server_t *seg, const game_server_stats_t *value, int timeout_ms)
 {
     return shmgen_ring_push_wait(&seg->h.frame_stats, value, timeout_ms);
 }
 
-SHMGEN_MUST_CHECK static inline int game_server_frame_stats_pop_wait(game_server_t *seg, game_server_stats_t *out, int timeout_ms)
+SHMGEN_GEN_MUST_CHECK static inline int game_server_frame_stats_pop_wait(game_server_t *seg, game_server_stats_t *out, int timeout_ms)
 {
     return shmgen_ring_pop_wait(&seg->h.frame_stats, out, timeout_ms);
 }
@@ -473,13 +492,13 @@ static inline bool game_server_undo_present(const game_server_t *seg)
 /* Lock-free bounded LIFO, ABA-safe; any number of pushers and poppers. */
 
 /* Copies *value onto the top.  0, or SHMGEN_FULL. */
-SHMGEN_MUST_CHECK static inline int game_server_undo_push(game_server_t *seg, const uint64_t *value)
+SHMGEN_GEN_MUST_CHECK static inline int game_server_undo_push(game_server_t *seg, const uint64_t *value)
 {
     return shmgen_stack_push(&seg->h.undo, value);
 }
 
 /* Moves the top element to *out.  0, or SHMGEN_EMPTY. */
-SHMGEN_MUST_CHECK static inline int game_server_undo_pop(game_server_t *seg, uint64_t *out)
+SHMGEN_GEN_MUST_CHECK static inline int game_server_undo_pop(game_server_t *seg, uint64_t *out)
 {
     return shmgen_stack_pop(&seg->h.undo, out);
 }
@@ -523,7 +542,7 @@ static inline uint64_t game_server_tick_exchange(game_server_t *seg, uint64_t va
 
 /* Strong CAS: stores desired and returns true if the value was *expected;
  * otherwise writes the value seen to *expected and returns false. */
-static inline bool game_server_tick_compare_exchange(game_server_t *seg, uint64_t *expected, uint64_t desired)
+SHMGEN_GEN_NODISCARD static inline bool game_server_tick_compare_exchange(game_server_t *seg, uint64_t *expected, uint64_t desired)
 {
     return shmgen_atomic_compare_exchange_u64(&seg->h.tick, expected, desired);
 }
@@ -566,7 +585,7 @@ static inline bool game_server_match_active_exchange(game_server_t *seg, bool va
 
 /* Strong CAS: stores desired and returns true if the value was *expected;
  * otherwise writes the value seen to *expected and returns false. */
-static inline bool game_server_match_active_compare_exchange(game_server_t *seg, bool *expected, bool desired)
+SHMGEN_GEN_NODISCARD static inline bool game_server_match_active_compare_exchange(game_server_t *seg, bool *expected, bool desired)
 {
     return shmgen_atomic_compare_exchange_bool(&seg->h.match_active, expected, desired);
 }
@@ -582,21 +601,21 @@ static inline bool game_server_leaderboard_present(const game_server_t *seg)
 
 /* Address of element index, or NULL when index >= capacity.  No locking:
  * writers sharing an element coordinate through its atomic fields. */
-static inline game_server_monster_t *game_server_leaderboard_at(game_server_t *seg, uint64_t index)
+SHMGEN_GEN_NODISCARD static inline game_server_monster_t *game_server_leaderboard_at(game_server_t *seg, uint64_t index)
 {
     if (!seg->present.leaderboard) return NULL;
     return (game_server_monster_t *)shmgen_array_at(&seg->h.leaderboard, index);
 }
 
 /* Copies element index to *out.  0 or SHMGEN_OUT_OF_BOUNDS. */
-SHMGEN_MUST_CHECK static inline int game_server_leaderboard_get(game_server_t *seg, uint64_t index, game_server_monster_t *out)
+SHMGEN_GEN_MUST_CHECK static inline int game_server_leaderboard_get(game_server_t *seg, uint64_t index, game_server_monster_t *out)
 {
     if (!seg->present.leaderboard) return SHMGEN_STRUCT_MISSING;
     return shmgen_array_get(&seg->h.leaderboard, index, out);
 }
 
 /* Copies *value into element index.  0 or SHMGEN_OUT_OF_BOUNDS. */
-SHMGEN_MUST_CHECK static inline int game_server_leaderboard_set(game_server_t *seg, uint64_t index, const game_server_monster_t *value)
+SHMGEN_GEN_MUST_CHECK static inline int game_server_leaderboard_set(game_server_t *seg, uint64_t index, const game_server_monster_t *value)
 {
     if (!seg->present.leaderboard) return SHMGEN_STRUCT_MISSING;
     return shmgen_array_set(&seg->h.leaderboard, index, value);

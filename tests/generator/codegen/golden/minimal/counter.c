@@ -11,7 +11,6 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
-#include <string.h>
 
 /* ---- the layout, as the runtime checks it at create/open ------------------ */
 
@@ -139,78 +138,56 @@ static void counter__say_fields(FILE *report, const char *shm_name, size_t i)
               e->fields[f].name, e->fields[f].offset, e->fields[f].size);
 }
 
-/* Checks structure i of the layout; returns 1 on a mismatch, else 0. */
-static int counter__verify_struct(const shmgen_segment_t *live, uint32_t live_version, size_t i,
-                                        const char *shm_name, FILE *report)
-{
-    const shmgen_struct_desc_t *want = &counter__structs[i];
-    shmgen_struct_info_t got;
-    int bad = 0, rc = shmgen_segment_find(live, want->name, &got);
-    if (rc == SHMGEN_STRUCT_MISSING && want->since > live_version) {
-        counter__say(report, shm_name, "note", "structure '%s' is absent (added in schema version %u, the segment has version %u)",
-              want->name, want->since, live_version);
-        return 0;
-    }
-    if (rc != 0) {
-        counter__say(report, shm_name, "mismatch", "structure '%s': %s", want->name, shmgen_strerror(rc));
-        return 1;
-    }
-    if (got.kind != want->kind) {
-        counter__say(report, shm_name, "mismatch", "structure '%s' is a %s in the segment, a %s in the schema", want->name,
-              shmgen_kind_name(got.kind), shmgen_kind_name(want->kind));
-        bad = 1;
-    }
-    if (got.elem_size != want->elem_size || got.elem_align != want->elem_align || got.elem_hash != want->elem_hash) {
-        counter__say(report, shm_name, "mismatch",
-              "structure '%s': element type differs (segment: %u bytes, alignment %u, hash 0x%016" PRIx64
-              "; schema %s: %u bytes, alignment %u, hash 0x%016" PRIx64 ")",
-              want->name, got.elem_size, got.elem_align, got.elem_hash, counter__elems[i].type, want->elem_size,
-              want->elem_align, want->elem_hash);
-        counter__say_fields(report, shm_name, i);
-        bad = 1;
-    }
-    if (got.capacity != want->capacity)
-        counter__say(report, shm_name, "note", "structure '%s' holds %" PRIu64 " elements, the schema says %" PRIu64
-              " (compatible: the segment's capacity is used)", want->name, got.capacity, want->capacity);
-    return bad;
-}
+/* Where the findings go: report, each line prefixed with the shm name. */
+typedef struct counter__printer {
+    FILE *report;
+    const char *shm_name;
+    size_t fields_shown; /* 1 + the layout index of the last structure whose fields were listed */
+} counter__printer_t;
 
-/* Reports structures of the segment this schema does not know (compatible:
- * a newer schema may have added them). */
-static void counter__verify_extra(const shmgen_segment_t *live, uint32_t n, const char *shm_name, FILE *report)
+/* shmgen_segment_compare's callback: one line per finding, and the schema's
+ * fields after the first element-type finding of a structure. */
+static void counter__print(const shmgen_finding_t *f, void *ctx)
 {
-    for (uint32_t t = 0; t < n; t++) {
-        shmgen_struct_info_t got;
-        bool known = false;
-        if (shmgen_segment_struct_at(live, t, &got) != 0) continue;
-        for (size_t i = 0; i < 1 && !known; i++) known = strcmp(got.name, counter__structs[i].name) == 0;
-        if (!known)
-            counter__say(report, shm_name, "note", "structure '%s' (%s) of the segment is not in this schema", got.name,
-                  shmgen_kind_name(got.kind));
+    counter__printer_t *p = (counter__printer_t *)ctx;
+    const char *what = f->mismatch ? "mismatch" : "note";
+    bool elem = f->kind == SHMGEN_FINDING_ELEM_SIZE || f->kind == SHMGEN_FINDING_ELEM_ALIGN ||
+                f->kind == SHMGEN_FINDING_ELEM_HASH;
+    if (f->structure) counter__say(p->report, p->shm_name, what, "structure '%s': %s", f->structure, f->message);
+    else counter__say(p->report, p->shm_name, what, "%s", f->message);
+    if (elem && f->want && p->fields_shown != f->layout_index + 1) {
+        p->fields_shown = f->layout_index + 1;
+        counter__say_fields(p->report, p->shm_name, f->layout_index);
     }
 }
 
-int counter_verify(const char *shm_name, FILE *report)
+/* The comparison is the runtime's (shmgen/compare.h), so this verifier and
+ * `shmgen verify` give the same verdict; this adds the printing. */
+static int counter__verify(const char *shm_name, unsigned flags, FILE *report)
 {
+    counter__printer_t p = {report, shm_name, 0};
     shmgen_segment_t *live;
-    shmgen_segment_meta_t meta;
-    int bad = 0, rc = shmgen_segment_open_readonly(shm_name, &live);
+    int rc = shmgen_segment_open_readonly(shm_name, &live);
     if (rc != 0) {
         counter__say(report, shm_name, "error", "cannot attach: %s", shmgen_strerror(rc));
         return rc;
     }
-    shmgen_segment_get_meta(live, &meta);
-    if (strcmp(meta.segment, "counter") != 0) {
-        counter__say(report, shm_name, "mismatch", "segment is '%s', the schema describes 'counter'", meta.segment);
-        bad = 1;
-    }
-    if (meta.schema_version != 1u || meta.layout_hash != COUNTER_LAYOUT_HASH)
-        counter__say(report, shm_name, "note", "created from schema version %u (layout hash 0x%016" PRIx64
-              "); this is version 1 (layout hash 0xcd489c7188c29bdc)", meta.schema_version, meta.layout_hash);
-    for (size_t i = 0; i < 1; i++) bad |= counter__verify_struct(live, meta.schema_version, i, shm_name, report);
-    counter__verify_extra(live, meta.nstructs, shm_name, report);
-    counter__say(report, shm_name, bad ? "mismatch" : "ok", "%s schema 'counter' version 1",
-          bad ? "does not match" : "matches");
+    rc = shmgen_segment_compare(live, &counter__layout, flags, report ? counter__print : NULL, &p);
     (void)shmgen_segment_close(live);
-    return bad;
+    if (rc < 0)
+        counter__say(report, shm_name, "error", "cannot compare: %s", shmgen_strerror(rc));
+    else
+        counter__say(report, shm_name, rc ? "mismatch" : "ok", "%s schema 'counter' version 1%s",
+              rc ? "does not match" : "matches", flags & SHMGEN_COMPARE_STRICT ? " (strict)" : "");
+    return rc;
+}
+
+int counter_verify(const char *shm_name, FILE *report)
+{
+    return counter__verify(shm_name, 0, report);
+}
+
+int counter_verify_strict(const char *shm_name, FILE *report)
+{
+    return counter__verify(shm_name, SHMGEN_COMPARE_STRICT, report);
 }

@@ -41,6 +41,19 @@
 #endif
 #endif
 
+/* A result that reports an error (or a partial success) must be used:
+ * SHMGEN_GEN_MUST_CHECK / SHMGEN_GEN_NODISCARD are the runtime's
+ * SHMGEN_MUST_CHECK / SHMGEN_NODISCARD (shmgen/errors.h): [[nodiscard]] under
+ * C++17 and C23 (and -std=c2x), which a (void) cast silences; older C keeps
+ * warn_unused_result on the functions that carried it before only, since gcc
+ * does not let a (void) cast silence it (docs/generated-api.md). */
+#ifndef SHMGEN_GEN_NODISCARD
+#define SHMGEN_GEN_NODISCARD SHMGEN_NODISCARD
+#endif
+#ifndef SHMGEN_GEN_MUST_CHECK
+#define SHMGEN_GEN_MUST_CHECK SHMGEN_MUST_CHECK
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -68,18 +81,18 @@ typedef struct counter {
 /* Creates the segment shm_name exclusively (SHMGEN_EXISTS if it exists) and
  * attaches to it; opts may be NULL (mode 0600, not persistent).  On success
  * *out is a new handle.  Returns 0 or a negative shmgen_error_t. */
-SHMGEN_MUST_CHECK int counter_create(const char *shm_name, const shmgen_open_options_t *opts, counter_t **out);
+SHMGEN_GEN_MUST_CHECK int counter_create(const char *shm_name, const shmgen_open_options_t *opts, counter_t **out);
 
 /* Attaches to the existing segment shm_name and checks every structure of
  * this schema against the segment's table; a mismatch fails with
  * SHMGEN_STRUCT_MISMATCH / SHMGEN_STRUCT_MISSING / SHMGEN_LAYOUT_MISMATCH and
  * shmgen_segment_last_detail() names the structure.  A `since` structure
  * absent from an older segment is not an error: see _present(). */
-SHMGEN_MUST_CHECK int counter_open(const char *shm_name, const shmgen_open_options_t *opts, counter_t **out);
+SHMGEN_GEN_MUST_CHECK int counter_open(const char *shm_name, const shmgen_open_options_t *opts, counter_t **out);
 
 /* Opens shm_name if it exists, else creates it; *created (may be NULL) tells
  * which.  Safe when many processes race: exactly one creates. */
-SHMGEN_MUST_CHECK int counter_open_or_create(const char *shm_name, const shmgen_open_options_t *opts, counter_t **out, bool *created);
+SHMGEN_GEN_MUST_CHECK int counter_open_or_create(const char *shm_name, const shmgen_open_options_t *opts, counter_t **out, bool *created);
 
 /* Detaches and frees seg (the last process to detach removes a
  * non-persistent segment).  NULL is a no-op.  Returns 0 or an error. */
@@ -89,10 +102,16 @@ int counter_close(counter_t *seg);
 const shmgen_layout_t *counter_layout(void);
 
 /* Attaches to shm_name read-only (never registers, never writes) and compares
- * it with this schema, writing one line per finding to report (may be NULL).
- * Returns 0 when every structure of the schema matches, 1 on a mismatch, or a
+ * it with this schema by the runtime's rule (shmgen/compare.h, the same as
+ * `shmgen verify`): a difference `shmgen compat` calls compatible (capacity,
+ * schema version, a structure one side added later) is a note, any other a
+ * mismatch.  Writes one line per finding and a verdict to report (may be
+ * NULL).  Returns 0 when nothing is a mismatch, 1 on a mismatch, or a
  * negative shmgen_error_t when the segment cannot be read. */
-int counter_verify(const char *shm_name, FILE *report);
+SHMGEN_GEN_NODISCARD int counter_verify(const char *shm_name, FILE *report);
+
+/* The same with every difference a mismatch: 0 only for an exact match. */
+SHMGEN_GEN_NODISCARD int counter_verify_strict(const char *shm_name, FILE *report);
 
 /* The runtime segment under seg, for the generic runtime API. */
 static inline shmgen_segment_t *counter_segment(counter_t *seg)
@@ -127,7 +146,7 @@ static inline uint64_t counter_hits_exchange(counter_t *seg, uint64_t value)
 
 /* Strong CAS: stores desired and returns true if the value was *expected;
  * otherwise writes the value seen to *expected and returns false. */
-static inline bool counter_hits_compare_exchange(counter_t *seg, uint64_t *expected, uint64_t desired)
+SHMGEN_GEN_NODISCARD static inline bool counter_hits_compare_exchange(counter_t *seg, uint64_t *expected, uint64_t desired)
 {
     return shmgen_atomic_compare_exchange_u64(&seg->h.hits, expected, desired);
 }
