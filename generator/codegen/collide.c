@@ -33,7 +33,7 @@ typedef struct gen_name {
 /* A `{{ s.fn }}_suffix` or `{{ segment }}_suffix` seen in the render; the
  * suffix points into the template's text (alive as long as the templates). */
 typedef struct seen {
-    size_t owner, seq;
+    size_t owner;
     const char *suffix;
     size_t len;
     bool upper; /* written after {{ segment | upper }} */
@@ -216,8 +216,7 @@ void shmgen__names_watch(const shmgen_tmpl_output_t *o, void *ctx)
         n->seen = p;
         n->seen_cap = cap;
     }
-    n->seen[n->nseen] = (seen_t){owner, n->nseen, o->after, len, !o->path};
-    n->nseen++;
+    n->seen[n->nseen++] = (seen_t){owner, o->after, len, !o->path};
 }
 
 /* ---- the check ------------------------------------------------------------ */
@@ -245,20 +244,24 @@ static void add(shmgen__names_t *n, size_t owner, const char *fmt, ...)
     n->count++;
 }
 
+/* By owner, then by the name itself, so that the many uses of one name
+ * (declaration, comments, calls) are neighbours. */
 static int by_owner(const void *a, const void *b)
 {
     const seen_t *x = a, *y = b;
     if (x->owner != y->owner) return x->owner < y->owner ? -1 : 1;
-    return (x->seq > y->seq) - (x->seq < y->seq);
+    if (x->upper != y->upper) return x->upper ? 1 : -1;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    return memcmp(x->suffix, y->suffix, x->len);
 }
 
-/* Every name the render showed for owners in [from, to), as prefix + suffix
- * (n->seen is sorted by owner). */
+/* Every name the render showed for owners in [from, to), as prefix + suffix,
+ * once (n->seen is sorted by_owner). */
 static void add_seen(shmgen__names_t *n, size_t from, size_t to)
 {
     for (size_t i = 0; i < n->nseen; i++) {
         const seen_t *w = &n->seen[i];
-        if (w->owner < from || w->owner >= to) continue;
+        if (w->owner < from || w->owner >= to || (i && by_owner(w - 1, w) == 0)) continue;
         if (w->owner == 0) add(n, 0, "%s%.*s", w->upper ? n->SEG : n->s->segment, (int)w->len, w->suffix);
         else add(n, w->owner, "%s_%s%.*s", n->s->segment, n->s->structures[w->owner - n->struct_base].name,
                  (int)w->len, w->suffix);
