@@ -116,7 +116,9 @@ static void compare_present(cmp_t *c, subject_t s)
 static void compare_absent(cmp_t *c, subject_t s)
 {
     const shmgen_struct_desc_t *d = s.want;
-    if (d->since > c->meta.schema_version)
+    /* As shmgen compat: a structure added after the segment's version, or
+     * declared as added in the schema's own version, is compatible. */
+    if (d->since > c->meta.schema_version || (d->since > 1 && d->since == c->layout->schema_version))
         report(c, SHMGEN_FINDING_ABSENT, false, s, "absent: added in version %" PRIu32 ", the segment is version %" PRIu32
                " (compatible: reported absent)", d->since, c->meta.schema_version);
     else
