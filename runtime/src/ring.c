@@ -188,15 +188,16 @@ int shmgen_ring_bind(shmgen_ring_t *r, shmgen_segment_t *seg, const shmgen_struc
  * and a compare while we own it. */
 static inline int own_producer(shmgen_ring_t *r)
 {
-    /* Relaxed: our own earlier store; any other value goes the slow way. */
-    if (shmgen__load(&HDR(r)->p_owner, memory_order_relaxed) == r->self_ && r->self_ != 0) return 0;
+    /* Relaxed: our own earlier store; any other value goes the slow way.
+     * self_ is never 0 here: read-only handles are turned away before. */
+    if (shmgen__load(&HDR(r)->p_owner, memory_order_relaxed) == r->self_) return 0;
     return shmgen__ring_take_producer(r);
 }
 
 static inline int own_consumer(shmgen_ring_t *r)
 {
     /* Relaxed: as in own_producer. */
-    if (shmgen__load(&HDR(r)->c_owner, memory_order_relaxed) == r->self_ && r->self_ != 0) return 0;
+    if (shmgen__load(&HDR(r)->c_owner, memory_order_relaxed) == r->self_) return 0;
     return shmgen__ring_take_consumer(r);
 }
 
