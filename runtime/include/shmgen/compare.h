@@ -6,7 +6,9 @@
  * created from version Vg: a difference is a *note* when `shmgen compat`
  * would call the change compatible, a *mismatch* otherwise.
  *   - a structure of S absent from the segment: note if its since > Vg
- *     (added later; programs report it absent), else mismatch;
+ *     (added later; programs report it absent) or its since == Vs (declared
+ *     as added in S's own version, which compat calls compatible), else
+ *     mismatch;
  *   - a structure of the segment absent from S: note if its stored since > Vs
  *     (the segment is newer and added it), else mismatch (removed, renamed);
  *   - kind, element size, element alignment, element layout hash: mismatch;
