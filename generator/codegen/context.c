@@ -255,7 +255,7 @@ shmgen_value_t *shmgen_gen_context(const shmgen_schema_t *s)
     size_t failures = shmgen_value_failures();
     shmgen_value_t *root = shmgen_value_map(), *enums;
     bool atomic_fields = false;
-    char guard[200];
+    char guard[200], mode[16];
     snprintf(guard, sizeof guard, "%s_H", s->segment);
     upper(guard);
     shmgen_value_set_str(root, "generator_version", SHMGEN_VERSION_STRING);
@@ -269,6 +269,8 @@ shmgen_value_t *shmgen_gen_context(const shmgen_schema_t *s)
     shmgen_value_set_int(root, "declared_size", (int64_t)s->declared_size);
     shmgen_value_set_int(root, "total_size", (int64_t)s->plan.total_size);
     shmgen_value_set_int(root, "mode", s->mode);
+    snprintf(mode, sizeof mode, "0%03o", (unsigned)s->mode); /* C's octal spelling: 0600 */
+    shmgen_value_set_str(root, "mode_octal", mode);
     enums = shmgen_value_set(root, "enums", shmgen_value_list());
     for (size_t i = 0; i < s->nenums; i++) shmgen_value_push(enums, enum_ctx(s, &s->enums[i]));
     shmgen_value_set(root, "types", types_ctx(s, &atomic_fields));

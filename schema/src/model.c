@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -47,12 +48,14 @@ int shmgen_schema_runtime_layout(const shmgen_schema_t *s, shmgen_layout_t *out,
     shmgen_struct_desc_t *d = calloc(s->nstructures ? s->nstructures : 1, sizeof *d);
     if (!d) return -1;
     for (size_t i = 0; i < s->nstructures; i++) shmgen_schema_struct_desc(s, i, &d[i]);
+    memset(out, 0, sizeof *out); /* every field, also ones added later, starts defined */
     out->segment = s->segment;
     out->schema_version = s->version;
     out->layout_hash = s->layout_hash;
     out->declared_size = s->declared_size;
     out->nstructs = s->nstructures;
     out->structs = d;
+    out->mode = s->mode;
     *descs = d;
     return 0;
 }

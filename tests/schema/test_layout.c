@@ -93,6 +93,21 @@ Test(layout, structures_agree_with_the_runtime_plan)
     cr_expect_eq(descs[2].initial, 9);
     cr_expect_eq(descs[3].elem_size, 100);
     cr_expect_eq(layout.layout_hash, s->layout_hash);
+    cr_expect_eq(layout.mode, 0600, "the schema's mode (here the default) goes to the runtime");
+    free(descs);
+    shmgen_schema_free(s);
+}
+
+/* The runtime creates the segment with the schema's mode and refuses one
+ * more open: the descriptor must carry it (0 would mean 0600). */
+Test(layout, runtime_layout_carries_the_schema_mode)
+{
+    shmgen_schema_t *s = load_ok(HEAD "mode: 0640\nstructures:\n  a: {kind: array, type: u8, capacity: 3}\n");
+    shmgen_layout_t layout;
+    shmgen_struct_desc_t *descs;
+    memset(&layout, 0xab, sizeof layout); /* whatever the caller's stack held */
+    cr_assert_eq(shmgen_schema_runtime_layout(s, &layout, &descs), 0);
+    cr_expect_eq(layout.mode, 0640);
     free(descs);
     shmgen_schema_free(s);
 }

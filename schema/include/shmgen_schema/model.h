@@ -147,8 +147,9 @@ const char *shmgen_type_ref_str(const shmgen_schema_t *schema, const shmgen_type
 /* Largest schema file the loader reads. */
 #define SHMGEN_SCHEMA_MAX_FILE_SIZE ((size_t)64 << 20)
 
-/* Fills a runtime layout descriptor that views the schema (names are borrowed
- * from it; *descs is malloc'ed, free it).  Returns 0 or -1 on OOM. */
+/* Fills a runtime layout descriptor that views the schema, its `mode`
+ * included (names are borrowed from it; *descs is malloc'ed, free it).
+ * Returns 0 or -1 on OOM. */
 int shmgen_schema_runtime_layout(const shmgen_schema_t *schema, shmgen_layout_t *out,
                                  shmgen_struct_desc_t **descs);
 

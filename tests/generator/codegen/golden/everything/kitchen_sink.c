@@ -72,6 +72,7 @@ static const shmgen_layout_t kitchen_sink__layout = {
     .declared_size = UINT64_C(0),
     .nstructs = 16,
     .structs = kitchen_sink__structs,
+    .mode = 0600, /* the schema's `mode`: at creation, and the most an attach accepts */
 };
 
 const shmgen_layout_t *kitchen_sink_layout(void)

@@ -48,6 +48,7 @@ static const shmgen_layout_t game_server__layout = {
     .declared_size = UINT64_C(536870912),
     .nstructs = 8,
     .structs = game_server__structs,
+    .mode = 0600, /* the schema's `mode`: at creation, and the most an attach accepts */
 };
 
 const shmgen_layout_t *game_server_layout(void)

@@ -27,6 +27,7 @@ static const shmgen_layout_t counter__layout = {
     .declared_size = UINT64_C(0),
     .nstructs = 1,
     .structs = counter__structs,
+    .mode = 0600, /* the schema's `mode`: at creation, and the most an attach accepts */
 };
 
 const shmgen_layout_t *counter_layout(void)
