@@ -12,6 +12,7 @@
  * Depends on libatomic-queue-dev (headers) and the harness.  C++17.
  */
 #include "ipc_bench.h"
+#include "ipc_harness.h"
 
 #include <atomic_queue/atomic_queue.h>
 
@@ -124,23 +125,32 @@ int bounce(bench_job_t *job, unsigned role)
         return 1;
     PingQ *out = reinterpret_cast<PingQ *>(mem + (role == 0 ? 0 : one));
     PingQ *in = reinterpret_cast<PingQ *>(mem + (role == 0 ? one : 0));
+    bench_lat_t lat = {};
+    if (role == 0 && bench_lat_init(&lat, job) != 0)
+        return 1;
     bench_start(job, role);
     for (uint64_t i = 0; i < job->msgs; i++) {
         uint64_t v = i;
         unsigned spins = 0;
+        int64_t t0 = role == 0 ? bench_now_ns() : 0;
         if (role == 0 && !out->try_push(v))
             return 1;
         while (!in->try_pop(v))
             if (bench_relax(job, &spins))
                 return 1;
-        if (role == 0 && v != i + 1) {
-            bench_error(job, "ping-pong reply", v, i + 1);
-            return 1;
+        if (role == 0) {
+            bench_lat_add(&lat, bench_now_ns() - t0);
+            if (v != i + 1) {
+                bench_error(job, "ping-pong reply", v, i + 1);
+                return 1;
+            }
         }
         if (role == 1 && !out->try_push(v + 1))
             return 1;
     }
     bench_end(job, role);
+    if (role == 0)
+        bench_lat_report(job, &lat);
     bench_region_unmap(mem, one * 2);
     return 0;
 }

@@ -39,6 +39,7 @@ typedef int (*bench_role_fn)(bench_job_t *job, unsigned index);
 typedef enum bench_metric {
     BENCH_THROUGHPUT = 0, /* messages per second across the whole run */
     BENCH_ROUNDTRIP = 1,  /* nanoseconds per round trip */
+    BENCH_BROADCAST = 2,  /* samples per second, every consumer receiving every sample */
 } bench_metric_t;
 
 typedef struct bench_case {
@@ -66,7 +67,8 @@ struct bench_job {
     struct bench_ctl *ctl;
 };
 
-/* Messages role `index` moves: msgs split evenly among producers (consumers). */
+/* Messages role `index` moves: msgs split evenly among producers (consumers);
+ * in a BENCH_BROADCAST case every consumer receives all of them. */
 uint64_t bench_share(const bench_job_t *job, unsigned index);
 
 /* The i-th sequence number producer `producer` sends: producers send the
@@ -98,12 +100,45 @@ void *bench_region_map(const bench_job_t *job, size_t size);
 void bench_region_unmap(void *addr, size_t size);
 void bench_region_unlink(const bench_job_t *job);
 
-/* Fills a message of elem_size (8 or 64) bytes with seq. */
+/* Round-trip latencies: the initiating role of a BENCH_ROUNDTRIP case
+ * records each round trip's duration (a clock read on each side of it, so a
+ * constant ~20-40 ns of clock overhead is included, the same for every
+ * peer); the harness reports the percentiles of the best run. */
+typedef struct bench_lat {
+    int64_t *ns;
+    uint64_t n, cap;
+} bench_lat_t;
+
+/* A buffer for up to job->msgs samples (0, or -1 when out of memory). */
+int bench_lat_init(bench_lat_t *lat, const bench_job_t *job);
+static inline void bench_lat_add(bench_lat_t *lat, int64_t ns)
+{
+    if (lat->n < lat->cap)
+        lat->ns[lat->n++] = ns;
+}
+/* Sorts the samples, hands p50/p99/p99.9 to the harness, frees the buffer. */
+void bench_lat_report(bench_job_t *job, bench_lat_t *lat);
+
+/* Fills a message of elem_size bytes with seq: every word for elements up to
+ * 64 bytes; for larger (zero-copy sized) samples only what a pub/sub peer
+ * touches too: the sequence number in the first word and in the last. */
 static inline void bench_fill(void *elem, uint32_t elem_size, uint64_t seq)
 {
     uint64_t *w = (uint64_t *)elem;
+    if (elem_size > 64) {
+        w[0] = seq;
+        w[elem_size / 8 - 1] = seq;
+        return;
+    }
     for (uint32_t k = 0; k < elem_size / 8; k++)
         w[k] = seq + k;
+}
+
+/* Whether a large sample carries seq at both ends (see bench_fill). */
+static inline int bench_sample_ok(const void *elem, uint32_t elem_size, uint64_t seq)
+{
+    const uint64_t *w = (const uint64_t *)elem;
+    return w[0] == seq && (elem_size <= 64 || w[elem_size / 8 - 1] == seq);
 }
 
 /* The sequence number a message carries (its first word). */
@@ -118,6 +153,13 @@ extern const bench_case_t bench_sys_cases[];  /* POSIX mq, pipes (ipc_sys.c) */
 extern const bench_case_t bench_ck_cases[];   /* ck_ring (ipc_ck.c) */
 extern const bench_case_t bench_aq_cases[];   /* atomic_queue (ipc_aq.cpp) */
 extern const bench_case_t bench_ours_cases[]; /* shmgen ring/queue (ipc_ours.c) */
+extern const bench_case_t bench_iox_cases[];  /* iceoryx publish/subscribe (ipc_iox.c) */
+
+/* iceoryx needs its RouDi daemon: started once before the first iceoryx case
+ * (with a mempool configuration for every sample size of the benchmark) and
+ * stopped at exit.  0, or non-zero when it cannot be started. */
+int bench_iox_start_roudi(void);
+void bench_iox_stop_roudi(void);
 
 #ifdef __cplusplus
 }

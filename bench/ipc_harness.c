@@ -33,6 +33,7 @@ struct bench_ctl {
     atomic_uint_least64_t sum;
     int64_t start_ns[BENCH_MAX_ROLES];
     int64_t end_ns[BENCH_MAX_ROLES];
+    int64_t p50_ns, p99_ns, p999_ns;
     char first_error[160];
 };
 
@@ -71,6 +72,8 @@ int bench_pin_cpu(int cpu)
 uint64_t bench_share(const bench_job_t *job, unsigned index)
 {
     unsigned n = index < job->c->producers ? job->c->producers : job->c->consumers;
+    if (job->c->metric == BENCH_BROADCAST && index >= job->c->producers)
+        return job->msgs;
     return job->msgs / n;
 }
 
@@ -101,6 +104,39 @@ void bench_error(bench_job_t *job, const char *what, uint64_t got, uint64_t want
 void bench_add_sum(bench_job_t *job, uint64_t sum)
 {
     atomic_fetch_add(&job->ctl->sum, sum);
+}
+
+int bench_lat_init(bench_lat_t *lat, const bench_job_t *job)
+{
+    lat->n = 0;
+    lat->cap = job->msgs;
+    lat->ns = malloc(job->msgs * sizeof *lat->ns);
+    return lat->ns ? 0 : -1;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The sample below which a fraction q of them lie (nearest rank). */
+static int64_t percentile(const int64_t *sorted, uint64_t n, double q)
+{
+    uint64_t i = (uint64_t)(q * (double)n);
+    return sorted[i < n ? i : n - 1];
+}
+
+void bench_lat_report(bench_job_t *job, bench_lat_t *lat)
+{
+    if (lat->n > 0) {
+        qsort(lat->ns, lat->n, sizeof *lat->ns, cmp_i64);
+        job->ctl->p50_ns = percentile(lat->ns, lat->n, 0.50);
+        job->ctl->p99_ns = percentile(lat->ns, lat->n, 0.99);
+        job->ctl->p999_ns = percentile(lat->ns, lat->n, 0.999);
+    }
+    free(lat->ns);
+    lat->ns = NULL;
 }
 
 int bench_relax(bench_job_t *job, unsigned *spins)
@@ -246,6 +282,9 @@ static int check_outcome(bench_job_t *job, bench_result_t *out)
     }
     out->seconds = (double)(t1 - t0) / 1e9;
     out->msgs = job->msgs;
+    out->p50_ns = ctl->p50_ns;
+    out->p99_ns = ctl->p99_ns;
+    out->p999_ns = ctl->p999_ns;
     return out->seconds > 0 ? 0 : 1;
 }
 

@@ -7,9 +7,14 @@
 
 #include "ipc_bench.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct bench_result {
     double seconds; /* latest end - earliest start over all roles */
     uint64_t msgs;  /* messages (round trips) moved */
+    int64_t p50_ns, p99_ns, p999_ns; /* round-trip percentiles (0: not recorded) */
 } bench_result_t;
 
 /* Runs case c once with msgs messages (a multiple of producers * consumers);
@@ -26,4 +31,7 @@ void bench_set_pinning(int on);
 /* Pins the calling process to cpu (no-op when pinning is off); 0 or -1. */
 int bench_pin_cpu(int cpu);
 
+#ifdef __cplusplus
+}
+#endif
 #endif /* SHMGEN_IPC_HARNESS_H */

@@ -28,6 +28,7 @@ typedef struct entry {
     const bench_case_t *c;
     double best;   /* seconds of the best run, 0 if none succeeded */
     uint64_t msgs;
+    int64_t p50, p99, p999; /* round-trip percentiles of the best run (ns) */
     int failed;
 } entry_t;
 
@@ -66,7 +67,7 @@ static void add_family(const bench_case_t *table, const char *filter)
 {
     for (; table->id && g_nentries < MAX_CASES; table++)
         if (filter_match(table->id, filter))
-            g_entries[g_nentries++] = (entry_t){table, 0, 0, 0};
+            g_entries[g_nentries++] = (entry_t){table, 0, 0, 0, 0, 0, 0};
 }
 
 /* Run order: each structure of ours right before the peers it is compared
@@ -77,7 +78,10 @@ static const char *const g_order[] = {
     "ring_spsc_64", "ring_bulk_64", "aq_spsc_64", "ck_spsc_64", "pipe4k_64",
     "queue_1p1c_8", "aq_mpmc_8", "ck_mpmc_8", "queue_1p1c_64", "aq_mpmc_64", "ck_mpmc_64",
     "queue_2p2c_8", "aq_mpmc2_8", "ck_mpmc2_8", "queue_2p2c_64", "aq_mpmc2_64", "ck_mpmc2_64",
-    "ring_pingpong", "pingpong_aq", "pingpong_pipe",
+    "topic_1to1_8", "iox_1to1_8", "topic_1to1_64", "iox_1to1_64", "topic_1to1_64k", "ring_spsc_64k", "iox_1to1_64k",
+    "topic_1to1_1m", "ring_spsc_1m", "iox_1to1_1m", "topic_1to3_8", "iox_1to3_8", "topic_1to3_64", "iox_1to3_64",
+    "topic_1to3_64k", "iox_1to3_64k", "topic_1to3_1m", "iox_1to3_1m",
+    "ring_pingpong", "queue_pingpong", "topic_pingpong", "pingpong_aq", "pingpong_iox", "pingpong_pipe",
 };
 
 static size_t order_of(const entry_t *e)
@@ -127,6 +131,9 @@ static void run_entry(entry_t *e, const options_t *o)
     if (e->best == 0 || r.seconds < e->best) {
         e->best = r.seconds;
         e->msgs = r.msgs;
+        e->p50 = r.p50_ns;
+        e->p99 = r.p99_ns;
+        e->p999 = r.p999_ns;
     }
 }
 
@@ -209,28 +216,61 @@ static void print_peers(void)
     printf("\n-- peers --\n");
     for (size_t i = 0; i < g_nentries; i++) {
         const entry_t *e = &g_entries[i];
-        int ours = strncmp(e->c->id, "ring", 4) == 0 || strncmp(e->c->id, "queue", 5) == 0;
+        int ours = strncmp(e->c->id, "ring", 4) == 0 || strncmp(e->c->id, "queue", 5) == 0 ||
+                   strncmp(e->c->id, "topic", 5) == 0 || strncmp(e->c->id, "iox", 3) == 0;
         if (ours || e->c->metric != BENCH_THROUGHPUT || e->best == 0)
             continue;
         printf("%s: %.1f Mmsg/s\n", e->c->label, mmsgs(e));
     }
 }
 
+/* Every ping-pong case: mean (whole run / round trips), and the percentiles
+ * the initiating role recorded (each includes one clock read). */
 static void print_latency(void)
 {
-    printf("\n-- ping-pong round trip (ratio = ours' time / peer's time; lower is better) --\n");
-    const entry_t *ring = find("ring_pingpong"), *aq = find("pingpong_aq"), *pipe = find("pingpong_pipe");
-    if (ring) {
-        printf("%s: %.0f ns", ring->c->label, ns_per_rt(ring));
-        if (aq && pipe)
-            printf(" (%.2fx atomic_queue, %.3fx pipe)", ns_per_rt(ring) / ns_per_rt(aq),
-                   ns_per_rt(ring) / ns_per_rt(pipe));
+    const entry_t *ring = find("ring_pingpong");
+    printf("\n-- ping-pong round trip, ns (mean; p50 / p99 / p99.9; ratio = time / ring's, lower is better) --\n");
+    for (size_t i = 0; i < g_nentries; i++) {
+        const entry_t *e = &g_entries[i];
+        if (e->c->metric != BENCH_ROUNDTRIP || e->best == 0 || e->c == &bench_floor_case)
+            continue;
+        printf("%s: %.0f", e->c->label, ns_per_rt(e));
+        if (e->p50 > 0)
+            printf("; %lld / %lld / %lld", (long long)e->p50, (long long)e->p99, (long long)e->p999);
+        if (ring && e != ring)
+            printf(" (%.2fx)", ns_per_rt(e) / ns_per_rt(ring));
         printf("\n");
     }
-    if (aq)
-        printf("%s: %.0f ns\n", aq->c->label, ns_per_rt(aq));
-    if (pipe)
-        printf("%s: %.0f ns\n", pipe->c->label, ns_per_rt(pipe));
+}
+
+/* Publish/subscribe: the topic against iceoryx, and against the ring. */
+static void print_pubsub(void)
+{
+    static const char *const sizes[] = {"8", "64", "64k", "1m"};
+    printf("\n-- publish/subscribe (samples/s published and received by every subscriber) --\n");
+    for (int fan = 1; fan <= 3; fan += 2)
+        for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+            char tid[32], iid[32], rid[32];
+            snprintf(tid, sizeof tid, "topic_1to%d_%s", fan, sizes[k]);
+            snprintf(iid, sizeof iid, "iox_1to%d_%s", fan, sizes[k]);
+            snprintf(rid, sizeof rid, "ring_spsc_%s", sizes[k]);
+            const entry_t *t = find(tid), *x = find(iid), *r = fan == 1 ? find(rid) : NULL;
+            if (!t && !x)
+                continue;
+            if (t)
+                printf("%s: %.3f Msamples/s", t->c->label, mmsgs(t));
+            else
+                printf("topic 1->%d %s: not measured", fan, sizes[k]);
+            if (t && x)
+                printf(" (%.1fx iceoryx", mmsgs(t) / mmsgs(x));
+            if (t && r)
+                printf("%s%.2fx ring", x ? ", " : " (", mmsgs(t) / mmsgs(r));
+            if (t && (x || r))
+                printf(")");
+            if (x)
+                printf("; iceoryx %.3f", mmsgs(x));
+            printf("\n");
+        }
 }
 
 static void target(const char *what, const char *ours_id, const char *peer_id, double need)
@@ -244,6 +284,19 @@ static void target(const char *what, const char *ours_id, const char *peer_id, d
     printf("target %s >= %.1fx: %.2fx %s\n", what, need, r, r >= need ? "MET" : "NOT MET");
 }
 
+/* A latency goal: below iceoryx's same percentile (which: 0 p50, 1 p99, 2 p99.9). */
+static void latency_target(const char *what, const char *ours_id, int which)
+{
+    const entry_t *o = find(ours_id), *p = find("pingpong_iox");
+    if (!o || !p || o->p50 == 0 || p->p50 == 0) {
+        printf("target %s < iceoryx: not measured\n", what);
+        return;
+    }
+    int64_t a = which == 0 ? o->p50 : which == 1 ? o->p99 : o->p999;
+    int64_t b = which == 0 ? p->p50 : which == 1 ? p->p99 : p->p999;
+    printf("target %s < iceoryx: %lld ns vs %lld ns %s\n", what, (long long)a, (long long)b, a < b ? "MET" : "NOT MET");
+}
+
 static void print_targets(void)
 {
     printf("\n-- targets of the issue --\n");
@@ -255,6 +308,17 @@ static void print_targets(void)
     target("queue 1p1c 64B vs atomic_queue mpmc 1p1c", "queue_1p1c_64", "aq_mpmc_64", 0.8);
     target("queue 1p1c 8B vs atomic_queue spsc", "queue_1p1c_8", "aq_spsc_8", 0.8);
     target("queue 1p1c 64B vs atomic_queue spsc", "queue_1p1c_64", "aq_spsc_64", 0.8);
+    target("topic 1->1 64B vs ring spsc 64B", "topic_1to1_64", "ring_spsc_64", 0.8);
+    target("topic 1->1 8B vs iceoryx", "topic_1to1_8", "iox_1to1_8", 10.0);
+    target("topic 1->1 64B vs iceoryx", "topic_1to1_64", "iox_1to1_64", 10.0);
+    target("topic 1->3 8B vs iceoryx", "topic_1to3_8", "iox_1to3_8", 10.0);
+    target("topic 1->3 64B vs iceoryx", "topic_1to3_64", "iox_1to3_64", 10.0);
+    target("topic 1->1 1MiB (loans) vs iceoryx", "topic_1to1_1m", "iox_1to1_1m", 5.0);
+    target("topic 1->1 1MiB (loans) vs ring copying 1MiB", "topic_1to1_1m", "ring_spsc_1m", 5.0);
+    latency_target("ring ping-pong p50", "ring_pingpong", 0);
+    latency_target("ring ping-pong p99.9", "ring_pingpong", 2);
+    latency_target("topic ping-pong p50", "topic_pingpong", 0);
+    latency_target("topic ping-pong p99.9", "topic_pingpong", 2);
 }
 
 static int parse_args(int argc, char **argv, options_t *o)
@@ -291,6 +355,15 @@ static void print_header(const options_t *o)
     printf("shmgen cross-process benchmark, %s\n", when);
     printf("processes pinned to CPUs 0/1: %s; channel capacity %u elements; best of %d runs; scale %.2f\n",
            o->pin ? "yes" : "NO", BENCH_CAPACITY, o->reps, o->scale);
+}
+
+/* Whether an iceoryx case was selected (RouDi is then needed). */
+static int any_iox(void)
+{
+    for (size_t i = 0; i < g_nentries; i++)
+        if (strncmp(g_entries[i].c->id, "iox_", 4) == 0 || strcmp(g_entries[i].c->id, "pingpong_iox") == 0)
+            return 1;
+    return 0;
 }
 
 /* Returns the number of failed cases. */
@@ -330,7 +403,11 @@ int main(int argc, char **argv)
     add_family(bench_aq_cases, o.filter);
     add_family(bench_ck_cases, o.filter);
     add_family(bench_sys_cases, o.filter);
+    add_family(bench_iox_cases, o.filter);
     sort_entries();
+    if (any_iox() && bench_iox_start_roudi() != 0)
+        return 1;
+    atexit(bench_iox_stop_roudi);
     double floor0 = measure_floor(&o);
     int failed = run_all(&o);
     double floor1 = measure_floor(&o);
@@ -340,6 +417,7 @@ int main(int argc, char **argv)
         printf("WARNING: floor changed: ratios not comparable\n");
     print_ours();
     print_peers();
+    print_pubsub();
     print_latency();
     if (!o.smoke)
         print_targets();

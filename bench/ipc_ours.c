@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "ipc_bench.h"
+#include "ipc_harness.h"
 
 #include <stdio.h>
 
@@ -249,46 +250,100 @@ static int queue_consume(bench_job_t *job, unsigned index)
 
 /* ------------------------------------------------------- ping-pong */
 
-static int ring_bounce(bench_job_t *job, unsigned role)
+/* One end of a ping-pong over two channels: role 0 sends i and waits for
+ * i + 1 (recording each round trip), role 1 answers.  send/recv wrap a ring
+ * or a queue. */
+typedef struct bounce_ops {
+    int (*bind)(void *chan, shmgen_segment_t *seg, const shmgen_struct_info_t *info);
+    int (*send)(void *chan, const uint64_t *v);
+    int (*recv)(void *chan, uint64_t *v);
+} bounce_ops_t;
+
+static int ring_bind_v(void *c, shmgen_segment_t *seg, const shmgen_struct_info_t *info)
+{
+    return shmgen_ring_bind(c, seg, info);
+}
+static int ring_send_v(void *c, const uint64_t *v)
+{
+    return shmgen_ring_push(c, v);
+}
+static int ring_recv_v(void *c, uint64_t *v)
+{
+    return shmgen_ring_pop(c, v);
+}
+static int queue_bind_v(void *c, shmgen_segment_t *seg, const shmgen_struct_info_t *info)
+{
+    return shmgen_queue_bind(c, seg, info);
+}
+static int queue_send_v(void *c, const uint64_t *v)
+{
+    return shmgen_queue_enqueue(c, v);
+}
+static int queue_recv_v(void *c, uint64_t *v)
+{
+    return shmgen_queue_dequeue(c, v);
+}
+
+static const bounce_ops_t g_ring_bounce = {ring_bind_v, ring_send_v, ring_recv_v};
+static const bounce_ops_t g_queue_bounce = {queue_bind_v, queue_send_v, queue_recv_v};
+
+static int bounce(bench_job_t *job, unsigned role, const bounce_ops_t *ops)
 {
     shmgen_segment_t *seg;
     shmgen_struct_info_t a, b;
-    shmgen_ring_t out, in;
+    union { shmgen_ring_t r; shmgen_queue_t q; } out, in;
+    bench_lat_t lat = {0};
     if (ours_open(job, role == 0 ? "ping" : "pong", &seg, &a))
         return 1;
-    if (shmgen_segment_find(seg, role == 0 ? "pong" : "ping", &b) != 0 || shmgen_ring_bind(&out, seg, &a) != 0 ||
-        shmgen_ring_bind(&in, seg, &b) != 0)
+    if (shmgen_segment_find(seg, role == 0 ? "pong" : "ping", &b) != 0 || ops->bind(&out, seg, &a) != 0 ||
+        ops->bind(&in, seg, &b) != 0 || (role == 0 && bench_lat_init(&lat, job) != 0))
         return 1;
     bench_start(job, role);
     for (uint64_t i = 0; i < job->msgs; i++) {
         uint64_t v = i;
         unsigned spins = 0;
-        if (role == 0 && shmgen_ring_push(&out, &v) != 0)
+        int64_t t0 = role == 0 ? bench_now_ns() : 0;
+        if (role == 0 && ops->send(&out, &v) != 0)
             return 1;
-        while (shmgen_ring_pop(&in, &v) != 0)
+        while (ops->recv(&in, &v) != 0)
             if (bench_relax(job, &spins))
                 return 1;
-        if (role == 0 && v != i + 1) {
-            bench_error(job, "ping-pong reply", v, i + 1);
-            return 1;
+        if (role == 0) {
+            bench_lat_add(&lat, bench_now_ns() - t0);
+            if (v != i + 1) {
+                bench_error(job, "ping-pong reply", v, i + 1);
+                return 1;
+            }
         }
         v++;
-        if (role == 1 && shmgen_ring_push(&out, &v) != 0)
+        if (role == 1 && ops->send(&out, &v) != 0)
             return 1;
     }
     bench_end(job, role);
+    if (role == 0)
+        bench_lat_report(job, &lat);
     shmgen_segment_close(seg);
     return 0;
 }
 
 static int ring_ping(bench_job_t *job, unsigned index)
 {
-    return ring_bounce(job, index);
+    return bounce(job, index, &g_ring_bounce);
 }
 
 static int ring_pong(bench_job_t *job, unsigned index)
 {
-    return ring_bounce(job, 1 + index);
+    return bounce(job, 1 + index, &g_ring_bounce);
+}
+
+static int queue_ping(bench_job_t *job, unsigned index)
+{
+    return bounce(job, index, &g_queue_bounce);
+}
+
+static int queue_pong(bench_job_t *job, unsigned index)
+{
+    return bounce(job, 1 + index, &g_queue_bounce);
 }
 
 #define OURS(id, label, es, p, c, n, prod, cons) \
@@ -304,6 +359,8 @@ const bench_case_t bench_ours_cases[] = {
     OURS("queue_2p2c_8", "queue 2p2c 8B", 8, 2, 2, 4000000, queue_produce, queue_consume),
     OURS("queue_2p2c_64", "queue 2p2c 64B", 64, 2, 2, 2000000, queue_produce, queue_consume),
     {"ring_pingpong", "ping-pong ring", BENCH_ROUNDTRIP, 8, 1, 1, 1000000, ours_setup, ring_ping, ring_pong,
+     ours_teardown},
+    {"queue_pingpong", "ping-pong queue", BENCH_ROUNDTRIP, 8, 1, 1, 1000000, ours_setup, queue_ping, queue_pong,
      ours_teardown},
     {0},
 };

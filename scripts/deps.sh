@@ -3,7 +3,7 @@
 # only those that are missing.  Used by demo.sh and test.sh.
 set -euo pipefail
 pkgs=(cmake ninja-build gcc g++ clang pkg-config libyaml-dev libcriterion-dev
-      libclang-rt-dev libck-dev libatomic-queue-dev valgrind python3-jsonschema python3-yaml)
+      libclang-rt-dev libck-dev libatomic-queue-dev iceoryx libiceoryx-binding-c-dev valgrind python3-jsonschema python3-yaml)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
