@@ -28,12 +28,4 @@ _Static_assert(sizeof(shmgen__atomic_u64) == 8, "atomic u64 must have no hidden 
 #define shmgen__exchange(p, v, mo) atomic_exchange_explicit((p), (v), (mo))
 #define shmgen__fence(mo) atomic_thread_fence(mo)
 
-#if defined(__x86_64__) || defined(__i386__)
-#define shmgen__cpu_relax() __builtin_ia32_pause()
-#elif defined(__aarch64__)
-#define shmgen__cpu_relax() __asm__ __volatile__("yield" ::: "memory")
-#else
-#define shmgen__cpu_relax() ((void)0)
-#endif
-
 #endif /* SHMGEN_ATOMICS_H */
