@@ -314,9 +314,9 @@ int shmgen__names_check(shmgen__names_t *n, shmgen_diags_t *diags)
         /* one node generating a name twice is a use of it (or a template bug), not the user's */
         if (strcmp(first->name, dup->name) != 0 || first->owner == dup->owner) continue;
         shmgen_diag_add(diags, SHMGEN_SEV_ERROR, n->owners[dup->owner].loc,
-                        "generated C name '%s' of %s collides with the one of %s (line %u); rename one of them",
-                        dup->name, n->owners[dup->owner].what, n->owners[first->owner].what,
-                        n->owners[first->owner].loc.line);
+                        "generated C name '%s' of %s collides with the one of %s; rename one of them", dup->name,
+                        n->owners[dup->owner].what, n->owners[first->owner].what);
+        shmgen_diag_note(diags, n->owners[first->owner].loc, "%s is declared here", n->owners[first->owner].what);
     }
     return diags->errors == errors ? 0 : -1;
 }

@@ -1,4 +1,5 @@
-/* diag.c — collecting and printing diagnostics (see shmgen_schema/diag.h). */
+/* diag.c — collecting and printing diagnostics and their notes (see
+ * shmgen_schema/diag.h).  Depends on libc only. */
 #include "shmgen_schema/diag.h"
 
 #include <stdarg.h>
@@ -39,7 +40,27 @@ void shmgen_diag_vadd(shmgen_diags_t *d, shmgen_severity_t sev, shmgen_loc_t loc
     d->items[d->count].loc = loc;
     d->items[d->count].severity = sev;
     d->items[d->count].message = msg ? msg : oom_message;
+    d->items[d->count].note = NULL;
+    d->items[d->count].note_file = NULL;
+    d->items[d->count].note_loc = (shmgen_loc_t){NULL, 0, 0};
     d->count++;
+}
+
+void shmgen_diag_note(shmgen_diags_t *d, shmgen_loc_t loc, const char *fmt, ...)
+{
+    shmgen_diag_t *g = d->count ? &d->items[d->count - 1] : NULL;
+    va_list ap;
+    char *msg = NULL;
+    if (!g) return;
+    va_start(ap, fmt);
+    if (vasprintf(&msg, fmt, ap) < 0) msg = NULL;
+    va_end(ap);
+    free(g->note);
+    free(g->note_file);
+    g->note = msg;
+    g->note_file = loc.file ? strdup(loc.file) : NULL;
+    loc.file = g->note_file;
+    g->note_loc = loc;
 }
 
 typedef struct {
@@ -55,25 +76,41 @@ static int by_position(const void *a, const void *b)
     return x->order < y->order ? -1 : (x->order > y->order);
 }
 
+const shmgen_diag_t **shmgen_diags_sorted(const shmgen_diags_t *d)
+{
+    ranked_t *ranked = d->count ? malloc(d->count * sizeof *ranked) : NULL;
+    const shmgen_diag_t **sorted = ranked ? malloc(d->count * sizeof *sorted) : NULL;
+    if (sorted) {
+        for (size_t i = 0; i < d->count; i++) ranked[i] = (ranked_t){&d->items[i], i};
+        qsort(ranked, d->count, sizeof *ranked, by_position);
+        for (size_t i = 0; i < d->count; i++) sorted[i] = ranked[i].diag;
+    }
+    free(ranked);
+    return sorted;
+}
+
+static void print_place(FILE *out, shmgen_loc_t loc)
+{
+    const char *file = loc.file ? loc.file : "<input>";
+    if (loc.line == 0) fprintf(out, "%s: ", file);
+    else fprintf(out, "%s:%u:%u: ", file, loc.line, loc.column);
+}
+
 static void print_one(const shmgen_diag_t *g, FILE *out)
 {
-    const char *file = g->loc.file ? g->loc.file : "<input>";
-    const char *sev = g->severity == SHMGEN_SEV_ERROR ? "error" : "warning";
-    if (g->loc.line == 0) fprintf(out, "%s: %s: %s\n", file, sev, g->message);
-    else fprintf(out, "%s:%u:%u: %s: %s\n", file, g->loc.line, g->loc.column, sev, g->message);
+    print_place(out, g->loc);
+    fprintf(out, "%s: %s\n", g->severity == SHMGEN_SEV_ERROR ? "error" : "warning", g->message);
+    if (!g->note) return;
+    fputs("note: ", out);
+    print_place(out, g->note_loc);
+    fprintf(out, "%s\n", g->note);
 }
 
 void shmgen_diags_print(const shmgen_diags_t *d, FILE *out)
 {
-    ranked_t *ranked = d->count ? malloc(d->count * sizeof *ranked) : NULL;
-    if (!ranked) {
-        for (size_t i = 0; i < d->count; i++) print_one(&d->items[i], out);
-        return;
-    }
-    for (size_t i = 0; i < d->count; i++) ranked[i] = (ranked_t){&d->items[i], i};
-    qsort(ranked, d->count, sizeof *ranked, by_position);
-    for (size_t i = 0; i < d->count; i++) print_one(ranked[i].diag, out);
-    free(ranked);
+    const shmgen_diag_t **sorted = shmgen_diags_sorted(d);
+    for (size_t i = 0; i < d->count; i++) print_one(sorted ? sorted[i] : &d->items[i], out);
+    free(sorted);
 }
 
 void shmgen_diags_print_summary(const shmgen_diags_t *d, FILE *out)
@@ -89,6 +126,8 @@ void shmgen_diags_free(shmgen_diags_t *d)
     {
         if (d->items[i].message != oom_message) free(d->items[i].message);
         free(d->items[i].file);
+        free(d->items[i].note);
+        free(d->items[i].note_file);
     }
     free(d->items);
     memset(d, 0, sizeof *d);

@@ -71,12 +71,6 @@ void shmgen__sym_free(shmgen__symtab_t *t);
  * with `what` ("type name", "field name"...) and returns false when bad. */
 bool shmgen__check_name(shmgen_diags_t *d, const shmgen__node_t *node, const char *what);
 
-/* Damerau-Levenshtein (optimal string alignment) distance, capped: returns
- * cap+1 as soon as the distance is known to exceed cap. */
-size_t shmgen__edit_distance(const char *a, const char *b, size_t cap);
-/* The closest candidate within a length-dependent distance, or NULL. */
-const char *shmgen__closest(const char *word, const char *const *cands, size_t n);
-
 /* Writes a printable, length-capped rendering of bytes (escapes control
  * characters and quotes; truncates after 64 with "..."). Returns buf. */
 const char *shmgen__printable(const char *text, size_t len, char *buf, size_t size);

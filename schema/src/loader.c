@@ -41,6 +41,12 @@ static bool key_is(const shmgen__node_t *key, const char *name)
     return key->len == strlen(name) && memcmp(key->text, name, key->len) == 0;
 }
 
+/* The note under a duplicate: where the name (or key) was first written. */
+static void first_here(loader_t *L, shmgen_loc_t at, const char *verb)
+{
+    shmgen_diag_note(L->d, at, "first %s here", verb);
+}
+
 static const char *suggest(loader_t *L, const char *word, const char *const *cands, size_t n)
 {
     if (L->suggestions >= SHMGEN__MAX_SUGGESTIONS) return NULL;
@@ -69,8 +75,8 @@ static unsigned check_keys(loader_t *L, const shmgen__node_t *map, const char *c
             if (s) err(L, k->loc, "unknown key '%s' in %s; did you mean '%s'?", SHOW(k, shown), where, s);
             else err(L, k->loc, "unknown key '%s' in %s; expected one of %s", SHOW(k, shown), where, expected);
         } else if (seen & (1u << a)) {
-            err(L, k->loc, "duplicate key '%s' in %s; first given at %u:%u", allowed[a], where, first[a].line,
-                first[a].column);
+            err(L, k->loc, "duplicate key '%s' in %s", allowed[a], where);
+            first_here(L, first[a], "given");
         } else {
             seen |= 1u << a;
             first[a] = k->loc;
@@ -87,6 +93,20 @@ static bool expect_map(loader_t *L, const shmgen__node_t *node, const char *what
     return false;
 }
 
+/* A number written in quotes (`capacity: "16"`) is a string to YAML: says
+ * so, with the fix, instead of a bare "must be an integer".  True when
+ * reported. */
+static bool quoted_number(loader_t *L, const shmgen__node_t *node, const char *what)
+{
+    char buf[SHMGEN__PRINT_BUF];
+    const char *t = node->text;
+    if (node->type != SHMGEN__SCALAR || node->plain || node->len == 0 || strlen(t) != node->len) return false;
+    if (!(t[0] >= '0' && t[0] <= '9') && !(t[0] == '-' && t[1] >= '0' && t[1] <= '9')) return false;
+    SHOW(node, buf);
+    err(L, node->loc, "%s must be a number, not the quoted string \"%s\": write %s without quotes", what, buf, buf);
+    return true;
+}
+
 /* A plain integer in [min, max]; `what` names it in the message. */
 static bool get_uint(loader_t *L, const shmgen__node_t *node, const char *what, uint64_t min, uint64_t max,
                      uint64_t *out)
@@ -97,7 +117,8 @@ static bool get_uint(loader_t *L, const shmgen__node_t *node, const char *what, 
     int rc = node->type == SHMGEN__SCALAR && node->plain ? shmgen__parse_int(node->text, node->len, &neg, &v) : 1;
 
     if (rc == 1) {
-        err(L, node->loc, "%s must be an integer; found %s", what, shmgen__node_what(node, buf, sizeof buf));
+        if (!quoted_number(L, node, what))
+            err(L, node->loc, "%s must be an integer; found %s", what, shmgen__node_what(node, buf, sizeof buf));
         return false;
     }
     if (rc == 2) {
@@ -182,6 +203,7 @@ static void load_size(loader_t *L, const shmgen__node_t *node)
             shmgen__node_what(node, buf, sizeof buf), u);
         return;
     }
+    if (digits == 0 && quoted_number(L, node, "size")) return;
     if (digits == 0 || size_unit(node->text + unit_at, node->len - unit_at, &mul) != 0) {
         err(L, node->loc, "size must be a number of bytes, optionally with KiB, MiB or GiB (like 512MiB); found %s",
             shmgen__node_what(node, buf, sizeof buf));
@@ -246,8 +268,9 @@ static bool declare_typename(loader_t *L, const shmgen__node_t *key, int tag, si
     if (strlen(key->text) != key->len) return true; /* a NUL inside: reported, never looked up */
     if ((old = shmgen__sym_get(&L->typenames, *name_out))) {
         shmgen_loc_t at = typename_loc(L, old);
-        err(L, key->loc, "duplicate %s name '%s'; '%s' is already declared as %s at %u:%u", what,
-            SHOW(key, buf), key->text, old->tag == TAG_ENUM ? "an enum" : "a type", at.line, at.column);
+        err(L, key->loc, "duplicate %s name '%s'; '%s' is already declared as %s", what, SHOW(key, buf), key->text,
+            old->tag == TAG_ENUM ? "an enum" : "a type");
+        first_here(L, at, "declared");
         free(*name_out);
         return false;
     }
@@ -303,6 +326,7 @@ static void check_enum_numbers(loader_t *L, shmgen_enum_t *e)
             const shmgen_enum_value_t *first = &e->values[v[i - 1].pos], *again = &e->values[v[i].pos];
             err(L, again->loc, "enum '%s': value %u of '%s' is already used by '%s'", e->name, again->value,
                 again->name, first->name);
+            shmgen_diag_note(L->d, first->loc, "'%s' is declared here", first->name);
         }
     free(v);
 }
@@ -322,8 +346,8 @@ static bool add_enum_value(loader_t *L, shmgen_enum_t *e, shmgen__symtab_t *seen
     if (!(ev->name = dup_text(name))) return false;
     if (strlen(name->text) == name->len && (old = shmgen__sym_put(seen, ev->name, 0, e->nvalues))) {
         shmgen_loc_t at = e->values[old->index].loc;
-        err(L, name->loc, "duplicate value '%s' in enum '%s'; first given at %u:%u", SHOW(name, buf), e->name,
-            at.line, at.column);
+        err(L, name->loc, "duplicate value '%s' in enum '%s'", SHOW(name, buf), e->name);
+        first_here(L, at, "declared");
         free(ev->name);
         return false;
     }
@@ -482,8 +506,8 @@ static void load_fields(loader_t *L, shmgen_type_t *t, const shmgen__node_t *nod
         if (!(f->name = dup_text(key))) return;
         if (strlen(key->text) == key->len && (old = shmgen__sym_put(&seen, f->name, 0, t->nfields))) {
             shmgen_loc_t at = t->fields[old->index].loc;
-            err(L, key->loc, "duplicate field '%s' in type '%s'; first declared at %u:%u", SHOW(key, buf), t->name,
-                at.line, at.column);
+            err(L, key->loc, "duplicate field '%s' in type '%s'", SHOW(key, buf), t->name);
+            first_here(L, at, "declared");
             free(f->name);
             f->name = NULL;
             continue;
@@ -555,6 +579,7 @@ static void load_initial(loader_t *L, shmgen_structure_t *st, const shmgen__node
         if (ranges[i].s != st->elem.scalar) continue;
         bool fits = rc == 0 && (neg ? (mag == 0 || (ranges[i].min < 0 && mag - 1 <= (uint64_t)(-(ranges[i].min + 1))))
                                     : mag <= ranges[i].max);
+        if (rc == 1 && quoted_number(L, node, "initial value")) return;
         if (rc == 1)
             err(L, node->loc, "initial value %s is not %s", shmgen__node_what(node, buf, sizeof buf),
                 ranges[i].s == SHMGEN_BOOL ? "true, false, 0 or 1" : "an integer");
@@ -637,7 +662,8 @@ static void load_structures(loader_t *L, const shmgen__node_t *map)
         if (!(st->name = dup_text(key))) return;
         if (strlen(key->text) == key->len && (old = shmgen__sym_put(&L->structnames, st->name, 0, L->s->nstructures))) {
             shmgen_loc_t at = L->s->structures[old->index].loc;
-            err(L, key->loc, "duplicate structure '%s'; first declared at %u:%u", SHOW(key, buf), at.line, at.column);
+            err(L, key->loc, "duplicate structure '%s'", SHOW(key, buf));
+            first_here(L, at, "declared");
             free(st->name);
             st->name = NULL;
             continue;

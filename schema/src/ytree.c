@@ -3,9 +3,9 @@
  * 1-based line and column of every node.  Uses libyaml's event API.
  *
  * Refused here, each with its place: YAML syntax errors (libyaml's message and
- * position; an unquoted "T[N]" in a flow mapping gets its own hint), anchors,
- * aliases, explicit tags, merge keys, non-scalar keys, several documents and
- * nesting deeper than SHMGEN__MAX_DEPTH.  Duplicate keys are left to the
+ * position; an unquoted "T[N]" in a flow mapping and a tab in the indentation
+ * get their own messages), anchors, aliases, explicit tags, merge keys,
+ * non-scalar keys, several documents and nesting deeper than SHMGEN__MAX_DEPTH.  Duplicate keys are left to the
  * loader, which knows what each mapping holds.
  */
 #include <stdio.h>
@@ -82,6 +82,27 @@ static shmgen_loc_t loc_at_offset(const builder_t *b, size_t offset)
     return loc;
 }
 
+/* A tab in the indentation of the line libyaml stopped at (or of the line its
+ * context started on): YAML indents with spaces only, and libyaml's own
+ * message ("found character that cannot start any token") does not say so. */
+static bool report_tab_indent(builder_t *b, const yaml_parser_t *p)
+{
+    const yaml_mark_t marks[2] = {p->problem_mark, p->context_mark};
+    for (size_t m = 0; m < (p->context ? 2u : 1u); m++) {
+        yaml_mark_t at = marks[m];
+        size_t i;
+        at.column = 0;
+        i = offset_of(b, at);
+        for (; i < b->len && (b->data[i] == ' ' || b->data[i] == '\t'); i++, at.column++)
+            if (b->data[i] == '\t') {
+                shmgen_diag_add(b->d, SHMGEN_SEV_ERROR, loc_of(b, at),
+                                "a tab in the indentation: YAML indents with spaces only; replace the tab with spaces");
+                return true;
+            }
+    }
+    return false;
+}
+
 static void report_syntax(builder_t *b, const yaml_parser_t *p)
 {
     if (p->error == YAML_MEMORY_ERROR) {
@@ -94,6 +115,7 @@ static void report_syntax(builder_t *b, const yaml_parser_t *p)
         return;
     }
     if (p->context && strstr(p->context, "flow mapping") && report_unquoted_array(b, p)) return;
+    if (report_tab_indent(b, p)) return;
     if (p->context)
         shmgen_diag_add(b->d, SHMGEN_SEV_ERROR, loc_of(b, p->problem_mark), "YAML syntax error: %s (%s at %zu:%zu)",
                         p->problem ? p->problem : "unknown problem", p->context, p->context_mark.line + 1,

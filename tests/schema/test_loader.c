@@ -177,7 +177,7 @@ Test(loader, hostile_input_is_refused_cleanly)
     expect_error(nul_name, "structure name 'a\\x00b' is not a C identifier");
     expect_error(HEAD "structures:\n  \"x\\ny\": {kind: atomic, type: u32}\n", "'x\\ny' is not a C identifier");
     expect_error("segment: [", "YAML syntax error");
-    expect_error("\t\t", "YAML syntax error");
+    expect_error("\t\t", "t.yaml:1:1: error: a tab in the indentation");
     expect_error("42", "expected a mapping with segment, version and structures at the top; found '42'");
 }
 

@@ -229,7 +229,8 @@ Test(generate, colliding_generated_names_are_reported_at_the_schema)
     fclose(f);
     cr_expect_eq(diags.errors, 3, "%s", text);
     cr_expect(strstr(text, "cx.yaml:4:12: error: generated C name 'CX_SCHEMA_VERSION' of the value 'version' of "
-                           "enum 'schema' collides with the one of the segment 'cx' (line 1)") != NULL, "%s", text);
+                           "enum 'schema' collides with the one of the segment 'cx'; rename one of them\n"
+                           "note: cx.yaml:1:10: the segment 'cx' is declared here\n") != NULL, "%s", text);
     cr_expect(strstr(text, "generated C name 'CX_A_B_C'") != NULL, "%s", text);
     cr_expect(strstr(text, "generated C name 'cx_q_handle_t'") != NULL, "%s", text);
     shmgen_buf_free(&h), shmgen_buf_free(&c);
@@ -275,7 +276,8 @@ Test(generate, operations_a_kind_template_defines_are_checked_for_collisions)
                       tdir), 0);
     cr_expect_eq(render_errors(yaml, tdir, text, sizeof text), 1, "%s", text);
     cr_expect(strstr(text, "ops.yaml:5:3: error: generated C name 'ops_a_b_size' of the structure 'a_b' collides with "
-                           "the one of the structure 'a' (line 4)") != NULL, "%s", text);
+                           "the one of the structure 'a'; rename one of them\nnote: ops.yaml:4:3: the structure 'a' "
+                           "is declared here\n") != NULL, "%s", text);
 }
 
 /* --depfile: one Makefile rule, absolute paths, the schema and what was read
