@@ -8,7 +8,7 @@
  * over, is taken over after a repair.  Every repair runs under the segment's
  * recovery lock: there, registry slots cannot change hands, so "is the owner
  * dead" is one stable answer; inside shmgen_segment_recover it is exactly the
- * recovery's dead set.
+ * recovery's dead set.  Tools read the owners' pids (shmgen_ring_owners).
  * Depends on ring_priv.h, internal.h (tokens, recovery lock, details).
  */
 #include <string.h>
@@ -273,4 +273,18 @@ int shmgen__ring_corrupt(const shmgen_ring_t *r, const char *what)
 {
     shmgen__set_detail("ring '%s': %s", shmgen__struct_name(r->seg_, r->table_index_), what);
     return SHMGEN_CORRUPT;
+}
+
+/* The pid half of an owner token (pid << 32 | registry slot + 1), without the
+ * repair mark; 0 for no owner. */
+static pid_t token_pid(uint64_t word)
+{
+    return (pid_t)((word & ~SHMGEN__RING_OWNER_REPAIRING) >> 32);
+}
+
+void shmgen_ring_owners(const shmgen_ring_t *r, pid_t *producer, pid_t *consumer)
+{
+    /* Relaxed: a snapshot for tools; nothing is read through these words. */
+    if (producer) *producer = token_pid(shmgen__load(&RING_HDR(r)->p_owner, memory_order_relaxed));
+    if (consumer) *consumer = token_pid(shmgen__load(&RING_HDR(r)->c_owner, memory_order_relaxed));
 }

@@ -481,12 +481,34 @@ int shmgen_segment_open_or_create(const char *name, const shmgen_layout_t *layou
     }
 }
 
+/* Maps the object open on seg->fd read-only and validates it; the type and
+ * size come from that descriptor, so nothing can swap the object between the
+ * check and the mapping. */
+static int map_readonly(shmgen_segment_t *seg)
+{
+    uint32_t state = 0;
+    struct stat st;
+    int rc;
+    if (fstat(seg->fd, &st) != 0) return shmgen__sys_error("fstat");
+    if (!S_ISREG(st.st_mode)) {
+        shmgen__set_detail("%s is not a regular file: not a shmgen segment", seg->shm_name);
+        return SHMGEN_BAD_MAGIC;
+    }
+    if (st.st_size == 0) return SHMGEN_NOT_READY;
+    if ((uint64_t)st.st_size < SHMGEN_HEADER_BYTES) return SHMGEN_TRUNCATED;
+    if ((rc = map_fd(seg, (uint64_t)st.st_size)) == 0 && !is_ready(seg, &state))
+        rc = shared_header(seg)->magic == SHMGEN__MAGIC ? SHMGEN_NOT_READY : SHMGEN_BAD_MAGIC;
+    if (rc == 0) rc = shmgen__validate(seg);
+    seg->owner_uid = st.st_uid;
+    seg->owner_gid = st.st_gid;
+    seg->mode = st.st_mode & 07777;
+    return rc;
+}
+
 int shmgen_segment_open_readonly(const char *name, shmgen_segment_t **out)
 {
     char shm_name[SHMGEN__SHM_NAME_MAX + 1];
     shmgen_segment_t *seg;
-    uint32_t state = 0;
-    struct stat st;
     int rc;
 
     shmgen__set_detail("%s", "");
@@ -496,21 +518,26 @@ int shmgen_segment_open_readonly(const char *name, shmgen_segment_t **out)
     if (!(seg = handle_new(shm_name, true))) return SHMGEN_NO_MEMORY;
     /* O_NONBLOCK: a FIFO at the name must not block a read-only tool. */
     seg->fd = shm_open(shm_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
-    if (seg->fd < 0) rc = open_error(shm_name, SHMGEN_NOT_FOUND);
-    else if (fstat(seg->fd, &st) != 0) rc = shmgen__sys_error("fstat");
-    else if (!S_ISREG(st.st_mode)) {
-        shmgen__set_detail("%s is not a regular file: not a shmgen segment", shm_name);
-        rc = SHMGEN_BAD_MAGIC;
-    } else if (st.st_size == 0) rc = SHMGEN_NOT_READY;
-    else if ((uint64_t)st.st_size < SHMGEN_HEADER_BYTES) rc = SHMGEN_TRUNCATED;
-    else if ((rc = map_fd(seg, (uint64_t)st.st_size)) == 0 && !is_ready(seg, &state))
-        rc = shared_header(seg)->magic == SHMGEN__MAGIC ? SHMGEN_NOT_READY : SHMGEN_BAD_MAGIC;
-    if (rc == 0) rc = shmgen__validate(seg);
-    if (rc == 0) {
-        seg->owner_uid = st.st_uid;
-        seg->owner_gid = st.st_gid;
-        seg->mode = st.st_mode & 07777;
-    }
+    rc = seg->fd < 0 ? open_error(shm_name, SHMGEN_NOT_FOUND) : map_readonly(seg);
+    if (rc != 0) handle_free(seg);
+    else *out = seg;
+    return rc;
+}
+
+int shmgen_segment_open_readonly_fd(int fd, const char *name, shmgen_segment_t **out)
+{
+    char shm_name[SHMGEN__SHM_NAME_MAX + 1];
+    shmgen_segment_t *seg;
+    int rc;
+
+    shmgen__set_detail("%s", "");
+    if (!out) return SHMGEN_INVALID_ARGUMENT;
+    *out = NULL;
+    if (fd < 0 || (rc = normalize_name(name, shm_name)) != 0) return SHMGEN_INVALID_ARGUMENT;
+    if (!(seg = handle_new(shm_name, true))) return SHMGEN_NO_MEMORY;
+    /* Our own descriptor: the handle closes it, the caller keeps fd. */
+    seg->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    rc = seg->fd < 0 ? shmgen__sys_error("fcntl(F_DUPFD_CLOEXEC)") : map_readonly(seg);
     if (rc != 0) handle_free(seg);
     else *out = seg;
     return rc;

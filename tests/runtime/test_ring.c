@@ -653,6 +653,15 @@ Test(ring, a_second_live_producer_is_refused_until_handed_over)
     cr_assert_eq(shmgen_ring_size(&r), 3);
 }
 
+static void pop_one_exit(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int want, void *ctx)
+{
+    shmgen_ring_t r;
+    uint64_t v;
+    (void)ctx;
+    if (shmgen_ring_bind(&r, seg, info) != 0) _exit(4);
+    _exit(shmgen_ring_pop(&r, &v) == want ? 0 : 5);
+}
+
 static void push_and_stay(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int id, void *ctx)
 {
     shmgen_ring_t r;
@@ -683,6 +692,35 @@ Test(ring, busy_detail_names_the_owner_and_a_dead_one_is_taken_over)
     cr_assert_eq(shmgen_ring_pop(&r, &v), 0);
     cr_assert_eq(v, 77);
     kutil_shared_free((void *)ready, sizeof *ready);
+}
+
+/* The owners tools see: our pid once we push, a child's once it pops,
+ * none after a handover; read-only handles see the same. */
+Test(ring, owners_name_the_pids_of_both_sides)
+{
+    shmgen_ring_t r, ro_ring;
+    shmgen_segment_t *ro;
+    pid_t producer = -1, consumer = -1, pid;
+    uint64_t v = 1;
+    int st;
+    make_ring(&r, 8, 4);
+    shmgen_ring_owners(&r, &producer, &consumer);
+    cr_assert_eq(producer, 0);
+    cr_assert_eq(consumer, 0);
+    cr_assert_eq(shmgen_ring_push(&r, &v), 0);
+    cr_assert_eq(shmgen_ring_push(&r, &v), 0);
+    pid = kutil_spawn(&K, pop_one_exit, 0, NULL);
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+    cr_assert_eq(shmgen_segment_open_readonly(K.name, &ro), 0);
+    cr_assert_eq(shmgen_ring_bind(&ro_ring, ro, &K.info), 0);
+    shmgen_ring_owners(&ro_ring, &producer, &consumer);
+    cr_assert_eq(producer, getpid());
+    cr_assert_eq(consumer, pid, "the child that popped (it left without handing over)");
+    cr_assert_eq(shmgen_ring_release_producer(&r), 0);
+    shmgen_ring_owners(&ro_ring, &producer, NULL);
+    cr_assert_eq(producer, 0);
+    cr_assert_eq(shmgen_segment_close(ro), 0);
 }
 
 Test(ring, reserve_commit_and_peek_release)

@@ -326,6 +326,41 @@ Test(segment, readonly_open_changes_nothing)
     cr_assert_eq(shmgen_segment_close(seg), 0);
 }
 
+/* The descriptor form judges exactly the object the caller opened: a
+ * segment validates, a FIFO (opened without blocking) is refused by its type,
+ * and the caller's descriptor stays open and usable. */
+Test(segment, readonly_open_of_a_descriptor)
+{
+    const char *name = tu_name("rofd");
+    shmgen_layout_t l = tu_layout();
+    shmgen_segment_t *seg = create_ok(name, &l, NULL), *ro = NULL;
+    shmgen_segment_meta_t meta;
+    char path[128];
+    struct stat st;
+    int fd;
+    snprintf(path, sizeof path, "/dev/shm%s", name);
+    cr_assert_geq(fd = open(path, O_RDONLY | O_NONBLOCK), 0);
+    cr_assert_eq(shmgen_segment_open_readonly_fd(fd, name, &ro), 0, "%s", shmgen_segment_last_detail());
+    shmgen_segment_get_meta(ro, &meta);
+    cr_assert_str_eq(meta.segment, "game_server");
+    cr_assert_eq(meta.mode, 0600);
+    cr_assert_eq(meta.owner_uid, geteuid());
+    cr_assert_eq(shmgen_segment_close(ro), 0);
+    cr_assert_eq(fstat(fd, &st), 0, "the caller's descriptor is still open");
+    cr_assert_eq(shmgen_segment_open_readonly_fd(-1, name, &ro), SHMGEN_INVALID_ARGUMENT);
+    cr_assert_eq(shmgen_segment_open_readonly_fd(fd, "a/b", &ro), SHMGEN_INVALID_ARGUMENT);
+    close(fd);
+    snprintf(path, sizeof path, "/dev/shm%s", tu_name("rofifo"));
+    cr_assert_eq(mkfifo(path, 0600), 0);
+    cr_assert_geq(fd = open(path, O_RDONLY | O_NONBLOCK), 0);
+    cr_assert_eq(shmgen_segment_open_readonly_fd(fd, path + 8, &ro), SHMGEN_BAD_MAGIC);
+    cr_assert_null(ro);
+    cr_assert(strstr(shmgen_segment_last_detail(), "not a regular file"), "%s", shmgen_segment_last_detail());
+    close(fd);
+    unlink(path);
+    cr_assert_eq(shmgen_segment_close(seg), 0);
+}
+
 Test(segment, registry_full_is_an_error_not_a_hang, .timeout = 60)
 {
     const char *name = tu_name("full");

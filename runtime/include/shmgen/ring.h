@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "shmgen/segment.h"
 
@@ -86,6 +87,14 @@ uint64_t shmgen_ring_dropped(const shmgen_ring_t *r);
  * positions consumed or dropped (popped); pushed - popped is the size. */
 uint64_t shmgen_ring_pushed(const shmgen_ring_t *r);
 uint64_t shmgen_ring_popped(const shmgen_ring_t *r);
+
+/* For tools: the pids recorded as owners of the producer and the consumer
+ * side (0: none), from the owner tokens in the ring's header.  A recorded
+ * owner may have died since (the next take-over repairs its side), and the
+ * words may have been scribbled on: check a pid before trusting it.  Any
+ * process, read-only handles included; only reads.  Either pointer may be
+ * NULL. */
+void shmgen_ring_owners(const shmgen_ring_t *r, pid_t *producer, pid_t *consumer);
 
 /* Producer, zero-copy: the slot the next push would fill, for the caller to
  * write elem_size bytes into, or NULL when full (or the side is not ours,

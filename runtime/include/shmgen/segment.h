@@ -118,6 +118,14 @@ SHMGEN_MUST_CHECK int shmgen_segment_open_or_create(const char *name, const shmg
  * object size.  Accepts any owner (shmgen_segment_get_meta shows it). */
 SHMGEN_MUST_CHECK int shmgen_segment_open_readonly(const char *name, shmgen_segment_t **out);
 
+/* The same for an object the caller has already opened (fd, with read
+ * access; O_NONBLOCK so that a FIFO could not block that open): for tools
+ * that scan a directory and must judge exactly the object they opened.  The
+ * type and size are taken from fd, never from the name, which only names the
+ * segment in details (it must be a valid segment name).  The handle keeps a
+ * duplicate of fd; the caller still owns and closes fd. */
+SHMGEN_MUST_CHECK int shmgen_segment_open_readonly_fd(int fd, const char *name, shmgen_segment_t **out);
+
 /* Detaches (releases the registry slot and this handle's journals) and unmaps;
  * if this was the last attachment of a non-persistent segment, unlinks it.
  * NULL is a no-op.  The handle is invalid afterwards (also on error).  When
