@@ -18,10 +18,16 @@ typedef struct shmgen_command {
     int (*run)(int argc, char **argv); /* argv[0] is the command name */
 } shmgen_command_t;
 
-/* Prints "shmgen NAME: MESSAGE\nusage: USAGE\n(try 'shmgen help NAME')" to
- * stderr and returns SHMGEN_EXIT_ERROR; for usage mistakes. */
+/* Prints one line, "shmgen NAME: MESSAGE (usage: USAGE; try 'shmgen help
+ * NAME')", to stderr and returns SHMGEN_EXIT_ERROR; for usage mistakes. */
 int shmgen_cli_usage_error(const shmgen_command_t *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Prints "shmgen CMD: NAME: MESSAGE[: DETAIL]" to stderr for a runtime error
+ * rc on the segment NAME, with the runtime's detail; NAME and the detail
+ * (which may quote segment bytes) are shown with control characters and
+ * invalid UTF-8 replaced by '?'. */
+void shmgen_cli_runtime_error(const shmgen_command_t *cmd, const char *name, int rc);
 
 /* True when argv[i] is -h/--help; then prints the command's help to stdout. */
 int shmgen_cli_wants_help(const shmgen_command_t *cmd, int argc, char **argv);
@@ -33,5 +39,6 @@ extern const shmgen_command_t shmgen_cmd_compat;
 extern const shmgen_command_t shmgen_cmd_verify;
 extern const shmgen_command_t shmgen_cmd_inspect;
 extern const shmgen_command_t shmgen_cmd_list;
+extern const shmgen_command_t shmgen_cmd_rm;
 
 #endif

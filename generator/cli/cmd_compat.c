@@ -8,56 +8,46 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "args.h"
+#include "shmgen_gen/json_writer.h"
 #include "shmgen_gen/compat.h"
 #include "shmgen_schema/layout_json.h"
 
-typedef enum { FMT_TEXT, FMT_JSON, FMT_GITHUB } format_t;
+const shmgen_command_t shmgen_cmd_compat;
 
 typedef struct args {
     const char *paths[2];
-    format_t format;
+    shmgen_cli_format_t format;
 } args_t;
-
-static int parse_format(const char *v, format_t *f)
-{
-    if (strcmp(v, "text") == 0) *f = FMT_TEXT;
-    else if (strcmp(v, "json") == 0) *f = FMT_JSON;
-    else if (strcmp(v, "github") == 0) *f = FMT_GITHUB;
-    else return -1;
-    return 0;
-}
 
 static int parse(int argc, char **argv, args_t *a)
 {
-    int npaths = 0;
-    bool only_paths = false;
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        if (!only_paths && strcmp(s, "--") == 0) only_paths = true;
-        else if (!only_paths && strcmp(s, "--json") == 0) a->format = FMT_JSON;
-        else if (!only_paths && strcmp(s, "--format") == 0) {
-            if (i + 1 >= argc || parse_format(argv[++i], &a->format) != 0)
-                return shmgen_cli_usage_error(&shmgen_cmd_compat, "--format takes text, json or github");
-        } else if (!only_paths && strncmp(s, "--format=", 9) == 0) {
-            if (parse_format(s + 9, &a->format) != 0)
-                return shmgen_cli_usage_error(&shmgen_cmd_compat, "--format takes text, json or github");
-        } else if (!only_paths && s[0] == '-' && s[1] != '\0') {
-            return shmgen_cli_usage_error(&shmgen_cmd_compat, "unknown option '%s'", s);
-        } else if (npaths < 2) {
-            a->paths[npaths++] = s;
-        } else {
-            return shmgen_cli_usage_error(&shmgen_cmd_compat, "too many arguments");
-        }
-    }
-    if (npaths != 2) return shmgen_cli_usage_error(&shmgen_cmd_compat, "needs OLD and NEW");
-    return 0;
+    static const char *const names[] = {"OLD", "NEW"};
+    shmgen_cli_opt_t opts[] = {SHMGEN_OPT("--format", 0, true), SHMGEN_OPT("--json", 0, false)};
+    shmgen_cli_spec_t spec = {opts, 2, names, 2, 2};
+    size_t n;
+    int rc = shmgen_cli_parse(&shmgen_cmd_compat, &spec, argc, argv, a->paths, &n);
+    if (rc == 0) rc = shmgen_cli_format(&shmgen_cmd_compat, &opts[1], &opts[0], true, &a->format);
+    return rc;
 }
 
-static void print_diags(const shmgen_diags_t *d, format_t f)
+/* Input errors: text on stderr always; as annotations with --format github,
+ * and as a JSON document (result "error") with --format json, so that a
+ * reader of stdout always gets a document. */
+static void print_diags(const shmgen_diags_t *d, shmgen_cli_format_t f)
 {
     shmgen_diags_print(d, stderr);
-    if (f == FMT_GITHUB) shmgen_compat_print_diags_github(d, stdout);
+    if (f == SHMGEN_FMT_GITHUB) shmgen__out_diags_github(d, "shmgen", stdout);
+    if (f == SHMGEN_FMT_JSON) {
+        shmgen__jw_t w;
+        shmgen__jw_init(&w, stdout, 2);
+        shmgen__jw_open(&w, NULL, '{');
+        shmgen__jw_str(&w, "format", "shmgen-compat/1");
+        shmgen__jw_str(&w, "result", "error");
+        shmgen__jw_u64(&w, "exit_code", SHMGEN_EXIT_ERROR);
+        shmgen__jw_diags(&w, "diagnostics", d);
+        shmgen__jw_close(&w, '}');
+    }
 }
 
 static int compare_and_print(const args_t *a, shmgen_schema_t *o, shmgen_schema_t *n, shmgen_diags_t *diags)
@@ -68,8 +58,8 @@ static int compare_and_print(const args_t *a, shmgen_schema_t *o, shmgen_schema_
     if (shmgen_compat_compare(o, n, &report, diags) != 0) {
         print_diags(diags, a->format);
     } else {
-        if (a->format == FMT_JSON) shmgen_compat_print_json(&report, o, n, a->paths[0], a->paths[1], stdout);
-        else if (a->format == FMT_GITHUB) shmgen_compat_print_github(&report, a->paths[0], a->paths[1], stdout);
+        if (a->format == SHMGEN_FMT_JSON) shmgen_compat_print_json(&report, o, n, a->paths[0], a->paths[1], stdout);
+        else if (a->format == SHMGEN_FMT_GITHUB) shmgen_compat_print_github(&report, a->paths[0], a->paths[1], stdout);
         else shmgen_compat_print_text(&report, a->paths[0], a->paths[1], stdout);
         code = shmgen_compat_exit_code(&report);
     }
@@ -79,7 +69,7 @@ static int compare_and_print(const args_t *a, shmgen_schema_t *o, shmgen_schema_
 
 static int run(int argc, char **argv)
 {
-    args_t a = {.format = FMT_TEXT};
+    args_t a = {0};
     shmgen_diags_t diags = {0};
     shmgen_schema_t *o, *n;
     int code;

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
+#include "args.h"
 #include "shmgen_gen/generate.h"
 
 static const char help[] =
@@ -20,7 +20,8 @@ static const char help[] =
     "reproducible (no timestamps; the schema path is printed as given).\n"
     "\n"
     "options:\n"
-    "  -o, --output DIR     where to write (required)\n"
+    "  -o, --output DIR     where to write (required; also -oDIR, --output=DIR;\n"
+    "                       '-' is refused: the output is two files)\n"
     "  --templates DIR      look for templates in DIR before the built-in ones\n"
     "                       (see docs/templates.md)\n"
     "  --depfile FILE       also write FILE, a Makefile-style rule saying what the\n"
@@ -36,36 +37,27 @@ typedef struct args {
     const char *schema, *out_dir, *templates, *depfile;
 } args_t;
 
-/* Value of an option given as "--opt VALUE" or "--opt=VALUE"; NULL if argv[*i] is not it. */
-static const char *option_value(int argc, char **argv, int *i, const char *lng, const char *shrt, int *missing)
-{
-    size_t n = strlen(lng);
-    if (strncmp(argv[*i], lng, n) == 0 && argv[*i][n] == '=') return argv[*i] + n + 1;
-    if (strcmp(argv[*i], lng) != 0 && !(shrt && strcmp(argv[*i], shrt) == 0)) return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
+/* `-o -` would create a directory named "-": generate writes two files, never
+ * stdout, so a lone "-" is refused wherever a path is expected. */
 static int parse_args(int argc, char **argv, args_t *a)
 {
+    static const char *const names[] = {"SCHEMA"};
     const shmgen_command_t *cmd = &shmgen_cmd_generate;
+    shmgen_cli_opt_t opts[] = {SHMGEN_OPT("--output", 'o', true), SHMGEN_OPT("--templates", 0, true),
+                               SHMGEN_OPT("--depfile", 0, true)};
+    shmgen_cli_spec_t spec = {opts, 3, names, 1, 1};
     struct stat st;
-    for (int i = 1; i < argc; i++) {
-        int missing = 0;
-        const char *v;
-        if ((v = option_value(argc, argv, &i, "--output", "-o", &missing))) a->out_dir = v;
-        else if ((v = option_value(argc, argv, &i, "--templates", NULL, &missing))) a->templates = v;
-        else if ((v = option_value(argc, argv, &i, "--depfile", NULL, &missing))) a->depfile = v;
-        else if (missing) return shmgen_cli_usage_error(cmd, "option '%s' needs a value", argv[i]);
-        else if (argv[i][0] == '-' && argv[i][1]) return shmgen_cli_usage_error(cmd, "unknown option '%s'", argv[i]);
-        else if (a->schema) return shmgen_cli_usage_error(cmd, "more than one schema given ('%s')", argv[i]);
-        else a->schema = argv[i];
-    }
-    if (!a->schema) return shmgen_cli_usage_error(cmd, "no schema given");
+    size_t n;
+    int rc = shmgen_cli_parse(cmd, &spec, argc, argv, &a->schema, &n);
+    if (rc != 0) return rc;
+    a->out_dir = opts[0].value;
+    a->templates = opts[1].value;
+    a->depfile = opts[2].value;
     if (!a->out_dir) return shmgen_cli_usage_error(cmd, "no output directory given (-o DIR)");
+    if (strcmp(a->out_dir, "-") == 0)
+        return shmgen_cli_usage_error(cmd, "-o takes a directory; generate writes two files and never to stdout");
+    if (a->depfile && strcmp(a->depfile, "-") == 0)
+        return shmgen_cli_usage_error(cmd, "--depfile takes a file name, not '-'");
     if (a->templates && (stat(a->templates, &st) != 0 || !S_ISDIR(st.st_mode)))
         return shmgen_cli_usage_error(cmd, "templates directory '%s' does not exist", a->templates);
     return 0;

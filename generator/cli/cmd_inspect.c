@@ -1,8 +1,11 @@
 /*
  * cmd_inspect.c — `shmgen inspect NAME [--json] [--watch SECONDS]`: prints a
- * read-only snapshot of the live segment NAME; --watch redraws it like top
- * until SIGINT/SIGTERM (exit 0).  Exit: 0, or 2 when the segment cannot be
- * read (absent, corrupt).  Logic in generator/live/inspect.c.
+ * read-only snapshot of the live segment NAME; --watch repeats it until
+ * SIGINT/SIGTERM (exit 0): on a terminal it redraws the screen like top (the
+ * only ANSI escapes shmgen writes, and only when stdout is a terminal); in a
+ * pipe each frame follows the last, and with --json each frame is one line
+ * (NDJSON).  Exit: 0, or 2 when the segment cannot be read (absent,
+ * corrupt).  Logic in generator/live/inspect.c.
  */
 #include <errno.h>
 #include <signal.h>
@@ -11,16 +14,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "cli.h"
+#include "args.h"
 #include "shmgen/errors.h"
 #include "shmgen/segment.h"
+#include "shmgen_gen/json_out.h"
 #include "shmgen_gen/live.h"
+
+const shmgen_command_t shmgen_cmd_inspect;
 
 typedef struct args {
     const char *name;
     bool json;
     double watch; /* seconds; 0: once */
+    bool tty;     /* stdout is a terminal: --watch may redraw it */
 } args_t;
 
 static volatile sig_atomic_t stop_requested;
@@ -44,27 +52,17 @@ static int parse_seconds(const char *s, double *out)
 
 static int parse(int argc, char **argv, args_t *a)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) a->json = true;
-        else if (strcmp(argv[i], "--watch") == 0) {
-            if (i + 1 >= argc || parse_seconds(argv[++i], &a->watch) != 0)
-                return shmgen_cli_usage_error(&shmgen_cmd_inspect, "--watch takes a number of seconds (0 < s <= 86400)");
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return shmgen_cli_usage_error(&shmgen_cmd_inspect, "unknown option '%s'", argv[i]);
-        } else if (!a->name) {
-            a->name = argv[i];
-        } else {
-            return shmgen_cli_usage_error(&shmgen_cmd_inspect, "too many arguments");
-        }
-    }
-    if (!a->name || !a->name[0]) return shmgen_cli_usage_error(&shmgen_cmd_inspect, "needs NAME");
+    static const char *const names[] = {"NAME"};
+    shmgen_cli_opt_t opts[] = {SHMGEN_OPT("--json", 0, false), SHMGEN_OPT("--watch", 0, true)};
+    shmgen_cli_spec_t spec = {opts, 2, names, 1, 1};
+    size_t n;
+    int rc = shmgen_cli_parse(&shmgen_cmd_inspect, &spec, argc, argv, &a->name, &n);
+    if (rc != 0) return rc;
+    a->json = opts[0].given;
+    if (opts[1].given && parse_seconds(opts[1].value, &a->watch) != 0)
+        return shmgen_cli_usage_error(&shmgen_cmd_inspect, "--watch takes a number of seconds (0 < s <= 86400)");
+    a->tty = isatty(STDOUT_FILENO) == 1;
     return 0;
-}
-
-static void report_error(const char *name, int rc)
-{
-    const char *detail = shmgen_segment_last_detail();
-    fprintf(stderr, "shmgen inspect: %s: %s%s%s\n", name, shmgen_strerror(rc), detail[0] ? ": " : "", detail);
 }
 
 /* A structure whose own header does not validate makes the snapshot an error. */
@@ -72,23 +70,30 @@ static int first_bind_error(const shmgen_inspect_t *snap)
 {
     for (size_t i = 0; i < snap->nstructs; i++)
         if (snap->structs[i].bind_error) {
-            fprintf(stderr, "shmgen inspect: %s: structure '%s': %s\n", snap->name, snap->structs[i].info.name,
+            char name[sizeof snap->name], structure[SHMGEN_NAME_MAX + 1];
+            fprintf(stderr, "shmgen inspect: %s: structure '%s': %s\n",
+                    shmgen__out_printable(snap->name, name, sizeof name),
+                    shmgen__out_printable(snap->structs[i].info.name, structure, sizeof structure),
                     shmgen_strerror(snap->structs[i].bind_error));
             return snap->structs[i].bind_error;
         }
     return 0;
 }
 
-/* One snapshot, printed; returns the runtime code. */
-static int show(const args_t *a, bool clear)
+/* One snapshot, printed; returns the runtime code.  A redraw clears the
+ * screen first, only on a terminal and never in JSON; in a pipe the text
+ * frames of a watch are separated by a blank line. */
+static int show(const args_t *a, bool watching)
 {
     shmgen_inspect_t snap = {0};
     int rc = shmgen_inspect_take(a->name, &snap);
-    if (clear) fputs("\033[H\033[2J", stdout);
-    if (rc != 0) report_error(a->name, rc);
-    else if (a->json) shmgen_inspect_print_json(&snap, stdout);
+    bool redraw = watching && a->tty && !a->json;
+    if (redraw) fputs("\033[H\033[2J", stdout);
+    if (rc != 0) shmgen_cli_runtime_error(&shmgen_cmd_inspect, a->name, rc);
+    else if (a->json) shmgen_inspect_print_json(&snap, watching, stdout);
     else shmgen_inspect_print_text(&snap, stdout);
-    if (clear && rc == 0 && !a->json) printf("\n(every %g s; Ctrl-C to quit)\n", a->watch);
+    if (redraw && rc == 0) printf("\n(every %g s; Ctrl-C to quit)\n", a->watch);
+    else if (watching && !a->json && rc == 0) putchar('\n');
     if (rc == 0) rc = first_bind_error(&snap);
     fflush(stdout);
     shmgen_inspect_free(&snap);
@@ -135,12 +140,18 @@ const shmgen_command_t shmgen_cmd_inspect = {
     "shmgen inspect NAME [--json] [--watch SECONDS]",
     "Attaches to the live segment NAME read-only (never writes, never changes the\n"
     "attach count) and prints its format version, layout hash, schema segment name\n"
-    "and version, total size, every structure (name, kind, element size, capacity,\n"
-    "fill level: queue/stack/ring size or pool slots in use, ring drops, offset and\n"
-    "size), the attached processes and the attach count.\n"
+    "and version, total size, owner and permission bits, every structure (name,\n"
+    "kind, element size, capacity, fill level: queue/stack/ring size or pool slots\n"
+    "in use, ring drops, offset and size), the processes in the roles it knows (a\n"
+    "ring's producer and consumer, with their names from /proc), the attached\n"
+    "processes and the attach count.  Work per structure is bounded: a pool larger\n"
+    "than 4 MiB is counted from evenly spaced slots and its fill marked '~'.\n"
     "\n"
-    "  --json            machine-readable snapshot (see docs/inspect.md)\n"
-    "  --watch SECONDS   redraw every SECONDS until Ctrl-C / SIGTERM (exit 0)\n"
+    "  --json            machine-readable snapshot (format \"shmgen-inspect/1\", see\n"
+    "                    docs/inspect.md); with --watch one object per line (NDJSON)\n"
+    "  --watch SECONDS   repeat every SECONDS until Ctrl-C / SIGTERM (exit 0); on a\n"
+    "                    terminal the screen is redrawn, in a pipe frames follow\n"
+    "                    each other (no ANSI escapes)\n"
     "\n"
     "exit: 0, or 2 when NAME is absent or corrupt",
     run,

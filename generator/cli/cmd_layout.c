@@ -7,26 +7,25 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "args.h"
 #include "shmgen_schema/layout_json.h"
+
+const shmgen_command_t shmgen_cmd_layout;
 
 static int run(int argc, char **argv)
 {
+    static const char *const names[] = {"SCHEMA"};
+    shmgen_cli_opt_t opts[] = {SHMGEN_OPT("--json", 0, false)};
+    shmgen_cli_spec_t spec = {opts, 1, names, 1, 1};
     const char *path = NULL;
-    bool json = false, options_done = false;
     shmgen_diags_t diags = {0};
     shmgen_schema_t *schema;
-    int rc;
+    size_t n;
+    bool json;
+    int rc = shmgen_cli_parse(&shmgen_cmd_layout, &spec, argc, argv, &path, &n);
 
-    for (int i = 1; i < argc; i++) {
-        if (!options_done && strcmp(argv[i], "--") == 0) options_done = true;
-        else if (!options_done && strcmp(argv[i], "--json") == 0) json = true;
-        else if (!options_done && argv[i][0] == '-' && argv[i][1] != '\0')
-            return shmgen_cli_usage_error(&shmgen_cmd_layout, "unknown option '%s'", argv[i]);
-        else if (path) return shmgen_cli_usage_error(&shmgen_cmd_layout, "unexpected argument '%s'", argv[i]);
-        else path = argv[i];
-    }
-    if (!path) return shmgen_cli_usage_error(&shmgen_cmd_layout, "missing SCHEMA");
+    if (rc != 0) return rc;
+    json = opts[0].given;
     schema = shmgen_schema_load_any(path, &diags);
     shmgen_diags_print(&diags, stderr);
     if (!schema) {

@@ -1,5 +1,5 @@
 /*
- * cmd_verify.c — `shmgen verify SCHEMA NAME [--strict]`: checks the live
+ * cmd_verify.c — `shmgen verify SCHEMA NAME [--strict] [--json]`: checks the live
  * segment NAME against SCHEMA (a segment.yaml or a lock file), attaching
  * read-only.  Exit: 0 match (notes allowed; none with --strict), 1 mismatch,
  * 2 error.  Logic in generator/live/verify.c and the runtime's compare.c.
@@ -7,15 +7,18 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "args.h"
 #include "shmgen/errors.h"
 #include "shmgen/segment.h"
 #include "shmgen_gen/live.h"
 #include "shmgen_schema/layout_json.h"
 
+const shmgen_command_t shmgen_cmd_verify;
+
 typedef struct args {
     const char *schema, *name;
     unsigned flags;
+    bool json;
 } args_t;
 
 static int verify_loaded(const shmgen_schema_t *schema, const args_t *a)
@@ -26,11 +29,13 @@ static int verify_loaded(const shmgen_schema_t *schema, const args_t *a)
     int code;
 
     if (rc != 0) {
-        const char *detail = shmgen_segment_last_detail();
-        fprintf(stderr, "shmgen verify: %s: %s%s%s\n", name, shmgen_strerror(rc), detail[0] ? ": " : "", detail);
+        shmgen_cli_runtime_error(&shmgen_cmd_verify, name, rc);
+        if (a->json)
+            shmgen_verify_print_json_error(rc, shmgen_segment_last_detail(), NULL, schema_path, name, a->flags, stdout);
         code = SHMGEN_EXIT_ERROR;
     } else {
-        shmgen_verify_print(&report, schema_path, name, stdout);
+        if (a->json) shmgen_verify_print_json(&report, schema_path, name, a->flags, stdout);
+        else shmgen_verify_print(&report, schema_path, name, stdout);
         code = report.mismatches ? SHMGEN_EXIT_DIFF : SHMGEN_EXIT_OK;
     }
     shmgen_verify_report_free(&report);
@@ -39,15 +44,17 @@ static int verify_loaded(const shmgen_schema_t *schema, const args_t *a)
 
 static int parse_args(int argc, char **argv, args_t *a)
 {
-    const shmgen_command_t *cmd = &shmgen_cmd_verify;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--strict") == 0) a->flags |= SHMGEN_COMPARE_STRICT;
-        else if (argv[i][0] == '-') return shmgen_cli_usage_error(cmd, "unknown option '%s'", argv[i]);
-        else if (!a->schema) a->schema = argv[i];
-        else if (!a->name) a->name = argv[i];
-        else return shmgen_cli_usage_error(cmd, "unexpected argument '%s'", argv[i]);
-    }
-    if (!a->name || !a->name[0]) return shmgen_cli_usage_error(cmd, "needs SCHEMA and NAME");
+    static const char *const names[] = {"SCHEMA", "NAME"};
+    shmgen_cli_opt_t opts[] = {SHMGEN_OPT("--strict", 0, false), SHMGEN_OPT("--json", 0, false)};
+    shmgen_cli_spec_t spec = {opts, 2, names, 2, 2};
+    const char *pos[2];
+    size_t n;
+    int rc = shmgen_cli_parse(&shmgen_cmd_verify, &spec, argc, argv, pos, &n);
+    if (rc != 0) return rc;
+    a->schema = pos[0];
+    a->name = pos[1];
+    if (opts[0].given) a->flags |= SHMGEN_COMPARE_STRICT;
+    a->json = opts[1].given;
     return 0;
 }
 
@@ -62,6 +69,8 @@ static int run(int argc, char **argv)
     schema = shmgen_schema_load_any(a.schema, &diags);
     if (!schema || diags.errors) {
         shmgen_diags_print(&diags, stderr);
+        if (a.json)
+            shmgen_verify_print_json_error(0, "the schema does not load", &diags, a.schema, a.name, a.flags, stdout);
         code = SHMGEN_EXIT_ERROR;
     } else {
         code = verify_loaded(schema, &a);
@@ -75,7 +84,7 @@ static int run(int argc, char **argv)
 const shmgen_command_t shmgen_cmd_verify = {
     "verify",
     "check a live segment against a schema (read-only)",
-    "shmgen verify SCHEMA NAME [--strict]",
+    "shmgen verify SCHEMA NAME [--strict] [--json]",
     "Attaches to the live segment NAME read-only (never writes, never changes the\n"
     "attach count) and compares it with SCHEMA (a segment.yaml or a lock file),\n"
     "structure by structure, by the rule the generated <segment>_verify() applies\n"
@@ -87,6 +96,8 @@ const shmgen_command_t shmgen_cmd_verify = {
     "\n"
     "options:\n"
     "  --strict   every difference is a mismatch (an exact match is required)\n"
+    "  --json     one JSON document on stdout (format \"shmgen-verify/1\", see\n"
+    "             docs/inspect.md), also when the segment cannot be read\n"
     "\n"
     "exit: 0 match, 1 mismatch, 2 error (no such segment, corrupt segment, bad schema)",
     run,

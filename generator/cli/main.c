@@ -1,6 +1,7 @@
 /*
- * main.c — `shmgen`: dispatches to the command table in cli.h.
- * Knows nothing about any command beyond its table entry.
+ * main.c — `shmgen`: dispatches to the command table in cli.h; a mistyped
+ * command gets "did you mean".  Knows nothing about any command beyond its
+ * table entry.  Depends on cli.h and shmgen_diag's suggestions.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,10 +9,13 @@
 
 #include "cli.h"
 #include "shmgen/layout.h"
+#include "shmgen/segment.h"
+#include "shmgen_gen/json_out.h"
+#include "shmgen_schema/diag.h"
 
 static const shmgen_command_t *const commands[] = {
     &shmgen_cmd_check, &shmgen_cmd_layout, &shmgen_cmd_generate, &shmgen_cmd_compat,
-    &shmgen_cmd_verify, &shmgen_cmd_inspect, &shmgen_cmd_list,
+    &shmgen_cmd_verify, &shmgen_cmd_inspect, &shmgen_cmd_list, &shmgen_cmd_rm,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -45,7 +49,27 @@ int shmgen_cli_usage_error(const shmgen_command_t *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nusage: %s (try 'shmgen help %s')\n", cmd->usage, cmd->name);
+    fprintf(stderr, " (usage: %s; try 'shmgen help %s')\n", cmd->usage, cmd->name);
+    return SHMGEN_EXIT_ERROR;
+}
+
+void shmgen_cli_runtime_error(const shmgen_command_t *cmd, const char *name, int rc)
+{
+    char shown_name[256], detail[1024];
+    shmgen__out_printable(shmgen_segment_last_detail(), detail, sizeof detail);
+    fprintf(stderr, "shmgen %s: %s: %s%s%s\n", cmd->name, shmgen__out_printable(name, shown_name, sizeof shown_name),
+            shmgen_strerror(rc), detail[0] ? ": " : "", detail);
+}
+
+/* "unknown command 'chek'; did you mean 'check'?" on one line; exit 2. */
+static int unknown_command(const char *prefix, const char *name)
+{
+    const char *names[NCOMMANDS], *best;
+    for (size_t i = 0; i < NCOMMANDS; i++) names[i] = commands[i]->name;
+    best = shmgen__closest(name, names, NCOMMANDS);
+    if (best)
+        fprintf(stderr, "%s: unknown command '%s'; did you mean '%s'? (try 'shmgen --help')\n", prefix, name, best);
+    else fprintf(stderr, "%s: unknown command '%s' (try 'shmgen --help')\n", prefix, name);
     return SHMGEN_EXIT_ERROR;
 }
 
@@ -66,7 +90,7 @@ int main(int argc, char **argv)
     const shmgen_command_t *cmd;
 
     if (argc < 2) {
-        print_overview(stderr);
+        fprintf(stderr, "shmgen: missing COMMAND (try 'shmgen --help')\n");
         return SHMGEN_EXIT_ERROR;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
@@ -83,17 +107,15 @@ int main(int argc, char **argv)
             print_overview(stdout);
             return SHMGEN_EXIT_OK;
         }
-        if (!(cmd = find_command(argv[2]))) {
-            fprintf(stderr, "shmgen help: unknown command '%s' (try 'shmgen --help')\n", argv[2]);
+        if (argc > 3) {
+            fprintf(stderr, "shmgen help: unexpected argument '%s' (usage: shmgen help [COMMAND])\n", argv[3]);
             return SHMGEN_EXIT_ERROR;
         }
+        if (!(cmd = find_command(argv[2]))) return unknown_command("shmgen help", argv[2]);
         print_help(cmd);
         return SHMGEN_EXIT_OK;
     }
-    if (!(cmd = find_command(argv[1]))) {
-        fprintf(stderr, "shmgen: unknown command '%s' (try 'shmgen --help')\n", argv[1]);
-        return SHMGEN_EXIT_ERROR;
-    }
+    if (!(cmd = find_command(argv[1]))) return unknown_command("shmgen", argv[1]);
     if (shmgen_cli_wants_help(cmd, argc - 1, argv + 1)) return SHMGEN_EXIT_OK;
     return cmd->run(argc - 1, argv + 1);
 }

@@ -159,6 +159,15 @@ int shmgen_gen_render(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_buf
     return rc;
 }
 
+int shmgen_gen_check(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_diags_t *diags)
+{
+    shmgen_buf_t h = {0}, c = {0};
+    int rc = shmgen_gen_render(g, schema, &h, &c, diags);
+    shmgen_buf_free(&h);
+    shmgen_buf_free(&c);
+    return rc;
+}
+
 /* path made absolute against the working directory (a depfile is read from
  * elsewhere), escaped for a Makefile-style rule; appended to b. */
 static void dep_path(shmgen_buf_t *b, const char *path)

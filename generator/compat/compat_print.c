@@ -8,11 +8,6 @@
 #include "shmgen_gen/json_out.h"
 #include "shmgen_gen/compat.h"
 
-static const char *or_input(const char *file)
-{
-    return file ? file : "<input>";
-}
-
 /* "structure 'S': " when the change concerns a structure. */
 static void print_subject(const shmgen_compat_change_t *c, FILE *out)
 {
@@ -114,7 +109,7 @@ void shmgen_compat_print_json(const shmgen_compat_report_t *r, const shmgen_sche
                               const shmgen_schema_t *new_schema, const char *old_path, const char *new_path,
                               FILE *out)
 {
-    fprintf(out, "{\n  \"shmgen_compat\": 1,\n");
+    fprintf(out, "{\n  \"format\": \"shmgen-compat/1\",\n  \"shmgen_compat\": 1,\n");
     json_side(out, "old", old_schema, old_path);
     json_side(out, "new", new_schema, new_path);
     fputs("  \"result\": ", out);
@@ -170,15 +165,4 @@ void shmgen_compat_print_github(const shmgen_compat_report_t *r, const char *old
         fputc('\n', out);
     }
     print_summary(r, old_path, new_path, "", out);
-}
-
-void shmgen_compat_print_diags_github(const shmgen_diags_t *d, FILE *out)
-{
-    for (size_t i = 0; i < d->count; i++) {
-        const shmgen_diag_t *g = &d->items[i];
-        github_command(out, g->severity == SHMGEN_SEV_ERROR ? "error" : "warning", g->loc, or_input(g->loc.file),
-                       "shmgen");
-        shmgen__out_github(out, g->message, 0);
-        fputc('\n', out);
-    }
 }

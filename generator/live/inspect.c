@@ -1,16 +1,38 @@
 /*
  * inspect.c — `shmgen inspect`: a read-only snapshot of a live segment
- * (header, every structure with its fill level, attached processes) and its
- * text and JSON renderings.  Binding a kind on a read-only handle only reads
- * (each kind's bind checks its own header against the table first).
- * Depends on the runtime (segment.h, the kind headers) and json_out.h.
+ * (header, owner and mode, every structure with its fill level and the
+ * processes in its roles, attached processes).  Binding a kind on a
+ * read-only handle only reads (each kind's bind checks its own header
+ * against the table first).  Work per structure is bounded whatever the
+ * declared capacity (a pool is sampled beyond SHMGEN_INSPECT_POOL_BYTES).
+ * The renderings are in inspect_print.c.
+ * Depends on the runtime (segment.h, the kind headers).
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "shmgen_gen/json_out.h"
 #include "shmgen/shmgen.h"
 #include "shmgen_gen/live.h"
+
+const char *shmgen_proc_name(pid_t pid, char buf[17])
+{
+    char path[64];
+    ssize_t n = -1;
+    int fd;
+    buf[0] = '\0';
+    if (pid <= 0) return buf;
+    snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+    /* O_NONBLOCK: procfs never blocks, but the path is built from segment bytes. */
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) >= 0) {
+        n = read(fd, buf, 16);
+        close(fd);
+    }
+    buf[n > 0 ? n : 0] = '\0';
+    if (n > 0 && buf[n - 1] == '\n') buf[n - 1] = '\0';
+    return buf;
+}
 
 /* An atomic's current value (raw bits; the table does not record signedness).
  * Returns 1: a value is not a fill level. */
@@ -26,8 +48,50 @@ static int atomic_value(shmgen_segment_t *seg, shmgen_inspect_struct_t *s)
     return 1;
 }
 
+/* Slot words read for a pool: all of them while the pool spans at most
+ * SHMGEN_INSPECT_POOL_BYTES (contiguous words: at most that much touched),
+ * else SHMGEN_INSPECT_MIN_SAMPLES evenly spaced ones (one page each at most). */
+static uint64_t pool_reads(const shmgen_struct_info_t *info)
+{
+    return info->size <= SHMGEN_INSPECT_POOL_BYTES ? info->capacity : SHMGEN_INSPECT_MIN_SAMPLES;
+}
+
+static int add_role(shmgen_inspect_struct_t *s, const char *role, pid_t pid)
+{
+    shmgen_inspect_role_t *r;
+    if (pid <= 0) return 0;
+    if (!(r = realloc(s->roles, (s->nroles + 1) * sizeof *r))) return SHMGEN_NO_MEMORY;
+    s->roles = r;
+    r[s->nroles++] = (shmgen_inspect_role_t){.role = role, .pid = pid};
+    shmgen_proc_name(pid, r[s->nroles - 1].process);
+    return 0;
+}
+
+static int ring_state(shmgen_segment_t *seg, shmgen_inspect_struct_t *s)
+{
+    shmgen_ring_t r;
+    pid_t producer, consumer;
+    int rc = shmgen_ring_bind(&r, seg, &s->info);
+    if (rc != 0) return rc;
+    s->fill = shmgen_ring_size(&r);
+    s->dropped = shmgen_ring_dropped(&r);
+    s->has_dropped = true;
+    shmgen_ring_owners(&r, &producer, &consumer);
+    if ((rc = add_role(s, "producer", producer)) == 0) rc = add_role(s, "consumer", consumer);
+    return rc;
+}
+
+static int pool_count(shmgen_segment_t *seg, shmgen_inspect_struct_t *s)
+{
+    shmgen_pool_t p;
+    int rc = shmgen_pool_bind(&p, seg, &s->info);
+    if (rc == 0) s->fill = shmgen_pool_count_sampled(&p, pool_reads(&s->info), &s->fill_exact);
+    return rc;
+}
+
 static int fill_level(shmgen_segment_t *seg, shmgen_inspect_struct_t *s)
 {
+    s->fill_exact = true;
     switch (s->info.kind) {
     case SHMGEN_KIND_QUEUE: {
         shmgen_queue_t q;
@@ -41,18 +105,8 @@ static int fill_level(shmgen_segment_t *seg, shmgen_inspect_struct_t *s)
         if (rc == 0) s->fill = shmgen_stack_size(&st);
         return rc;
     }
-    case SHMGEN_KIND_RING: {
-        shmgen_ring_t r;
-        int rc = shmgen_ring_bind(&r, seg, &s->info);
-        if (rc == 0) s->fill = shmgen_ring_size(&r), s->dropped = shmgen_ring_dropped(&r), s->has_dropped = true;
-        return rc;
-    }
-    case SHMGEN_KIND_POOL: {
-        shmgen_pool_t p;
-        int rc = shmgen_pool_bind(&p, seg, &s->info);
-        if (rc == 0) s->fill = shmgen_pool_num_allocated(&p);
-        return rc;
-    }
+    case SHMGEN_KIND_RING: return ring_state(seg, s);
+    case SHMGEN_KIND_POOL: return pool_count(seg, s);
     case SHMGEN_KIND_ATOMIC: return atomic_value(seg, s);
     default: return 1; /* array: no fill level */
     }
@@ -68,7 +122,8 @@ static void collect_proc(pid_t pid, bool alive, void *ctx)
         snap->procs = p;
         snap->procs_cap = cap;
     }
-    snap->procs[snap->nprocs++] = (shmgen_inspect_proc_t){pid, alive};
+    snap->procs[snap->nprocs] = (shmgen_inspect_proc_t){pid, alive, ""};
+    shmgen_proc_name(pid, snap->procs[snap->nprocs++].process);
 }
 
 static int take_structs(shmgen_segment_t *seg, shmgen_inspect_t *snap)
@@ -82,10 +137,22 @@ static int take_structs(shmgen_segment_t *seg, shmgen_inspect_t *snap)
         if (rc != 0) return rc;
         snap->nstructs = i + 1;
         rc = fill_level(seg, s);
+        if (rc == SHMGEN_NO_MEMORY) return rc;
         s->has_fill = rc == 0;
         s->bind_error = rc < 0 ? rc : 0;
     }
     return 0;
+}
+
+/* A role's pid is "attached" when the registry holds it as a live process. */
+static void mark_attached(shmgen_inspect_t *snap)
+{
+    for (size_t i = 0; i < snap->nstructs; i++)
+        for (size_t r = 0; r < snap->structs[i].nroles; r++) {
+            shmgen_inspect_role_t *role = &snap->structs[i].roles[r];
+            for (size_t p = 0; p < snap->nprocs && !role->attached; p++)
+                role->attached = snap->procs[p].alive && snap->procs[p].pid == role->pid;
+        }
 }
 
 int shmgen_inspect_take(const char *name, shmgen_inspect_t *out)
@@ -99,103 +166,15 @@ int shmgen_inspect_take(const char *name, shmgen_inspect_t *out)
     rc = take_structs(seg, out);
     if (rc == 0) rc = shmgen_segment_attach_count(seg, &out->attach_count);
     if (rc == 0) rc = shmgen_segment_visit_processes(seg, collect_proc, out);
+    mark_attached(out);
     (void)shmgen_segment_close(seg);
     return rc;
 }
 
 void shmgen_inspect_free(shmgen_inspect_t *snap)
 {
+    for (size_t i = 0; i < snap->nstructs; i++) free(snap->structs[i].roles);
     free(snap->structs);
     free(snap->procs);
     memset(snap, 0, sizeof *snap);
-}
-
-static const char *kind_str(int kind)
-{
-    const char *k = shmgen_kind_name(kind);
-    return k ? k : "unknown";
-}
-
-static void fill_text(const shmgen_inspect_struct_t *s, char *buf, size_t n)
-{
-    if (s->bind_error) snprintf(buf, n, "error: %s", shmgen_error_name(s->bind_error));
-    else if (s->has_value) snprintf(buf, n, "value %llu", (unsigned long long)s->value);
-    else if (!s->has_fill) snprintf(buf, n, "-");
-    else snprintf(buf, n, "%llu/%llu", (unsigned long long)s->fill, (unsigned long long)s->info.capacity);
-}
-
-void shmgen_inspect_print_text(const shmgen_inspect_t *snap, FILE *out)
-{
-    const shmgen_segment_meta_t *m = &snap->meta;
-    char pname[SHMGEN_NAME_MAX + 1];
-    fprintf(out, "segment %s: schema '%s' version %u, format %u, layout hash 0x%016llx\n", snap->name,
-            shmgen__out_printable(m->segment, pname, sizeof pname),
-            m->schema_version, m->format_version, (unsigned long long)m->layout_hash);
-    fprintf(out, "size %llu bytes (mapped %llu), %s, created by pid %d\n", (unsigned long long)m->total_size,
-            (unsigned long long)m->mapped_size, m->persistent ? "persistent" : "removed on last detach",
-            (int)m->creator_pid);
-    fprintf(out, "%-24s %-7s %9s %12s %21s %8s %12s %12s\n", "STRUCTURE", "KIND", "ELEM", "CAPACITY", "FILL",
-            "DROPPED", "OFFSET", "SIZE");
-    for (size_t i = 0; i < snap->nstructs; i++) {
-        const shmgen_inspect_struct_t *s = &snap->structs[i];
-        char fill[48], dropped[24] = "-";
-        fill_text(s, fill, sizeof fill);
-        if (s->has_dropped) snprintf(dropped, sizeof dropped, "%llu", (unsigned long long)s->dropped);
-        fprintf(out, "%-24s %-7s %9u %12llu %21s %8s %12llu %12llu\n",
-                shmgen__out_printable(s->info.name, pname, sizeof pname), kind_str((int)s->info.kind),
-                s->info.elem_size, (unsigned long long)s->info.capacity, fill, dropped,
-                (unsigned long long)s->info.offset, (unsigned long long)s->info.size);
-    }
-    fprintf(out, "attached processes: %u\n", snap->attach_count);
-    for (size_t i = 0; i < snap->nprocs; i++)
-        fprintf(out, "  pid %d %s\n", (int)snap->procs[i].pid, snap->procs[i].alive ? "alive" : "dead");
-}
-
-static void json_struct(const shmgen_inspect_struct_t *s, FILE *out)
-{
-    fputs("    {\"name\": ", out);
-    shmgen__out_json_str(out, s->info.name);
-    fputs(", \"kind\": ", out);
-    shmgen__out_json_str(out, kind_str((int)s->info.kind));
-    fprintf(out, ", \"elem_size\": %u, \"elem_align\": %u, \"elem_hash\": ", s->info.elem_size, s->info.elem_align);
-    shmgen__out_json_hash(out, s->info.elem_hash);
-    fprintf(out, ", \"capacity\": %llu, \"since\": %u, \"offset\": %llu, \"size\": %llu, \"fill\": ",
-            (unsigned long long)s->info.capacity, s->info.since, (unsigned long long)s->info.offset,
-            (unsigned long long)s->info.size);
-    if (s->has_fill) fprintf(out, "%llu", (unsigned long long)s->fill);
-    else fputs("null", out);
-    fputs(", \"value\": ", out);
-    if (s->has_value) fprintf(out, "%llu", (unsigned long long)s->value);
-    else fputs("null", out);
-    fputs(", \"dropped\": ", out);
-    if (s->has_dropped) fprintf(out, "%llu", (unsigned long long)s->dropped);
-    else fputs("null", out);
-    fputs(", \"error\": ", out);
-    shmgen__out_json_str(out, s->bind_error ? shmgen_error_name(s->bind_error) : NULL);
-    fputc('}', out);
-}
-
-void shmgen_inspect_print_json(const shmgen_inspect_t *snap, FILE *out)
-{
-    const shmgen_segment_meta_t *m = &snap->meta;
-    fputs("{\n  \"name\": ", out);
-    shmgen__out_json_str(out, snap->name);
-    fputs(",\n  \"segment\": ", out);
-    shmgen__out_json_str(out, m->segment);
-    fprintf(out, ",\n  \"schema_version\": %u,\n  \"format_version\": %u,\n  \"layout_hash\": ", m->schema_version,
-            m->format_version);
-    shmgen__out_json_hash(out, m->layout_hash);
-    fprintf(out, ",\n  \"total_size\": %llu,\n  \"mapped_size\": %llu,\n  \"persistent\": %s,\n  \"creator_pid\": %d,\n",
-            (unsigned long long)m->total_size, (unsigned long long)m->mapped_size, m->persistent ? "true" : "false",
-            (int)m->creator_pid);
-    fputs("  \"structures\": [", out);
-    for (size_t i = 0; i < snap->nstructs; i++) {
-        fputs(i ? ",\n" : "\n", out);
-        json_struct(&snap->structs[i], out);
-    }
-    fprintf(out, "%s],\n  \"attach_count\": %u,\n  \"processes\": [", snap->nstructs ? "\n  " : "", snap->attach_count);
-    for (size_t i = 0; i < snap->nprocs; i++)
-        fprintf(out, "%s{\"pid\": %d, \"alive\": %s}", i ? ", " : "", (int)snap->procs[i].pid,
-                snap->procs[i].alive ? "true" : "false");
-    fputs("]\n}\n", out);
 }

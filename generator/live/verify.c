@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "shmgen/errors.h"
+#include "shmgen_gen/json_out.h"
+#include "shmgen_gen/json_writer.h"
 #include "shmgen_gen/live.h"
 
 typedef struct vctx {
@@ -80,13 +82,17 @@ void shmgen_verify_report_free(shmgen_verify_report_t *report)
     memset(report, 0, sizeof *report);
 }
 
-void shmgen_verify_print(const shmgen_verify_report_t *r, const char *schema_path, const char *name, FILE *out)
+/* Findings quote the segment's bytes (names): shown with control characters
+ * and invalid UTF-8 replaced by '?', like the segment name given. */
+void shmgen_verify_print(const shmgen_verify_report_t *r, const char *schema_path, const char *raw_name, FILE *out)
 {
+    char name[256], shown[1024];
+    shmgen__out_printable(raw_name, name, sizeof name);
     for (size_t i = 0; i < r->count; i++) {
         const shmgen_verify_item_t *it = &r->items[i];
         fprintf(out, "%s: ", it->mismatch ? "mismatch" : "note");
-        if (it->structure) fprintf(out, "structure '%s': ", it->structure);
-        fprintf(out, "%s\n", it->message);
+        if (it->structure) fprintf(out, "structure '%s': ", shmgen__out_printable(it->structure, shown, sizeof shown));
+        fprintf(out, "%s\n", shmgen__out_printable(it->message, shown, sizeof shown));
     }
     if (r->mismatches)
         fprintf(out, "verify: segment %s does NOT match %s: %zu mismatch%s, %zu note%s\n", name, schema_path,
@@ -94,4 +100,63 @@ void shmgen_verify_print(const shmgen_verify_report_t *r, const char *schema_pat
     else
         fprintf(out, "verify: segment %s matches %s%s\n", name, schema_path,
                 r->notes ? " (with compatible differences)" : "");
+}
+
+/* The finding kinds' names in JSON (stable: scripts match on them). */
+static const char *finding_name(shmgen_finding_kind_t k)
+{
+    static const char *const names[] = {
+        [SHMGEN_FINDING_SEGMENT_NAME] = "segment-name", [SHMGEN_FINDING_SCHEMA_VERSION] = "schema-version",
+        [SHMGEN_FINDING_LAYOUT_HASH] = "layout-hash",   [SHMGEN_FINDING_ABSENT] = "absent",
+        [SHMGEN_FINDING_EXTRA] = "extra",               [SHMGEN_FINDING_KIND] = "kind",
+        [SHMGEN_FINDING_ELEM_SIZE] = "element-size",    [SHMGEN_FINDING_ELEM_ALIGN] = "element-align",
+        [SHMGEN_FINDING_ELEM_HASH] = "element-hash",    [SHMGEN_FINDING_CAPACITY] = "capacity",
+    };
+    return (unsigned)k < sizeof names / sizeof names[0] && names[k] ? names[k] : "other";
+}
+
+static void json_head(shmgen__jw_t *w, FILE *out, const char *schema_path, const char *name, unsigned flags)
+{
+    shmgen__jw_init(w, out, 2);
+    shmgen__jw_open(w, NULL, '{');
+    shmgen__jw_str(w, "format", "shmgen-verify/1");
+    shmgen__jw_str(w, "schema", schema_path);
+    shmgen__jw_str(w, "name", name);
+    shmgen__jw_bool(w, "strict", (flags & SHMGEN_COMPARE_STRICT) != 0);
+}
+
+void shmgen_verify_print_json(const shmgen_verify_report_t *r, const char *schema_path, const char *name,
+                              unsigned flags, FILE *out)
+{
+    shmgen__jw_t w;
+    json_head(&w, out, schema_path, name, flags);
+    shmgen__jw_str(&w, "result", r->mismatches ? "mismatch" : "match");
+    shmgen__jw_u64(&w, "exit_code", r->mismatches ? 1 : 0);
+    shmgen__jw_u64(&w, "mismatches", r->mismatches);
+    shmgen__jw_u64(&w, "notes", r->notes);
+    shmgen__jw_open(&w, "findings", '[');
+    for (size_t i = 0; i < r->count; i++) {
+        const shmgen_verify_item_t *it = &r->items[i];
+        shmgen__jw_open(&w, NULL, '{');
+        shmgen__jw_str(&w, "severity", it->mismatch ? "mismatch" : "note");
+        shmgen__jw_str(&w, "kind", finding_name(it->kind));
+        shmgen__jw_str(&w, "structure", it->structure);
+        shmgen__jw_str(&w, "message", it->message);
+        shmgen__jw_close(&w, '}');
+    }
+    shmgen__jw_close(&w, ']');
+    shmgen__jw_close(&w, '}');
+}
+
+void shmgen_verify_print_json_error(int error, const char *detail, const shmgen_diags_t *diags,
+                                    const char *schema_path, const char *name, unsigned flags, FILE *out)
+{
+    shmgen__jw_t w;
+    json_head(&w, out, schema_path, name, flags);
+    shmgen__jw_str(&w, "result", "error");
+    shmgen__jw_u64(&w, "exit_code", 2);
+    shmgen__jw_str(&w, "error", error ? shmgen_error_name(error) : "SCHEMA");
+    shmgen__jw_str(&w, "detail", detail);
+    if (diags) shmgen__jw_diags(&w, "diagnostics", diags);
+    shmgen__jw_close(&w, '}');
 }

@@ -100,6 +100,48 @@ int tool_run_program(const char *exe, const char *const *args, char **out, char 
     return status;
 }
 
+static const char json_script[] =
+    "import json, sys\n"
+    "try:\n"
+    "    raw = open(sys.argv[1], 'rb').read().decode('utf-8')\n" /* strict: invalid UTF-8 raises */
+    "    d = [json.loads(l) for l in raw.split('\\n') if l] if sys.argv[3] == '1' else json.loads(raw)\n"
+    "except Exception as e:\n"
+    "    print('not valid UTF-8 JSON:', e, file=sys.stderr)\n"
+    "    sys.exit(2)\n"
+    "sys.exit(0 if eval(sys.argv[2]) else 1)\n";
+
+int tool_json_check(const char *text, int ndjson, const char *expr)
+{
+    char *dir = tool_tmpdir(), path[4200], *err = NULL;
+    const char *args[] = {"-c", json_script, path, expr, ndjson ? "1" : "0", NULL};
+    FILE *f;
+    int rc = -1;
+    if (!dir) return -1;
+    snprintf(path, sizeof path, "%s/doc.json", dir);
+    if ((f = fopen(path, "wb")) != NULL) {
+        fputs(text ? text : "", f);
+        fclose(f);
+        rc = tool_run_program("/usr/bin/python3", args, NULL, &err);
+        if (rc > 1 && err) fprintf(stderr, "tool_json_check: %s\n", err);
+    }
+    free(err);
+    tool_rmdir(dir);
+    free(dir);
+    return rc;
+}
+
+char *tool_golden(const char *path, const char *got)
+{
+    if (getenv("SHMGEN_UPDATE_GOLDEN")) {
+        FILE *f = fopen(path, "w");
+        if (f) {
+            fputs(got, f);
+            fclose(f);
+        }
+    }
+    return tool_read_file(path);
+}
+
 char *tool_replace(const char *s, const char *from, const char *to)
 {
     size_t fl = strlen(from), tl = strlen(to), count = 0;

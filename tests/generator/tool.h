@@ -1,7 +1,7 @@
 /*
  * tool.h — helpers the compat/verify/inspect tests share: run the built
  * `shmgen` binary (SHMGEN_EXE) or another program with captured output,
- * read files, temp dirs.
+ * read files, temp dirs, check JSON with python3.
  */
 #ifndef SHMGEN_TEST_TOOL_H
 #define SHMGEN_TEST_TOOL_H
@@ -26,6 +26,17 @@ char *tool_tmpdir(void);
 
 /* Removes a directory and the plain files in it. */
 void tool_rmdir(const char *dir);
+
+/* Parses text with python3's json module after a strict UTF-8 decode (the
+ * whole text as one document, or with ndjson one document per line, then a
+ * list of them) and evaluates the Python expression expr on it as `d`.
+ * Returns 0 when it parses and expr is true, 1 when expr is false, 2 (or
+ * another status, printed) when the text is not valid UTF-8 JSON. */
+int tool_json_check(const char *text, int ndjson, const char *expr);
+
+/* The golden file at path (malloc'ed; NULL when missing), after writing got
+ * there first when SHMGEN_UPDATE_GOLDEN is set (regenerating goldens). */
+char *tool_golden(const char *path, const char *got);
 
 /* Replaces every occurrence of `from` in s by `to` (returns a new string). */
 char *tool_replace(const char *s, const char *from, const char *to);

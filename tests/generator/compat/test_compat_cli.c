@@ -75,7 +75,9 @@ Test(compat_cli, json_document)
 {
     char *out = NULL;
     cr_assert_eq(compat(PAIRS "34-mixed-compatible/old.yaml", PAIRS "34-mixed-compatible/new.yaml", "json", &out, NULL), 0);
+    expect_contains(out, "\"format\": \"shmgen-compat/1\"");
     expect_contains(out, "\"shmgen_compat\": 1");
+    cr_expect_eq(tool_json_check(out, 0, "d['format'] == 'shmgen-compat/1' and d['result'] == 'compatible'"), 0);
     expect_contains(out, "\"result\": \"compatible\"");
     expect_contains(out, "\"exit_code\": 0");
     expect_contains(out, "\"version_raised\": true");
@@ -144,6 +146,13 @@ Test(compat_cli, bad_input_is_error_2_with_position)
     cr_expect_eq(compat(PAIRS "01-identical/old.yaml", bad, "github", &out, &err), 2);
     expect_contains(out, "::error file=");
     expect_contains(out, "bad.yaml,line=4,");
+    free(out);
+    free(err);
+    /* A reader of --format json always gets a document, errors included. */
+    cr_expect_eq(compat(PAIRS "01-identical/old.yaml", bad, "json", &out, &err), 2);
+    cr_expect_eq(tool_json_check(out, 0, "d['format'] == 'shmgen-compat/1' and d['result'] == 'error' and "
+                                         "d['exit_code'] == 2 and d['diagnostics'][0]['line'] == 4"), 0, "%s", out);
+    expect_contains(err, "bad.yaml:4:");
     free(out);
     free(err);
     free(bad);

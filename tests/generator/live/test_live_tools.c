@@ -2,132 +2,28 @@
  * test_live_tools.c — `shmgen verify`, `inspect` and `list` against live
  * segments this process creates with the runtime from a schema's layout
  * descriptor: match / compatible / breaking verification, inspect output
- * with known fill levels against golden files (pids and names masked),
- * --watch ending on SIGTERM, and corrupted segments (targeted and random
- * bytes in header and table) that must give exit 2 — never a crash (these
- * tools also run under ASan/UBSan in the sanitizer build).
+ * with known fill levels against golden files (pids, uid and names masked),
+ * and corrupted segments (targeted and random bytes in header and table)
+ * that must give exit 2 — never a crash (these tools also run under
+ * ASan/UBSan in the sanitizer build).  --watch: test_inspect_watch.c;
+ * hostile names, huge pools, roles, rm: test_hostile_segments.c.
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "shmgen/shmgen.h"
 #include "shmgen_schema/layout_json.h"
 #include "shmgen_schema/model.h"
 #include "tool.h"
 
-extern char **environ;
-
 #define GOLDEN SHMGEN_SOURCE_DIR "/tests/generator/live/golden/"
-
-static const char base_schema[] =
-    "segment: live\n"
-    "version: 2\n"
-    "enums:\n"
-    "  color: [red, green]\n"
-    "types:\n"
-    "  vec3: {x: f32, y: f32, z: f32}\n"
-    "  item: {id: u32, color: color, pos: vec3}\n"
-    "structures:\n"
-    "  items: {kind: pool, type: item, capacity: 16}\n"
-    "  inbox: {kind: queue, type: vec3, capacity: 8}\n"
-    "  undo: {kind: stack, type: u64, capacity: 4}\n"
-    "  frames: {kind: ring, type: u32, capacity: 4}\n"
-    "  grid: {kind: array, type: u32, capacity: 10}\n"
-    "  tick: {kind: atomic, type: u64, initial: 7}\n";
-
-typedef struct fixture {
-    char *dir;        /* temp dir holding schema variants */
-    char name[96];    /* shm name of the live segment */
-    shmgen_segment_t *seg;
-} fixture_t;
-
-static fixture_t fx;
-
-static char *write_schema(const char *file, const char *text)
-{
-    char *path = NULL;
-    FILE *f;
-    cr_assert_geq(asprintf(&path, "%s/%s", fx.dir, file), 0);
-    cr_assert_not_null(f = fopen(path, "w"));
-    fputs(text, f);
-    cr_assert_eq(fclose(f), 0);
-    return path;
-}
-
-/* base_schema with one edit, written to file (the edit must apply). */
-static char *variant(const char *file, const char *from, const char *to)
-{
-    char *text = tool_replace(base_schema, from, to), *path;
-    cr_assert(strcmp(text, base_schema) != 0, "variant %s changes nothing", file);
-    path = write_schema(file, text);
-    free(text);
-    return path;
-}
-
-/* Creates fx.name from the schema text with the runtime, as generated code would. */
-static void create_segment(const char *text, bool persistent)
-{
-    shmgen_diags_t d = {0};
-    shmgen_schema_t *s = shmgen_schema_load_buffer("live.yaml", text, strlen(text), &d);
-    shmgen_layout_t layout;
-    shmgen_struct_desc_t *descs = NULL;
-    shmgen_open_options_t opts = {.persistent = persistent};
-    int rc;
-    if (!s) shmgen_diags_print(&d, stderr);
-    cr_assert_not_null(s);
-    cr_assert_eq(shmgen_schema_runtime_layout(s, &layout, &descs), 0);
-    if (shmgen_segment_unlink(fx.name) != 0) { /* absent: the usual case */ }
-    rc = shmgen_segment_create(fx.name, &layout, &opts, &fx.seg);
-    cr_assert_eq(rc, 0, "create %s: %s (%s)", fx.name, shmgen_strerror(rc), shmgen_segment_last_detail());
-    free(descs);
-    shmgen_schema_free(s);
-    shmgen_diags_free(&d);
-}
-
-static void setup(void)
-{
-    static int counter;
-    fx.dir = tool_tmpdir();
-    cr_assert_not_null(fx.dir);
-    snprintf(fx.name, sizeof fx.name, "/shmgen-compat-test-%d-%d", (int)getpid(), counter++);
-    fx.seg = NULL;
-}
-
-static void teardown(void)
-{
-    if (fx.seg) (void)shmgen_segment_close(fx.seg);
-    if (shmgen_segment_unlink(fx.name) != 0) { /* already gone with the last detach */ }
-    tool_rmdir(fx.dir);
-    free(fx.dir);
-}
-
-static int run2(const char *cmd, const char *a, const char *b, char **out, char **err)
-{
-    const char *args[] = {cmd, a, b, NULL};
-    return tool_run(args, out, err);
-}
-
-static void expect_contains(const char *text, const char *needle)
-{
-    cr_expect(text && strstr(text, needle), "expected output to contain\n  %s\ngot:\n%s", needle, text ? text : "(null)");
-}
-
-static unsigned attach_count(void)
-{
-    unsigned n = 0;
-    cr_assert_eq(shmgen_segment_attach_count(fx.seg, &n), 0);
-    return n;
-}
 
 /* ---- verify ---- */
 
@@ -213,6 +109,32 @@ Test(verify, breaking_differences_exit_1, .init = setup, .fini = teardown)
     free(renamed);
 }
 
+Test(verify, json_document_for_match_mismatch_and_error, .init = setup, .fini = teardown)
+{
+    char *schema = write_schema("live.yaml", base_schema), *out = NULL;
+    char *cap = variant("cap.yaml", "capacity: 8}", "capacity: 64}");
+    const char *match[] = {"verify", "--json", schema, fx.name, NULL};
+    const char *strict[] = {"verify", "--json", "--strict", cap, fx.name, NULL};
+    const char *absent[] = {"verify", schema, "/shmgen-compat-test-no-such-segment", "--json", NULL};
+    create_segment(base_schema, false);
+    cr_expect_eq(tool_run(match, &out, NULL), 0);
+    cr_expect_eq(tool_json_check(out, 0, "d['format'] == 'shmgen-verify/1' and d['result'] == 'match' and "
+                                         "d['exit_code'] == 0 and d['findings'] == [] and not d['strict']"),
+                 0, "%s", out);
+    free(out);
+    cr_expect_eq(tool_run(strict, &out, NULL), 1);
+    cr_expect_eq(tool_json_check(out, 0, "d['result'] == 'mismatch' and d['strict'] and "
+                                         "{'severity': 'mismatch', 'kind': 'capacity', 'structure': 'inbox', "
+                                         "'message': 'capacity 8 in the segment, 64 in the schema (compatible: read "
+                                         "from the segment)'} in d['findings']"), 0, "%s", out);
+    free(out);
+    cr_expect_eq(tool_run(absent, &out, NULL), 2);
+    cr_expect_eq(tool_json_check(out, 0, "d['result'] == 'error' and d['error'] == 'NOT_FOUND'"), 0, "%s", out);
+    free(out);
+    free(cap);
+    free(schema);
+}
+
 Test(verify, usage_errors_exit_2_and_strict_goes_anywhere, .init = setup, .fini = teardown)
 {
     char *schema = write_schema("live.yaml", base_schema), *err = NULL;
@@ -270,24 +192,31 @@ static void fill_segment(void)
     for (uint32_t i = 0; i < 6; i++) cr_assert_geq(shmgen_ring_push_overwrite(&r, &i), 0);
 }
 
-/* Output with the segment's name and this process's pid masked; only the
- * places that print a pid are rewritten (a pid's digits may occur in sizes). */
+/* Output with the segment's name, this process's pid and our uid/gid
+ * masked; only the places that print them are rewritten (their digits may
+ * occur in sizes). */
 static char *masked(const char *text)
 {
-    static const char *const forms[][2] = {
+    static const char *const pid_forms[][2] = {
         {"created by pid %d", "created by pid <PID>"},
         {"pid %d alive", "pid <PID> alive"},
+        {"producer pid %d", "producer pid <PID>"},
         {"\"creator_pid\": %d", "\"creator_pid\": <PID>"},
-        {"{\"pid\": %d,", "{\"pid\": <PID>,"},
+        {"\"pid\": %d,", "\"pid\": <PID>,"},
     };
-    char *cur = tool_replace(text, fx.name, "<NAME>");
-    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
-        char from[64], *next;
-        snprintf(from, sizeof from, forms[i][0], (int)getpid());
-        next = tool_replace(cur, from, forms[i][1]);
+    char *cur = tool_replace(text, fx.name, "<NAME>"), from[96], *next;
+    for (size_t i = 0; i < sizeof pid_forms / sizeof pid_forms[0]; i++) {
+        snprintf(from, sizeof from, pid_forms[i][0], (int)getpid());
+        next = tool_replace(cur, from, pid_forms[i][1]);
         free(cur);
         cur = next;
     }
+    snprintf(from, sizeof from, "owner uid %u gid %u,", (unsigned)geteuid(), (unsigned)getegid());
+    next = tool_replace(cur, from, "owner uid <UID> gid <GID>,");
+    free(cur);
+    snprintf(from, sizeof from, "\"owner_uid\": %u,\n  \"owner_gid\": %u,", (unsigned)geteuid(), (unsigned)getegid());
+    cur = tool_replace(next, from, "\"owner_uid\": <UID>,\n  \"owner_gid\": <GID>,");
+    free(next);
     return cur;
 }
 
@@ -295,13 +224,7 @@ static void check_golden(const char *file, const char *got)
 {
     char path[512], *want;
     snprintf(path, sizeof path, GOLDEN "%s", file);
-    if (getenv("SHMGEN_UPDATE_GOLDEN")) {
-        FILE *f = fopen(path, "w");
-        cr_assert_not_null(f);
-        fputs(got, f);
-        fclose(f);
-    }
-    want = tool_read_file(path);
+    want = tool_golden(path, got);
     cr_assert_not_null(want, "missing golden file %s (run with SHMGEN_UPDATE_GOLDEN=1)", path);
     cr_expect_str_eq(got, want, "%s differs from the golden file", file);
     free(want);
@@ -334,45 +257,6 @@ Test(inspect, absent_segment_exit_2)
     cr_expect_eq(tool_run(args, NULL, &err), 2);
     expect_contains(err, "segment does not exist");
     free(err);
-}
-
-static bool file_contains(const char *path, const char *needle)
-{
-    char *t = tool_read_file(path);
-    bool yes = t && strstr(t, needle);
-    free(t);
-    return yes;
-}
-
-Test(inspect, watch_redraws_until_sigterm_then_exit_0, .init = setup, .fini = teardown)
-{
-    char out_path[512];
-    const char *argv[] = {SHMGEN_EXE, "inspect", fx.name, "--watch", "0.1", NULL};
-    posix_spawn_file_actions_t fa;
-    struct timespec tick = {0, 20 * 1000 * 1000};
-    pid_t pid;
-    int status, tries = 0;
-
-    create_segment(base_schema, false);
-    snprintf(out_path, sizeof out_path, "%s/watch.out", fx.dir);
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    cr_assert_eq(posix_spawn(&pid, SHMGEN_EXE, &fa, NULL, (char *const *)argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    /* Two frames drawn means the handler is installed and the loop runs (no timing assumed). */
-    while (tries++ < 1500) {
-        char *t = tool_read_file(out_path);
-        char *second = t ? strstr(t, "\033[2J") : NULL;
-        bool two = second && strstr(second + 1, "\033[2J");
-        free(t);
-        if (two) break;
-        nanosleep(&tick, NULL);
-    }
-    kill(pid, SIGTERM);
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "watch must exit 0 on SIGTERM (status %d)", status);
-    cr_expect(file_contains(out_path, "\033[H\033[2J"), "watch clears the screen");
-    cr_expect(file_contains(out_path, "STRUCTURE"));
 }
 
 /* ---- list ---- */

@@ -43,7 +43,13 @@ void shmgen_gen_free(shmgen_gen_t *g);
 int shmgen_gen_render(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_buf_t *header, shmgen_buf_t *source,
                       shmgen_diags_t *diags);
 
-/* Renders, then writes out_dir/<segment>.h and out_dir/<segment>.c (and the
+/* Every check shmgen_gen_write makes before it writes anything: renders both
+ * files in memory (template errors, generated C names that collide) and
+ * discards them.  `shmgen check` calls it, so a schema check accepts is one
+ * generate accepts.  Returns 0 or -1 with diagnostics. */
+int shmgen_gen_check(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_diags_t *diags);
+
+/* Renders (the checks of shmgen_gen_check), then writes out_dir/<segment>.h and out_dir/<segment>.c (and the
  * depfile of the options, if any; creating missing directories) through
  * temporary files renamed into place: on any error no temporary is left
  * behind and earlier outputs are untouched (every file is fully written

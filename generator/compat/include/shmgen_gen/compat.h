@@ -78,7 +78,4 @@ void shmgen_compat_print_json(const shmgen_compat_report_t *report, const shmgen
 void shmgen_compat_print_github(const shmgen_compat_report_t *report, const char *old_path,
                                 const char *new_path, FILE *out);
 
-/* Diagnostics as GitHub ::error / ::warning commands (for bad input files). */
-void shmgen_compat_print_diags_github(const shmgen_diags_t *diags, FILE *out);
-
 #endif
