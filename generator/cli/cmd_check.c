@@ -17,8 +17,6 @@
 #include "shmgen_gen/json_writer.h"
 #include "shmgen_schema/layout_json.h"
 
-const shmgen_command_t shmgen_cmd_check;
-
 #define SHM_DIR "/dev/shm"
 
 typedef struct args {

@@ -13,8 +13,6 @@
 #include "shmgen_gen/compat.h"
 #include "shmgen_schema/layout_json.h"
 
-const shmgen_command_t shmgen_cmd_compat;
-
 typedef struct args {
     const char *paths[2];
     shmgen_cli_format_t format;

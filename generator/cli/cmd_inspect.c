@@ -22,8 +22,6 @@
 #include "shmgen_gen/json_out.h"
 #include "shmgen_gen/live.h"
 
-const shmgen_command_t shmgen_cmd_inspect;
-
 typedef struct args {
     const char *name;
     bool json;

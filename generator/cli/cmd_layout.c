@@ -10,8 +10,6 @@
 #include "args.h"
 #include "shmgen_schema/layout_json.h"
 
-const shmgen_command_t shmgen_cmd_layout;
-
 static int run(int argc, char **argv)
 {
     static const char *const names[] = {"SCHEMA"};

@@ -9,8 +9,6 @@
 #include "shmgen/errors.h"
 #include "shmgen_gen/live.h"
 
-const shmgen_command_t shmgen_cmd_list;
-
 static int run(int argc, char **argv)
 {
     shmgen_cli_opt_t opts[] = {SHMGEN_OPT("--json", 0, false), SHMGEN_OPT("--stale", 0, false)};

@@ -12,8 +12,6 @@
 #include "shmgen_gen/json_out.h"
 #include "shmgen_gen/live.h"
 
-const shmgen_command_t shmgen_cmd_rm;
-
 static int refused(const char *raw_name, int rc, const shmgen_rm_result_t *r)
 {
     char name[256];

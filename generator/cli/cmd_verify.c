@@ -13,8 +13,6 @@
 #include "shmgen_gen/live.h"
 #include "shmgen_schema/layout_json.h"
 
-const shmgen_command_t shmgen_cmd_verify;
-
 typedef struct args {
     const char *schema, *name;
     unsigned flags;
