@@ -7,6 +7,7 @@
 set(SHMGEN_TEMPLATES
   segment.h.tmpl
   segment.c.tmpl
+  forward.h.tmpl
   partials/banner.tmpl
   partials/type.h.tmpl
   partials/verify.c.tmpl

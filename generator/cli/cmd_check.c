@@ -56,7 +56,7 @@ static void warn_if_too_large(const shmgen_schema_t *s, shmgen_diags_t *diags)
 /* Loads, validates, runs generate's checks; the schema, or NULL on errors. */
 static shmgen_schema_t *check(const args_t *a, shmgen_diags_t *diags)
 {
-    shmgen_gen_options_t opts = {a->templates, NULL};
+    shmgen_gen_options_t opts = {.template_dir = a->templates};
     shmgen_schema_t *schema = shmgen_schema_load_any(a->path, diags);
     shmgen_gen_t *gen;
     if (!schema) return NULL;

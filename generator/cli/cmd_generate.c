@@ -1,7 +1,8 @@
 /*
  * cmd_generate.c — `shmgen generate SCHEMA -o DIR [--templates DIR]
- * [--depfile FILE]`: loads and validates the schema, then writes
- * DIR/<segment>.h and DIR/<segment>.c atomically (shmgen_gen_write).
+ * [--depfile FILE] [--output-name NAME] [--banner-path PATH]`: loads and
+ * validates the schema, then writes DIR/<segment>.h and DIR/<segment>.c (or
+ * NAME.h, NAME.c and the forwarding <segment>.h) atomically (shmgen_gen_write).
  * Exit 0, or 2 with every diagnostic printed.
  */
 #include <stdio.h>
@@ -28,13 +29,19 @@ static const char help[] =
     "                       two outputs were made from (the schema, the templates\n"
     "                       read from --templates DIR and its folders searched),\n"
     "                       for build tools (shmgen_generate uses it with TEMPLATES)\n"
+    "  --output-name NAME   name the outputs NAME.h and NAME.c; DIR/<segment>.h is\n"
+    "                       then one #include of NAME.h, so code may include\n"
+    "                       either (for build tools that name the outputs without\n"
+    "                       reading the schema: shmgen_generate)\n"
+    "  --banner-path PATH   the schema path the generated files name (default:\n"
+    "                       SCHEMA as given); diagnostics still name SCHEMA\n"
     "\n"
     "exit: 0 written, 2 error";
 
 const shmgen_command_t shmgen_cmd_generate;
 
 typedef struct args {
-    const char *schema, *out_dir, *templates, *depfile;
+    const char *schema, *out_dir, *templates, *depfile, *output_name, *banner_path;
 } args_t;
 
 /* `-o -` would create a directory named "-": generate writes two files, never
@@ -44,8 +51,9 @@ static int parse_args(int argc, char **argv, args_t *a)
     static const char *const names[] = {"SCHEMA"};
     const shmgen_command_t *cmd = &shmgen_cmd_generate;
     shmgen_cli_opt_t opts[] = {SHMGEN_OPT("--output", 'o', true), SHMGEN_OPT("--templates", 0, true),
-                               SHMGEN_OPT("--depfile", 0, true)};
-    shmgen_cli_spec_t spec = {opts, 3, names, 1, 1};
+                               SHMGEN_OPT("--depfile", 0, true), SHMGEN_OPT("--output-name", 0, true),
+                               SHMGEN_OPT("--banner-path", 0, true)};
+    shmgen_cli_spec_t spec = {opts, 5, names, 1, 1};
     struct stat st;
     size_t n;
     int rc = shmgen_cli_parse(cmd, &spec, argc, argv, &a->schema, &n);
@@ -53,6 +61,8 @@ static int parse_args(int argc, char **argv, args_t *a)
     a->out_dir = opts[0].value;
     a->templates = opts[1].value;
     a->depfile = opts[2].value;
+    a->output_name = opts[3].value;
+    a->banner_path = opts[4].value;
     if (!a->out_dir) return shmgen_cli_usage_error(cmd, "no output directory given (-o DIR)");
     if (strcmp(a->out_dir, "-") == 0)
         return shmgen_cli_usage_error(cmd, "-o takes a directory; generate writes two files and never to stdout");
@@ -74,7 +84,8 @@ static int run(int argc, char **argv)
     rc = SHMGEN_EXIT_ERROR;
     schema = shmgen_schema_load(a.schema, &diags);
     if (schema) {
-        shmgen_gen_options_t opts = {a.templates, a.depfile};
+        shmgen_gen_options_t opts = {.template_dir = a.templates, .depfile = a.depfile, .output_name = a.output_name,
+                                     .banner_path = a.banner_path};
         if (!(gen = shmgen_gen_new(&opts))) fprintf(stderr, "shmgen generate: out of memory\n");
         else if (shmgen_gen_write(gen, schema, a.out_dir, &diags) == 0 && diags.errors == 0) rc = SHMGEN_EXIT_OK;
     }
@@ -88,5 +99,6 @@ static int run(int argc, char **argv)
 
 const shmgen_command_t shmgen_cmd_generate = {
     "generate", "write the typed header and the layout verifier source",
-    "shmgen generate SCHEMA -o DIR [--templates DIR] [--depfile FILE]", help, run,
+    "shmgen generate SCHEMA -o DIR [--templates DIR] [--depfile FILE] [--output-name NAME] [--banner-path PATH]",
+    help, run,
 };

@@ -255,14 +255,17 @@ shmgen_value_t *shmgen_gen_context(const shmgen_schema_t *s)
     size_t failures = shmgen_value_failures();
     shmgen_value_t *root = shmgen_value_map(), *enums;
     bool atomic_fields = false;
-    char guard[200], mode[16];
+    char guard[200], mode[16], header[200];
     snprintf(guard, sizeof guard, "%s_H", s->segment);
+    snprintf(header, sizeof header, "%s.h", s->segment);
     upper(guard);
     shmgen_value_set_str(root, "generator_version", SHMGEN_VERSION_STRING);
     shmgen_value_set_int(root, "abi_version", SHMGEN_RUNTIME_ABI_VERSION);
     shmgen_value_set_int(root, "format_version", SHMGEN_FORMAT_VERSION);
     shmgen_value_set_str(root, "schema_path", s->path ? s->path : "");
     shmgen_value_set_str(root, "segment", s->segment);
+    shmgen_value_set_str(root, "output_name", s->segment); /* shmgen_gen_write may rename the outputs */
+    shmgen_value_set_str(root, "header", header);
     shmgen_value_set_str(root, "guard", guard);
     shmgen_value_set_int(root, "version", s->version);
     shmgen_value_set_int(root, "layout_hash", (int64_t)s->layout_hash);

@@ -21,10 +21,13 @@
 
 #define HEADER_TEMPLATE "segment.h.tmpl"
 #define SOURCE_TEMPLATE "segment.c.tmpl"
+#define FORWARD_TEMPLATE "forward.h.tmpl"
 
 struct shmgen_gen {
     char *template_dir;
     char *depfile;
+    char *output_name; /* NULL: the segment name */
+    char *banner_path; /* NULL: the schema's own path */
     shmgen_tmpl_env_t *env;
     char **deps;        /* what the outputs depend on in template_dir: files read, directories searched */
     size_t ndeps, deps_cap;
@@ -118,6 +121,8 @@ shmgen_gen_t *shmgen_gen_new(const shmgen_gen_options_t *opts)
     if (!g) return NULL;
     if (opts && opts->template_dir && !(g->template_dir = strdup(opts->template_dir))) goto fail;
     if (opts && opts->depfile && !(g->depfile = strdup(opts->depfile))) goto fail;
+    if (opts && opts->output_name && !(g->output_name = strdup(opts->output_name))) goto fail;
+    if (opts && opts->banner_path && !(g->banner_path = strdup(opts->banner_path))) goto fail;
     if (!(g->env = shmgen_tmpl_env_new(load_template, g))) goto fail;
     if (g->template_dir) add_dep(g, g->template_dir);
     if (!g->deps_oom) return g;
@@ -134,7 +139,25 @@ void shmgen_gen_free(shmgen_gen_t *g)
     free(g->deps);
     free(g->template_dir);
     free(g->depfile);
+    free(g->output_name);
+    free(g->banner_path);
     free(g);
+}
+
+/* The schema's context with the session's output name and banner path. */
+static shmgen_value_t *session_context(const shmgen_gen_t *g, const shmgen_schema_t *schema)
+{
+    shmgen_value_t *ctx = shmgen_gen_context(schema);
+    char *header = NULL;
+    if (ctx && g->output_name) {
+        if (asprintf(&header, "%s.h", g->output_name) < 0 || !shmgen_value_set_str(ctx, "header", header) ||
+            !shmgen_value_set_str(ctx, "output_name", g->output_name))
+            shmgen_value_free(ctx), ctx = NULL;
+        free(header);
+    }
+    if (ctx && g->banner_path && !shmgen_value_set_str(ctx, "schema_path", g->banner_path))
+        shmgen_value_free(ctx), ctx = NULL;
+    return ctx;
 }
 
 /* The header first, watched for the names it generates (collide.h); the
@@ -142,7 +165,7 @@ void shmgen_gen_free(shmgen_gen_t *g)
 int shmgen_gen_render(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_buf_t *header, shmgen_buf_t *source,
                       shmgen_diags_t *diags)
 {
-    shmgen_value_t *ctx = shmgen_gen_context(schema);
+    shmgen_value_t *ctx = session_context(g, schema);
     shmgen__names_t *names = shmgen__names_new(schema);
     int rc = -1;
     if (!ctx || !names) {
@@ -197,28 +220,76 @@ static void render_depfile(const shmgen_gen_t *g, const shmgen_schema_t *schema,
     if (g->deps_oom) b->oom = true;
 }
 
+/* The output name must name a file in out_dir, nothing else. */
+static int check_output_name(const char *name, shmgen_diags_t *diags)
+{
+    if (name[0] && !strchr(name, '/') && strcmp(name, ".") != 0 && strcmp(name, "..") != 0) return 0;
+    shmgen_diag_add(diags, SHMGEN_SEV_ERROR, (shmgen_loc_t){NULL, 0, 0},
+                    "output name '%s' is not a file name (empty, '.', '..' or with a '/')", name);
+    return -1;
+}
+
+/* <segment>.h holding one #include of <output_name>.h; only when the names differ. */
+static int render_forward(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_buf_t *out, shmgen_diags_t *diags)
+{
+    shmgen_value_t *ctx;
+    int rc;
+    if (!g->output_name || strcmp(g->output_name, schema->segment) == 0) return 0;
+    if (!(ctx = session_context(g, schema))) {
+        shmgen_diag_add(diags, SHMGEN_SEV_ERROR, (shmgen_loc_t){schema->path, 0, 0}, "out of memory");
+        return -1;
+    }
+    rc = shmgen_tmpl_render(g->env, FORWARD_TEMPLATE, ctx, out, diags);
+    shmgen_value_free(ctx);
+    return rc;
+}
+
+typedef struct outputs {
+    shmgen_buf_t h, c, fwd, dep;
+    char *h_path, *c_path, *fwd_path;
+} outputs_t;
+
+static void outputs_free(outputs_t *o)
+{
+    shmgen_buf_free(&o->h);
+    shmgen_buf_free(&o->c);
+    shmgen_buf_free(&o->fwd);
+    shmgen_buf_free(&o->dep);
+    free(o->h_path);
+    free(o->c_path);
+    free(o->fwd_path);
+}
+
+/* Every output in memory, with its path; 0 or -1 with diagnostics. */
+static int render_outputs(shmgen_gen_t *g, const shmgen_schema_t *schema, const char *out_dir, outputs_t *o,
+                          shmgen_diags_t *diags)
+{
+    const char *name = g->output_name ? g->output_name : schema->segment;
+    if (check_output_name(name, diags) != 0) return -1;
+    if (shmgen_gen_render(g, schema, &o->h, &o->c, diags) != 0) return -1;
+    if (render_forward(g, schema, &o->fwd, diags) != 0) return -1;
+    if (asprintf(&o->h_path, "%s/%s.h", out_dir, name) < 0) o->h_path = NULL;
+    if (asprintf(&o->c_path, "%s/%s.c", out_dir, name) < 0) o->c_path = NULL;
+    if (o->fwd.len && asprintf(&o->fwd_path, "%s/%s.h", out_dir, schema->segment) < 0) o->fwd.oom = true;
+    if (o->h_path && o->c_path && g->depfile) render_depfile(g, schema, o->h_path, o->c_path, &o->dep);
+    if (o->h_path && o->c_path && !o->dep.oom && !o->fwd.oom) return 0;
+    shmgen_diag_add(diags, SHMGEN_SEV_ERROR, (shmgen_loc_t){NULL, 0, 0}, "out of memory");
+    return -1;
+}
+
 int shmgen_gen_write(shmgen_gen_t *g, const shmgen_schema_t *schema, const char *out_dir, shmgen_diags_t *diags)
 {
-    shmgen_buf_t h = {0}, c = {0}, d = {0};
-    char *h_path = NULL, *c_path = NULL;
-    shmgen__out_file_t files[3] = {{NULL, &h}, {NULL, &c}, {g->depfile, &d}};
-    int rc = -1;
-    if (shmgen_gen_render(g, schema, &h, &c, diags) != 0) goto done;
-    if (asprintf(&h_path, "%s/%s.h", out_dir, schema->segment) < 0) h_path = NULL;
-    if (asprintf(&c_path, "%s/%s.c", out_dir, schema->segment) < 0) c_path = NULL;
-    if (h_path && c_path && g->depfile) render_depfile(g, schema, h_path, c_path, &d);
-    if (!h_path || !c_path || d.oom) {
-        shmgen_diag_add(diags, SHMGEN_SEV_ERROR, (shmgen_loc_t){NULL, 0, 0}, "out of memory");
-        goto done;
+    outputs_t o = {0};
+    shmgen__out_file_t files[4];
+    size_t n = 0;
+    int rc = render_outputs(g, schema, out_dir, &o, diags);
+    if (rc == 0) {
+        files[n++] = (shmgen__out_file_t){o.h_path, &o.h};
+        files[n++] = (shmgen__out_file_t){o.c_path, &o.c};
+        if (o.fwd_path) files[n++] = (shmgen__out_file_t){o.fwd_path, &o.fwd};
+        if (g->depfile) files[n++] = (shmgen__out_file_t){g->depfile, &o.dep};
+        rc = shmgen__write_files(files, n, diags);
     }
-    files[0].path = h_path;
-    files[1].path = c_path;
-    rc = shmgen__write_files(files, g->depfile ? 3 : 2, diags);
-done:
-    shmgen_buf_free(&h);
-    shmgen_buf_free(&c);
-    shmgen_buf_free(&d);
-    free(h_path);
-    free(c_path);
+    outputs_free(&o);
     return rc;
 }

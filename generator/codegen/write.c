@@ -1,6 +1,7 @@
 /*
  * write.c — atomic output files for `shmgen generate` (see write.h and
- * shmgen_gen_write_file_atomic in generate.h).  Depends on libc/POSIX only.
+ * shmgen_gen_write_file_atomic in generate.h); a file that would not change
+ * is not touched.  Depends on libc/POSIX only.
  */
 #include "write.h"
 
@@ -88,6 +89,26 @@ static void io_error(shmgen_diags_t *diags, const char *path, const char *what)
                     strerror(errno));
 }
 
+/* True when path holds exactly data (a regular file of len bytes with those
+ * bytes); any doubt (missing, unreadable, a short read) is false. */
+static bool same_bytes(const char *path, const char *data, size_t len)
+{
+    char chunk[8192];
+    size_t done = 0;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    bool same = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len;
+    while (same && done < len) {
+        size_t want = len - done < sizeof chunk ? len - done : sizeof chunk;
+        ssize_t n = read(fd, chunk, want);
+        if (n < 0 && errno == EINTR) continue;
+        same = n > 0 && memcmp(chunk, data + done, (size_t)n) == 0;
+        if (same) done += (size_t)n;
+    }
+    if (fd >= 0) close(fd);
+    return same;
+}
+
 #define MAX_FILES 4
 
 int shmgen__write_files(const shmgen__out_file_t *files, size_t n, shmgen_diags_t *diags)
@@ -100,6 +121,7 @@ int shmgen__write_files(const shmgen__out_file_t *files, size_t n, shmgen_diags_
     }
     for (; made < n; made++) {
         const shmgen__out_file_t *f = &files[made];
+        if (same_bytes(f->path, f->data->data ? f->data->data : "", f->data->len)) continue; /* tmp[made] stays NULL */
         if (make_parent_dirs(f->path) != 0) {
             io_error(diags, f->path, "create the directory of");
             break;
@@ -110,11 +132,12 @@ int shmgen__write_files(const shmgen__out_file_t *files, size_t n, shmgen_diags_
         }
     }
     for (; made == n && renamed < n; renamed++)
-        if (rename(tmp[renamed], files[renamed].path) != 0) {
+        if (tmp[renamed] && rename(tmp[renamed], files[renamed].path) != 0) {
             io_error(diags, files[renamed].path, "rename into");
             break;
         }
     /* after a successful rename a temporary's name is gone already */
-    for (size_t i = 0; i < made; i++) unlink(tmp[i]), free(tmp[i]);
+    for (size_t i = 0; i < made; i++)
+        if (tmp[i]) unlink(tmp[i]), free(tmp[i]);
     return made == n && renamed == n ? 0 : -1;
 }

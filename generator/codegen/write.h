@@ -18,7 +18,9 @@ typedef struct shmgen__out_file {
 /* Writes every file through a temporary beside it (creating missing
  * directories), all temporaries before the first rename: a failure before
  * the renames leaves every previous file exactly as it was and no temporary
- * behind.  Returns 0, or -1 after adding an error naming the file. */
+ * behind.  A file that already holds exactly its new bytes is left alone
+ * (its mtime too: build tools then rebuild nothing that depends on it).
+ * Returns 0, or -1 after adding an error naming the file. */
 int shmgen__write_files(const shmgen__out_file_t *files, size_t n, shmgen_diags_t *diags);
 
 #endif

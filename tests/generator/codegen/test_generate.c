@@ -303,3 +303,76 @@ Test(generate, depfile_names_the_schema_and_the_overriding_templates)
     cr_expect_eq(runf("%s generate %s -o %s/again --depfile /proc/no/such.d 2>/dev/null", SHMGEN_BIN, schema, dir), 2);
     cr_expect_neq(access(fmt("%s/again/counter.h", dir), F_OK), 0, "an output was written by a failed run");
 }
+
+/* What build tools need: outputs named without reading the schema, a banner
+ * path apart from the path diagnostics use, and <segment>.h still there. */
+Test(generate, output_name_and_banner_path)
+{
+    char *dir = fresh_dir("named"), *work = fresh_dir("named_in"), *log = fmt("%s/log", work);
+    char *schema = fmt("%s/minimal/segment.yaml", GOLDEN_DIR), *bad = fmt("%s/bad.yaml", work);
+    char *args = fmt("--output-name seg --banner-path rel/segment.yaml");
+    char *h, *c, *fwd, *text;
+    cr_assert_eq(runf("%s generate %s -o %s %s", SHMGEN_BIN, schema, dir, args), 0);
+    cr_expect_eq(count_entries(dir), 3, "seg.h, seg.c and the forwarding counter.h");
+    cr_assert(h = slurp(fmt("%s/seg.h", dir), NULL));
+    cr_assert(c = slurp(fmt("%s/seg.c", dir), NULL));
+    cr_assert(fwd = slurp(fmt("%s/counter.h", dir), NULL));
+    cr_expect(strstr(c, "#include \"seg.h\"\n") != NULL, "seg.c must include seg.h");
+    cr_expect(strstr(fwd, "\n#include \"seg.h\"\n") != NULL, "counter.h forwards to seg.h: %s", fwd);
+    cr_expect(strstr(h, "from rel/segment.yaml;") && strstr(c, "from rel/segment.yaml;") &&
+              strstr(fwd, "from rel/segment.yaml;"), "every banner names the banner path");
+    cr_expect(strstr(h, "-o DIR --output-name seg\n") != NULL, "the regenerate line: %s", h);
+    cr_expect(!strstr(h, GOLDEN_DIR) && !strstr(c, GOLDEN_DIR) && !strstr(fwd, GOLDEN_DIR), "no absolute path");
+    /* code including either name compiles against seg.c */
+    spit(fmt("%s/main.c", work), "#include \"counter.h\"\nint main(void) { return counter_layout() ? 0 : 1; }\n");
+    cr_expect_eq(runf("cc -std=c11 -Wall -Wextra -Werror -pedantic -fsyntax-only -I%s -I" RUNTIME_INCLUDE
+                      " %s/main.c %s/seg.c", dir, work, dir), 0);
+    free(h), free(c), free(fwd);
+
+    /* diagnostics name the schema as given (absolute), not the banner path */
+    spit(bad, "segment: counter\nversion: 1\nstructures:\n  q: {kind: heap, type: u32, capacity: 4}\n");
+    cr_expect_eq(runf("%s generate %s -o %s %s 2>%s", SHMGEN_BIN, bad, dir, args, log), 2);
+    cr_assert(text = slurp(log, NULL));
+    cr_expect(strncmp(text, fmt("%s:4:", bad), strlen(bad) + 3) == 0, "diagnostic: %s", text);
+    free(text);
+    /* the output name is a file name; equal to the segment: no forwarder */
+    cr_expect_eq(runf("%s generate %s -o %s --output-name a/b 2>/dev/null", SHMGEN_BIN, schema, dir), 2);
+    cr_expect_eq(runf("%s generate %s -o %s --output-name .. 2>/dev/null", SHMGEN_BIN, schema, dir), 2);
+    cr_expect_eq(count_entries(dir), 3, "a refused output name wrote something");
+    dir = fresh_dir("named_same");
+    cr_assert_eq(runf("%s generate %s -o %s --output-name counter", SHMGEN_BIN, schema, dir), 0);
+    cr_expect_eq(count_entries(dir), 2);
+}
+
+/* mtime of path in nanoseconds. */
+static long long mtime_ns(const char *path)
+{
+    struct stat st;
+    cr_assert_eq(stat(path, &st), 0, "%s", path);
+    return (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+}
+
+/* A run whose output bytes equal the files' leaves them alone (a build tool
+ * then recompiles nothing); a real change rewrites them. */
+Test(generate, unchanged_outputs_are_not_rewritten)
+{
+    char *dir = fresh_dir("unchanged"), *work = fresh_dir("unchanged_in"), *copy = fmt("%s/segment.yaml", work);
+    char *h = fmt("%s/counter.h", dir), *c = fmt("%s/counter.c", dir), *dep = fmt("%s/out.d", dir);
+    long long h0, c0, d0;
+    cr_assert_eq(runf("cp %s/minimal/segment.yaml %s", GOLDEN_DIR, copy), 0);
+    cr_assert_eq(runf("%s generate %s -o %s --depfile %s", SHMGEN_BIN, copy, dir, dep), 0);
+    cr_assert_eq(runf("touch -d '2001-02-03 04:05:06' %s %s %s", h, c, dep), 0);
+    h0 = mtime_ns(h), c0 = mtime_ns(c), d0 = mtime_ns(dep);
+    cr_assert_eq(runf("touch %s && %s generate %s -o %s --depfile %s", copy, SHMGEN_BIN, copy, dir, dep), 0);
+    cr_expect_eq(mtime_ns(h), h0, "an unchanged header was rewritten");
+    cr_expect_eq(mtime_ns(c), c0, "an unchanged source was rewritten");
+    cr_expect_eq(mtime_ns(dep), d0, "an unchanged depfile was rewritten");
+    cr_expect_eq(count_entries(dir), 3, "a temporary was left behind");
+    /* a changed schema: both outputs rewritten, the same depfile left alone */
+    cr_assert_eq(runf("sed -i 's/^version: 1/version: 2/' %s", copy), 0);
+    cr_assert_eq(runf("%s generate %s -o %s --depfile %s", SHMGEN_BIN, copy, dir, dep), 0);
+    cr_expect_neq(mtime_ns(h), h0, "a changed header was not written");
+    cr_expect_neq(mtime_ns(c), c0, "a changed source was not written");
+    cr_expect_eq(runf("grep -q 'schema version 2' %s", h), 0);
+    cr_expect_eq(mtime_ns(dep), d0);
+}

@@ -22,6 +22,15 @@ typedef struct shmgen_gen_options {
     const char *depfile;      /* shmgen_gen_write also writes this Makefile-style rule: the two outputs
                                  depend on the schema and on what was read or searched in
                                  template_dir (absolute paths); NULL: none */
+    const char *output_name;  /* the outputs are <output_name>.h and .c, and <segment>.h (one #include of
+                                 <output_name>.h) is written beside them when the names differ, so code
+                                 written against either name compiles; a file name, no '/'.  NULL: the
+                                 segment name (build tools that must name the outputs without reading the
+                                 schema pass one) */
+    const char *banner_path;  /* the schema path the generated files name (banner, regenerate line);
+                                 NULL: the path the schema was loaded from.  Diagnostics always use the
+                                 latter, so a tool can give an absolute path for them and a relative one
+                                 for reproducible output */
 } shmgen_gen_options_t;
 
 /* The template context of a validated schema (docs/templates.md lists every
@@ -49,11 +58,14 @@ int shmgen_gen_render(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_buf
  * generate accepts.  Returns 0 or -1 with diagnostics. */
 int shmgen_gen_check(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_diags_t *diags);
 
-/* Renders (the checks of shmgen_gen_check), then writes out_dir/<segment>.h and out_dir/<segment>.c (and the
- * depfile of the options, if any; creating missing directories) through
- * temporary files renamed into place: on any error no temporary is left
- * behind and earlier outputs are untouched (every file is fully written
- * before the first rename).  Returns 0 or -1 with diagnostics. */
+/* Renders (the checks of shmgen_gen_check), then writes out_dir/<name>.h and out_dir/<name>.c, <name> being
+ * the options' output_name or the segment name (plus out_dir/<segment>.h
+ * when they differ, and the depfile of the options, if any; creating missing
+ * directories) through temporary files renamed into place: on any error no
+ * temporary is left behind and earlier outputs are untouched (every file is
+ * fully written before the first rename).  A file whose bytes would not
+ * change is left alone, mtime included, so a build tool recompiles nothing
+ * after a run that changed nothing.  Returns 0 or -1 with diagnostics. */
 int shmgen_gen_write(shmgen_gen_t *g, const shmgen_schema_t *schema, const char *out_dir, shmgen_diags_t *diags);
 
 /* Writes data to path atomically (a temporary in the same directory, then
