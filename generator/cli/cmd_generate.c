@@ -1,6 +1,6 @@
 /*
  * cmd_generate.c — `shmgen generate SCHEMA -o DIR [--templates DIR]
- * [--depfile FILE] [--output-name NAME] [--banner-path PATH]`: loads and
+ * [--depfile FILE] [--output-name NAME] [--banner-path PATH] [--stamp FILE]`: loads and
  * validates the schema, then writes DIR/<segment>.h and DIR/<segment>.c (or
  * NAME.h, NAME.c and the forwarding <segment>.h) atomically (shmgen_gen_write).
  * Exit 0, or 2 with every diagnostic printed.
@@ -35,13 +35,17 @@ static const char help[] =
     "                       reading the schema: shmgen_generate)\n"
     "  --banner-path PATH   the schema path the generated files name (default:\n"
     "                       SCHEMA as given); diagnostics still name SCHEMA\n"
+    "  --stamp FILE         touch FILE after every successful run (first target of\n"
+    "                       the depfile): outputs whose bytes do not change keep\n"
+    "                       their mtime, so a build rule needs a file that is\n"
+    "                       always newer than its inputs\n"
     "\n"
     "exit: 0 written, 2 error";
 
 const shmgen_command_t shmgen_cmd_generate;
 
 typedef struct args {
-    const char *schema, *out_dir, *templates, *depfile, *output_name, *banner_path;
+    const char *schema, *out_dir, *templates, *depfile, *output_name, *banner_path, *stamp;
 } args_t;
 
 /* `-o -` would create a directory named "-": generate writes two files, never
@@ -52,8 +56,8 @@ static int parse_args(int argc, char **argv, args_t *a)
     const shmgen_command_t *cmd = &shmgen_cmd_generate;
     shmgen_cli_opt_t opts[] = {SHMGEN_OPT("--output", 'o', true), SHMGEN_OPT("--templates", 0, true),
                                SHMGEN_OPT("--depfile", 0, true), SHMGEN_OPT("--output-name", 0, true),
-                               SHMGEN_OPT("--banner-path", 0, true)};
-    shmgen_cli_spec_t spec = {opts, 5, names, 1, 1};
+                               SHMGEN_OPT("--banner-path", 0, true), SHMGEN_OPT("--stamp", 0, true)};
+    shmgen_cli_spec_t spec = {opts, 6, names, 1, 1};
     struct stat st;
     size_t n;
     int rc = shmgen_cli_parse(cmd, &spec, argc, argv, &a->schema, &n);
@@ -63,6 +67,7 @@ static int parse_args(int argc, char **argv, args_t *a)
     a->depfile = opts[2].value;
     a->output_name = opts[3].value;
     a->banner_path = opts[4].value;
+    a->stamp = opts[5].value;
     if (!a->out_dir) return shmgen_cli_usage_error(cmd, "no output directory given (-o DIR)");
     if (strcmp(a->out_dir, "-") == 0)
         return shmgen_cli_usage_error(cmd, "-o takes a directory; generate writes two files and never to stdout");
@@ -85,7 +90,7 @@ static int run(int argc, char **argv)
     schema = shmgen_schema_load(a.schema, &diags);
     if (schema) {
         shmgen_gen_options_t opts = {.template_dir = a.templates, .depfile = a.depfile, .output_name = a.output_name,
-                                     .banner_path = a.banner_path};
+                                     .banner_path = a.banner_path, .stamp = a.stamp};
         if (!(gen = shmgen_gen_new(&opts))) fprintf(stderr, "shmgen generate: out of memory\n");
         else if (shmgen_gen_write(gen, schema, a.out_dir, &diags) == 0 && diags.errors == 0) rc = SHMGEN_EXIT_OK;
     }
@@ -99,6 +104,6 @@ static int run(int argc, char **argv)
 
 const shmgen_command_t shmgen_cmd_generate = {
     "generate", "write the typed header and the layout verifier source",
-    "shmgen generate SCHEMA -o DIR [--templates DIR] [--depfile FILE] [--output-name NAME] [--banner-path PATH]",
+    "shmgen generate SCHEMA -o DIR [--templates DIR] [--depfile FILE] [--output-name NAME] [--banner-path PATH] [--stamp FILE]",
     help, run,
 };

@@ -28,6 +28,7 @@ struct shmgen_gen {
     char *depfile;
     char *output_name; /* NULL: the segment name */
     char *banner_path; /* NULL: the schema's own path */
+    char *stamp;       /* NULL: none */
     shmgen_tmpl_env_t *env;
     char **deps;        /* what the outputs depend on in template_dir: files read, directories searched */
     size_t ndeps, deps_cap;
@@ -123,6 +124,7 @@ shmgen_gen_t *shmgen_gen_new(const shmgen_gen_options_t *opts)
     if (opts && opts->depfile && !(g->depfile = strdup(opts->depfile))) goto fail;
     if (opts && opts->output_name && !(g->output_name = strdup(opts->output_name))) goto fail;
     if (opts && opts->banner_path && !(g->banner_path = strdup(opts->banner_path))) goto fail;
+    if (opts && opts->stamp && !(g->stamp = strdup(opts->stamp))) goto fail;
     if (!(g->env = shmgen_tmpl_env_new(load_template, g))) goto fail;
     if (g->template_dir) add_dep(g, g->template_dir);
     if (!g->deps_oom) return g;
@@ -141,6 +143,7 @@ void shmgen_gen_free(shmgen_gen_t *g)
     free(g->depfile);
     free(g->output_name);
     free(g->banner_path);
+    free(g->stamp);
     free(g);
 }
 
@@ -205,11 +208,13 @@ static void dep_path(shmgen_buf_t *b, const char *path)
     }
 }
 
-/* "HEADER SOURCE: SCHEMA TEMPLATES...\n": what make/ninja need to re-run
- * generate when an overriding template is edited, added or removed. */
+/* "[STAMP ]HEADER SOURCE: SCHEMA TEMPLATES...\n": what make/ninja need to
+ * re-run generate when an overriding template is edited, added or removed
+ * (ninja wants the rule's first output first: the stamp, when there is one). */
 static void render_depfile(const shmgen_gen_t *g, const shmgen_schema_t *schema, const char *h_path,
                            const char *c_path, shmgen_buf_t *b)
 {
+    if (g->stamp) dep_path(b, g->stamp), shmgen_buf_puts(b, " ");
     dep_path(b, h_path);
     shmgen_buf_puts(b, " ");
     dep_path(b, c_path);
@@ -290,6 +295,7 @@ int shmgen_gen_write(shmgen_gen_t *g, const shmgen_schema_t *schema, const char 
         if (g->depfile) files[n++] = (shmgen__out_file_t){g->depfile, &o.dep};
         rc = shmgen__write_files(files, n, diags);
     }
+    if (rc == 0 && g->stamp) rc = shmgen__touch_stamp(g->stamp, diags);
     outputs_free(&o);
     return rc;
 }

@@ -141,3 +141,21 @@ int shmgen__write_files(const shmgen__out_file_t *files, size_t n, shmgen_diags_
         if (tmp[i]) unlink(tmp[i]), free(tmp[i]);
     return made == n && renamed == n ? 0 : -1;
 }
+
+int shmgen__touch_stamp(const char *path, shmgen_diags_t *diags)
+{
+    int fd;
+    if (make_parent_dirs(path) != 0) {
+        io_error(diags, path, "create the directory of");
+        return -1;
+    }
+    /* O_NOFOLLOW|O_NONBLOCK: a symlink or FIFO planted there is an error, never a wait */
+    fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0666);
+    if (fd < 0 || futimens(fd, NULL) != 0) {
+        io_error(diags, path, "touch");
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}

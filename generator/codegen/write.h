@@ -23,4 +23,8 @@ typedef struct shmgen__out_file {
  * Returns 0, or -1 after adding an error naming the file. */
 int shmgen__write_files(const shmgen__out_file_t *files, size_t n, shmgen_diags_t *diags);
 
+/* Creates path (and missing directories) or sets its mtime to now; its
+ * content is never read or changed.  Returns 0, or -1 with an error. */
+int shmgen__touch_stamp(const char *path, shmgen_diags_t *diags);
+
 #endif

@@ -358,19 +358,26 @@ Test(generate, unchanged_outputs_are_not_rewritten)
 {
     char *dir = fresh_dir("unchanged"), *work = fresh_dir("unchanged_in"), *copy = fmt("%s/segment.yaml", work);
     char *h = fmt("%s/counter.h", dir), *c = fmt("%s/counter.c", dir), *dep = fmt("%s/out.d", dir);
-    long long h0, c0, d0;
+    char *stamp = fmt("%s/stamps/counter.stamp", dir), *text;
+    char *gen = fmt("%s generate %s -o %s --depfile %s --stamp %s", SHMGEN_BIN, copy, dir, dep, stamp);
+    long long h0, c0, d0, s0;
     cr_assert_eq(runf("cp %s/minimal/segment.yaml %s", GOLDEN_DIR, copy), 0);
-    cr_assert_eq(runf("%s generate %s -o %s --depfile %s", SHMGEN_BIN, copy, dir, dep), 0);
-    cr_assert_eq(runf("touch -d '2001-02-03 04:05:06' %s %s %s", h, c, dep), 0);
-    h0 = mtime_ns(h), c0 = mtime_ns(c), d0 = mtime_ns(dep);
-    cr_assert_eq(runf("touch %s && %s generate %s -o %s --depfile %s", copy, SHMGEN_BIN, copy, dir, dep), 0);
+    cr_assert_eq(run(gen), 0);
+    cr_assert_not_null(text = slurp(dep, NULL));
+    cr_expect(strncmp(text, fmt("%s %s %s:", stamp, h, c), strlen(stamp) + strlen(h) + strlen(c) + 3) == 0,
+              "the depfile's first target must be the stamp: %s", text);
+    free(text);
+    cr_assert_eq(runf("touch -d '2001-02-03 04:05:06' %s %s %s %s", h, c, dep, stamp), 0);
+    h0 = mtime_ns(h), c0 = mtime_ns(c), d0 = mtime_ns(dep), s0 = mtime_ns(stamp);
+    cr_assert_eq(runf("touch %s && %s", copy, gen), 0);
     cr_expect_eq(mtime_ns(h), h0, "an unchanged header was rewritten");
     cr_expect_eq(mtime_ns(c), c0, "an unchanged source was rewritten");
     cr_expect_eq(mtime_ns(dep), d0, "an unchanged depfile was rewritten");
-    cr_expect_eq(count_entries(dir), 3, "a temporary was left behind");
+    cr_expect_gt(mtime_ns(stamp), s0, "the stamp was not touched");
+    cr_expect_eq(count_entries(dir), 4, "a temporary was left behind");
     /* a changed schema: both outputs rewritten, the same depfile left alone */
     cr_assert_eq(runf("sed -i 's/^version: 1/version: 2/' %s", copy), 0);
-    cr_assert_eq(runf("%s generate %s -o %s --depfile %s", SHMGEN_BIN, copy, dir, dep), 0);
+    cr_assert_eq(run(gen), 0);
     cr_expect_neq(mtime_ns(h), h0, "a changed header was not written");
     cr_expect_neq(mtime_ns(c), c0, "a changed source was not written");
     cr_expect_eq(runf("grep -q 'schema version 2' %s", h), 0);

@@ -31,6 +31,9 @@ typedef struct shmgen_gen_options {
                                  NULL: the path the schema was loaded from.  Diagnostics always use the
                                  latter, so a tool can give an absolute path for them and a relative one
                                  for reproducible output */
+    const char *stamp;        /* touched after every successful shmgen_gen_write (and named first in the
+                                 depfile): outputs keep their mtime when their bytes do not change, so a
+                                 build rule needs one file that is always newer than its inputs; NULL: none */
 } shmgen_gen_options_t;
 
 /* The template context of a validated schema (docs/templates.md lists every
@@ -65,7 +68,8 @@ int shmgen_gen_check(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_diag
  * temporary is left behind and earlier outputs are untouched (every file is
  * fully written before the first rename).  A file whose bytes would not
  * change is left alone, mtime included, so a build tool recompiles nothing
- * after a run that changed nothing.  Returns 0 or -1 with diagnostics. */
+ * after a run that changed nothing; the options' stamp is touched last.
+ * Returns 0 or -1 with diagnostics. */
 int shmgen_gen_write(shmgen_gen_t *g, const shmgen_schema_t *schema, const char *out_dir, shmgen_diags_t *diags);
 
 /* Writes data to path atomically (a temporary in the same directory, then

@@ -1,0 +1,66 @@
+# shmgenInstall.cmake — what `cmake --install` puts under the prefix, and the
+# Debian package made of exactly that (`cpack -G DEB` in the build directory).
+# Included by the top-level CMakeLists.txt when SHMGEN_INSTALL is ON (the
+# default only when shmgen is the top-level project), after every target.
+#
+#   bin/shmgen                                   the generator (templates embedded)
+#   lib/libshmgen-runtime.a, include/shmgen/     the runtime
+#   lib/cmake/shmgen/                            find_package(shmgen CONFIG): shmgen::shmgen,
+#                                                shmgen::runtime, shmgen_generate(),
+#                                                shmgen_add_compat_test()
+#   lib/pkgconfig/shmgen-runtime.pc              builds without CMake
+#   share/shmgen/segment.schema.json             the JSON Schema, for editors
+#   share/man/man1/shmgen.1                      the manual page (rendered from the CLI's table)
+#   share/bash-completion/completions/shmgen     bash completion
+#   share/zsh/vendor-completions/_shmgen         zsh completion
+#   share/doc/shmgen/copyright                   the license
+# (lib is CMAKE_INSTALL_LIBDIR.)  tests/package checks the .deb against this.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+set(SHMGEN_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/shmgen)
+
+install(TARGETS shmgen_runtime EXPORT shmgenTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/shmgen DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  FILES_MATCHING PATTERN "*.h")
+install(FILES ${PROJECT_BINARY_DIR}/runtime/include/shmgen/version.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/shmgen)
+if(SHMGEN_BUILD_GENERATOR)
+  install(TARGETS shmgen EXPORT shmgenTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+install(EXPORT shmgenTargets NAMESPACE shmgen:: DESTINATION ${SHMGEN_INSTALL_CMAKEDIR})
+
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/shmgenConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/shmgenConfig.cmake INSTALL_DESTINATION ${SHMGEN_INSTALL_CMAKEDIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/shmgenConfigVersion.cmake COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/shmgenConfig.cmake ${PROJECT_BINARY_DIR}/shmgenConfigVersion.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/shmgenFunctions.cmake ${PROJECT_SOURCE_DIR}/cmake/shmgenCompat.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/shmgenExecutable.cmake
+  DESTINATION ${SHMGEN_INSTALL_CMAKEDIR})
+
+configure_file(${PROJECT_SOURCE_DIR}/cmake/shmgen-runtime.pc.in ${PROJECT_BINARY_DIR}/shmgen-runtime.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/shmgen-runtime.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+install(FILES ${PROJECT_SOURCE_DIR}/schema/segment.schema.json DESTINATION ${CMAKE_INSTALL_DATADIR}/shmgen)
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR} RENAME copyright)
+
+# ---- the Debian package: `cpack -G DEB` ----------------------------------
+set(SHMGEN_PACKAGE_CONTACT "The shmgen authors" CACHE STRING "Maintainer field of the Debian package")
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME shmgen)
+set(CPACK_PACKAGE_VENDOR "The shmgen authors")
+set(CPACK_PACKAGE_CONTACT "${SHMGEN_PACKAGE_CONTACT}")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "typed, lock-free POSIX shared-memory segments for C, generated from YAML")
+string(CONCAT CPACK_PACKAGE_DESCRIPTION
+    "shmgen turns a YAML schema of a shared-memory segment (arrays, queues, stacks, rings, atomics and pools of "
+    "your own structs) into a typed C header and a layout verifier, linked against a small lock-free runtime. "
+    "This package holds the generator, the runtime library and headers, the CMake package and pkg-config file.")
+set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION devel)
+# Depends from the binaries' shared libraries (dpkg-shlibdeps: libc6, libyaml-0-2).
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "cmake (>= 3.25), pkg-config, gcc | c-compiler")
+include(CPack)
