@@ -1,5 +1,5 @@
 /*
- * compat.c — the change list between two versions of a schema (CONTRACT §3).
+ * compat.c — the change list between two versions of a schema (the classes: docs/compatibility.md).
  *
  * Structures are matched by name, then leftovers by layout (same kind,
  * element and capacity: a rename).  Elements are compared field by field:

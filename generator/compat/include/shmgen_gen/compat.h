@@ -1,11 +1,12 @@
 /*
- * shmgen_gen/compat.h — comparing two versions of a schema (CONTRACT §3).
+ * shmgen_gen/compat.h — comparing two versions of a schema (docs/compatibility.md).
  *
  * Input: two validated models (from segment.yaml or from a lock file written
- * by `shmgen layout --json`; shmgen_schema_load_any() reads either).  Output: every change between them, each with
- * its compatibility class, the structure / type / field it concerns, a reason
- * in the contract's terms and a place in NEW.  The printers render the same
- * report as text, JSON (docs/compatibility.md) or GitHub Actions annotations.
+ * by `shmgen layout --json`; shmgen_schema_load_any() reads either).  Output:
+ * every change between them, each with its compatibility class, the
+ * structure / type / field it concerns, a reason and a place in NEW.  The
+ * printers render the same report as text, JSON or GitHub Actions
+ * annotations (all three: docs/compatibility.md).
  * Depends on shmgen_schema/model.h and diag.h only; touches no shared memory.
  */
 #ifndef SHMGEN_GEN_COMPAT_H
