@@ -2,7 +2,7 @@
  * cli.h — the shmgen command table.  Each command lives in its own cmd_*.c
  * and exports one shmgen_command_t; main.c only dispatches.
  *
- * Exit codes (CONTRACT §2): 0 success, 1 "found a difference" (compat
+ * Exit codes (the same for every command): 0 success, 1 "found a difference" (compat
  * breaking, verify mismatch), 2 any error, including usage errors.
  */
 #ifndef SHMGEN_CLI_H
