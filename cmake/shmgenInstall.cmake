@@ -12,7 +12,7 @@
 #   share/shmgen/segment.schema.json             the JSON Schema, for editors
 #   share/man/man1/shmgen.1                      the manual page (rendered from the CLI's table)
 #   share/bash-completion/completions/shmgen     bash completion
-#   share/zsh/vendor-completions/_shmgen         zsh completion
+#   share/zsh/site-functions/_shmgen             zsh completion (vendor-completions under /usr)
 #   share/doc/shmgen/copyright                   the license
 # (lib is CMAKE_INSTALL_LIBDIR.)  tests/package checks the .deb against this.
 include(GNUInstallDirs)
@@ -43,6 +43,28 @@ configure_file(${PROJECT_SOURCE_DIR}/cmake/shmgen-runtime.pc.in ${PROJECT_BINARY
 install(FILES ${PROJECT_BINARY_DIR}/shmgen-runtime.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
 install(FILES ${PROJECT_SOURCE_DIR}/schema/segment.schema.json DESTINATION ${CMAKE_INSTALL_DATADIR}/shmgen)
+
+# The command line's manual page and completions (with the generator).
+if(TARGET shmgen_man)
+  install(FILES ${PROJECT_BINARY_DIR}/generator/cli/shmgen.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+endif()
+if(SHMGEN_BUILD_GENERATOR)
+  set(shmgen_completion ${PROJECT_SOURCE_DIR}/generator/cli/completion)
+  install(FILES ${shmgen_completion}/shmgen.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
+          RENAME shmgen)
+  # zsh: the directory depends on the prefix, known only at install time (cpack
+  # installs under /usr whatever the build was configured with): Debian's zsh
+  # reads packages' completions from /usr/share/zsh/vendor-completions, and
+  # site-functions under any other prefix.
+  install(CODE "
+    if(CMAKE_INSTALL_PREFIX STREQUAL \"/usr\")
+      set(shmgen_zsh_dir vendor-completions)
+    else()
+      set(shmgen_zsh_dir site-functions)
+    endif()
+    file(INSTALL DESTINATION \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_DATADIR}/zsh/\${shmgen_zsh_dir}\"
+         TYPE FILE FILES \"${shmgen_completion}/_shmgen\")")
+endif()
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR} RENAME copyright)
 
 # ---- the Debian package: `cpack -G DEB` ----------------------------------

@@ -2,7 +2,7 @@
 # Installs the Debian packages shmgen needs to build, test and benchmark,
 # only those that are missing.  Used by demo.sh and test.sh.
 set -euo pipefail
-pkgs=(cmake ninja-build gcc g++ clang pkg-config dpkg-dev libyaml-dev libcriterion-dev
+pkgs=(cmake ninja-build gcc g++ clang pkg-config dpkg-dev groff-base zsh libyaml-dev libcriterion-dev
       libclang-rt-dev libck-dev libatomic-queue-dev iceoryx libiceoryx-binding-c-dev valgrind python3-jsonschema python3-yaml)
 missing=()
 for p in "${pkgs[@]}"; do

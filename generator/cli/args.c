@@ -9,32 +9,33 @@
 
 #include "shmgen_schema/diag.h"
 
-/* The option `arg` names ("--name", "--name=V", "-x", "-xV"); NULL if none.
- * *inline_value is set to the text after '=' or after "-x", else NULL. */
-static shmgen_cli_opt_t *match(const shmgen_cli_spec_t *spec, const char *arg, const char **inline_value)
+/* The index in cmd's option table of the option `arg` names ("--name",
+ * "--name=V", "-x", "-xV"); -1 if none.  *inline_value is set to the text
+ * after '=' or after "-x", else NULL. */
+static int match(const shmgen_command_t *cmd, const char *arg, const char **inline_value)
 {
     *inline_value = NULL;
-    for (size_t i = 0; i < spec->nopts; i++) {
-        shmgen_cli_opt_t *o = &spec->opts[i];
+    for (int i = 0; cmd->options && cmd->options[i].name; i++) {
+        const shmgen_cli_option_t *o = &cmd->options[i];
         size_t n = strlen(o->name);
         if (arg[1] == '-' && strncmp(arg, o->name, n) == 0 && (arg[n] == '\0' || arg[n] == '=')) {
             if (arg[n] == '=') *inline_value = arg + n + 1;
-            return o;
+            return i;
         }
         if (arg[1] != '-' && o->short_name && arg[1] == o->short_name) {
             if (arg[2] != '\0') *inline_value = arg + 2;
-            return o;
+            return i;
         }
     }
-    return NULL;
+    return -1;
 }
 
-static int unknown_option(const shmgen_command_t *cmd, const shmgen_cli_spec_t *spec, const char *arg)
+static int unknown_option(const shmgen_command_t *cmd, const char *arg)
 {
     const char *names[16], *best;
     char word[64];
     size_t n = 0, len = strcspn(arg, "=");
-    for (size_t i = 0; i < spec->nopts && n < 16; i++) names[n++] = spec->opts[i].name;
+    for (size_t i = 0; cmd->options && cmd->options[i].name && n < 16; i++) names[n++] = cmd->options[i].name;
     if (len >= sizeof word) len = sizeof word - 1;
     memcpy(word, arg, len);
     word[len] = '\0';
@@ -47,21 +48,21 @@ static int unknown_option(const shmgen_command_t *cmd, const shmgen_cli_spec_t *
 static int take_option(const shmgen_command_t *cmd, const shmgen_cli_spec_t *spec, int argc, char **argv, int *i)
 {
     const char *arg = argv[*i], *value;
-    shmgen_cli_opt_t *o = match(spec, arg, &value);
-    if (!o) return unknown_option(cmd, spec, arg);
-    if (o->given) return shmgen_cli_usage_error(cmd, "option '%s' given twice", o->name);
-    if (!o->takes_value && value) {
+    int k = match(cmd, arg, &value);
+    const shmgen_cli_option_t *o = k >= 0 ? &cmd->options[k] : NULL;
+    if (!o) return unknown_option(cmd, arg);
+    if (spec->values[k].given) return shmgen_cli_usage_error(cmd, "option '%s' given twice", o->name);
+    if (!o->arg && value) {
         if (arg[1] == '-') return shmgen_cli_usage_error(cmd, "option '%s' takes no value", o->name);
-        return unknown_option(cmd, spec, arg); /* "-xy": no bundling of flags */
+        return unknown_option(cmd, arg); /* "-xy": no bundling of flags */
     }
-    if (o->takes_value && !value) {
+    if (o->arg && !value) {
         if (*i + 1 >= argc) return shmgen_cli_usage_error(cmd, "option '%s' needs a value", o->name);
         value = argv[++*i];
     }
-    if (o->takes_value && value[0] == '\0')
-        return shmgen_cli_usage_error(cmd, "option '%s' has an empty value", o->name);
-    o->given = true;
-    o->value = value;
+    if (o->arg && value[0] == '\0') return shmgen_cli_usage_error(cmd, "option '%s' has an empty value", o->name);
+    spec->values[k].given = true;
+    spec->values[k].value = value;
     return 0;
 }
 
@@ -94,8 +95,8 @@ int shmgen_cli_parse(const shmgen_command_t *cmd, const shmgen_cli_spec_t *spec,
     return check_count(cmd, spec, *npos);
 }
 
-int shmgen_cli_format(const shmgen_command_t *cmd, const shmgen_cli_opt_t *json_opt,
-                      const shmgen_cli_opt_t *format_opt, bool allow_github, shmgen_cli_format_t *out)
+int shmgen_cli_format(const shmgen_command_t *cmd, const shmgen_cli_value_t *json_opt,
+                      const shmgen_cli_value_t *format_opt, bool allow_github, shmgen_cli_format_t *out)
 {
     const char *v = format_opt->value;
     *out = SHMGEN_FMT_TEXT;

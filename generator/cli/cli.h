@@ -2,7 +2,7 @@
  * cli.h — the shmgen command table.  Each command lives in its own cmd_*.c
  * and exports one shmgen_command_t; main.c only dispatches.
  *
- * Exit codes (the same for every command): 0 success, 1 "found a difference" (compat
+ * Exit codes (the same for every command, docs/cli.md): 0 success, 1 "found a difference" (compat
  * breaking, verify mismatch), 2 any error, including usage errors.
  */
 #ifndef SHMGEN_CLI_H
@@ -10,11 +10,31 @@
 
 enum { SHMGEN_EXIT_OK = 0, SHMGEN_EXIT_DIFF = 1, SHMGEN_EXIT_ERROR = 2 };
 
+/* One option of a command, as its help and the manual page show it. */
+typedef struct shmgen_cli_option {
+    const char *name;  /* "--output"; NULL ends a table */
+    char short_name;   /* 'o', or 0 */
+    const char *arg;   /* the value's placeholder ("DIR"); NULL for a flag */
+    const char *help;  /* what it does: lines of at most 55 bytes, '\n' between them */
+} shmgen_cli_option_t;
+
+/* One exit status of a command; meaning NULL ends a table. */
+typedef struct shmgen_cli_exit {
+    int code;
+    const char *meaning; /* "written", "breaking change found" */
+} shmgen_cli_exit_t;
+
+/* A command: everything `shmgen help NAME`, `shmgen --help` and the manual
+ * page (`shmgen help --man`, installed as shmgen.1) say about it comes from
+ * here, through help.c, so they cannot disagree. */
 typedef struct shmgen_command {
     const char *name;
-    const char *summary; /* one line for `shmgen --help` */
-    const char *usage;   /* "shmgen check SCHEMA" */
-    const char *help;    /* the body of `shmgen help NAME` */
+    const char *summary;     /* one line for `shmgen --help` */
+    const char *usage;       /* "shmgen check SCHEMA" */
+    const char *description; /* paragraphs ("\n\n" between them) of lines of at most 78 bytes; a
+                                line starting with two spaces is kept as written (a table) */
+    const shmgen_cli_option_t *options; /* may be NULL: none */
+    const shmgen_cli_exit_t *exits;
     int (*run)(int argc, char **argv); /* argv[0] is the command name */
 } shmgen_command_t;
 

@@ -19,6 +19,18 @@
 
 #define SHM_DIR "/dev/shm"
 
+enum { OPT_FORMAT, OPT_JSON, OPT_TEMPLATES, NOPTS };
+static const shmgen_cli_option_t options[NOPTS + 1] = {
+    [OPT_FORMAT] = {"--format", 0, "FORMAT",
+                    "text (the default): diagnostics on stderr, 'FILE: ok (...)'\non stdout; json: one JSON document on "
+                    "stdout (format\n\"shmgen-check/1\", see docs/schema.md): validity,\ncounts, the segment, "
+                    "diagnostics; github: also GitHub\nActions annotations on stdout"},
+    [OPT_JSON] = {"--json", 0, NULL, "the same as --format json"},
+    [OPT_TEMPLATES] = {"--templates", 0, "DIR", "the template directory generate will be given"},
+};
+
+static const shmgen_cli_exit_t exits[] = {{0, "valid"}, {2, "invalid or unreadable"}, {0, NULL}};
+
 typedef struct args {
     const char *path, *templates;
     shmgen_cli_format_t format;
@@ -27,13 +39,12 @@ typedef struct args {
 static int parse(int argc, char **argv, args_t *a)
 {
     static const char *const names[] = {"SCHEMA"};
-    shmgen_cli_opt_t opts[] = {SHMGEN_OPT("--format", 0, true), SHMGEN_OPT("--json", 0, false),
-                               SHMGEN_OPT("--templates", 0, true)};
-    shmgen_cli_spec_t spec = {opts, 3, names, 1, 1};
+    shmgen_cli_value_t v[NOPTS] = {{0}};
+    shmgen_cli_spec_t spec = {v, names, 1, 1};
     size_t n;
     int rc = shmgen_cli_parse(&shmgen_cmd_check, &spec, argc, argv, &a->path, &n);
-    if (rc == 0) rc = shmgen_cli_format(&shmgen_cmd_check, &opts[1], &opts[0], true, &a->format);
-    a->templates = opts[2].value;
+    if (rc == 0) rc = shmgen_cli_format(&shmgen_cmd_check, &v[OPT_JSON], &v[OPT_FORMAT], true, &a->format);
+    a->templates = v[OPT_TEMPLATES].value;
     return rc;
 }
 
@@ -137,15 +148,8 @@ const shmgen_command_t shmgen_cmd_check = {
     "FILE:LINE:COLUMN: error: MESSAGE (a duplicate is followed by\n"
     "'note: FILE:LINE:COLUMN: first declared here'), then the number of errors.\n"
     "A segment larger than the filesystem behind /dev/shm gets a warning with both\n"
-    "sizes (it cannot be created on this machine); warnings do not fail the check.\n"
-    "\n"
-    "options:\n"
-    "  --format text     the default: diagnostics on stderr, 'FILE: ok (...)' on stdout\n"
-    "  --format json     one JSON document on stdout (format \"shmgen-check/1\", see\n"
-    "  (or --json)       docs/schema.md): validity, counts, the segment, diagnostics\n"
-    "  --format github   also GitHub Actions annotations on stdout\n"
-    "  --templates DIR   the template directory generate will be given\n"
-    "\n"
-    "exit status: 0 valid, 2 invalid or unreadable",
+    "sizes (it cannot be created on this machine); warnings do not fail the check.",
+    options,
+    exits,
     run,
 };

@@ -13,6 +13,17 @@
 #include "shmgen_gen/compat.h"
 #include "shmgen_schema/layout_json.h"
 
+enum { OPT_FORMAT, OPT_JSON, NOPTS };
+static const shmgen_cli_option_t options[NOPTS + 1] = {
+    [OPT_FORMAT] = {"--format", 0, "FORMAT",
+                    "text (the default): one line per change; json: one\nJSON document (format \"shmgen-compat/1\", "
+                    "see\ndocs/compatibility.md); github: GitHub Actions\nannotations on NEW's lines"},
+    [OPT_JSON] = {"--json", 0, NULL, "the same as --format json"},
+};
+
+static const shmgen_cli_exit_t exits[] = {
+    {0, "compatible"}, {1, "breaking"}, {2, "error (bad input, NEW version lower than OLD)"}, {0, NULL}};
+
 typedef struct args {
     const char *paths[2];
     shmgen_cli_format_t format;
@@ -21,11 +32,11 @@ typedef struct args {
 static int parse(int argc, char **argv, args_t *a)
 {
     static const char *const names[] = {"OLD", "NEW"};
-    shmgen_cli_opt_t opts[] = {SHMGEN_OPT("--format", 0, true), SHMGEN_OPT("--json", 0, false)};
-    shmgen_cli_spec_t spec = {opts, 2, names, 2, 2};
+    shmgen_cli_value_t v[NOPTS] = {{0}};
+    shmgen_cli_spec_t spec = {v, names, 2, 2};
     size_t n;
     int rc = shmgen_cli_parse(&shmgen_cmd_compat, &spec, argc, argv, a->paths, &n);
-    if (rc == 0) rc = shmgen_cli_format(&shmgen_cmd_compat, &opts[1], &opts[0], true, &a->format);
+    if (rc == 0) rc = shmgen_cli_format(&shmgen_cmd_compat, &v[OPT_JSON], &v[OPT_FORMAT], true, &a->format);
     return rc;
 }
 
@@ -100,12 +111,9 @@ const shmgen_command_t shmgen_cmd_compat = {
     "               enum value added, ...)\n"
     "  source-only  same bytes, different names (field/type/enum renamed): regenerate\n"
     "\n"
-    "  --json            machine-readable report (see docs/compatibility.md)\n"
-    "  --format github   GitHub Actions annotations on NEW's lines\n"
-    "\n"
     "A breaking change requires raising 'version'; it is still reported (exit 1).\n"
-    "After review, regenerate the lock file: shmgen layout --json NEW > LOCK.\n"
-    "\n"
-    "exit: 0 compatible, 1 breaking, 2 error (bad input, NEW version lower than OLD)",
+    "After review, regenerate the lock file: shmgen layout --json NEW > LOCK.",
+    options,
+    exits,
     run,
 };

@@ -12,35 +12,37 @@
 #include "args.h"
 #include "shmgen_gen/generate.h"
 
-static const char help[] =
+static const char description[] =
     "Writes DIR/<segment>.h (element types and typed inline accessors) and\n"
     "DIR/<segment>.c (layout descriptor, open/create, layout verifier), where\n"
     "<segment> is the schema's `segment` value.  DIR is created if missing.\n"
     "Files are written to temporaries and renamed: a failed run (schema or\n"
-    "template error) leaves earlier outputs untouched.  Output is byte-for-byte\n"
-    "reproducible (no timestamps; the schema path is printed as given).\n"
-    "\n"
-    "options:\n"
-    "  -o, --output DIR     where to write (required; also -oDIR, --output=DIR;\n"
-    "                       '-' is refused: the output is two files)\n"
-    "  --templates DIR      look for templates in DIR before the built-in ones\n"
-    "                       (see docs/templates.md)\n"
-    "  --depfile FILE       also write FILE, a Makefile-style rule saying what the\n"
-    "                       two outputs were made from (the schema, the templates\n"
-    "                       read from --templates DIR and its folders searched),\n"
-    "                       for build tools (shmgen_generate uses it with TEMPLATES)\n"
-    "  --output-name NAME   name the outputs NAME.h and NAME.c; DIR/<segment>.h is\n"
-    "                       then one #include of NAME.h, so code may include\n"
-    "                       either (for build tools that name the outputs without\n"
-    "                       reading the schema: shmgen_generate)\n"
-    "  --banner-path PATH   the schema path the generated files name (default:\n"
-    "                       SCHEMA as given); diagnostics still name SCHEMA\n"
-    "  --stamp FILE         touch FILE after every successful run (first target of\n"
-    "                       the depfile): outputs whose bytes do not change keep\n"
-    "                       their mtime, so a build rule needs a file that is\n"
-    "                       always newer than its inputs\n"
-    "\n"
-    "exit: 0 written, 2 error";
+    "template error) leaves earlier outputs untouched, and a file whose bytes\n"
+    "would not change is left alone.  Output is byte-for-byte reproducible (no\n"
+    "timestamps; the schema path is printed as given).";
+
+enum { OPT_OUTPUT, OPT_TEMPLATES, OPT_DEPFILE, OPT_OUTPUT_NAME, OPT_BANNER_PATH, OPT_STAMP, NOPTS };
+static const shmgen_cli_option_t options[NOPTS + 1] = {
+    [OPT_OUTPUT] = {"--output", 'o', "DIR",
+                    "where to write (required; also -oDIR, --output=DIR;\n'-' is refused: the output is two files)"},
+    [OPT_TEMPLATES] = {"--templates", 0, "DIR", "look for templates in DIR before the built-in ones\n(see docs/templates.md)"},
+    [OPT_DEPFILE] = {"--depfile", 0, "FILE",
+                     "also write FILE, a Makefile-style rule saying what the\ntwo outputs were made from (the schema, "
+                     "the templates\nread from --templates DIR and its folders searched),\nfor build tools "
+                     "(shmgen_generate uses it with TEMPLATES)"},
+    [OPT_OUTPUT_NAME] = {"--output-name", 0, "NAME",
+                         "name the outputs NAME.h and NAME.c; DIR/<segment>.h is\nthen one #include of NAME.h, so "
+                         "code may include\neither (for build tools that name the outputs without\nreading the "
+                         "schema: shmgen_generate)"},
+    [OPT_BANNER_PATH] = {"--banner-path", 0, "PATH",
+                         "the schema path the generated files name (default:\nSCHEMA as given); diagnostics still "
+                         "name SCHEMA"},
+    [OPT_STAMP] = {"--stamp", 0, "FILE",
+                   "touch FILE after every successful run (first target of\nthe depfile): outputs whose bytes do not "
+                   "change keep\ntheir mtime, so a build rule needs a file that is\nalways newer than its inputs"},
+};
+
+static const shmgen_cli_exit_t exits[] = {{0, "written"}, {2, "error"}, {0, NULL}};
 
 const shmgen_command_t shmgen_cmd_generate;
 
@@ -54,25 +56,24 @@ static int parse_args(int argc, char **argv, args_t *a)
 {
     static const char *const names[] = {"SCHEMA"};
     const shmgen_command_t *cmd = &shmgen_cmd_generate;
-    shmgen_cli_opt_t opts[] = {SHMGEN_OPT("--output", 'o', true), SHMGEN_OPT("--templates", 0, true),
-                               SHMGEN_OPT("--depfile", 0, true), SHMGEN_OPT("--output-name", 0, true),
-                               SHMGEN_OPT("--banner-path", 0, true), SHMGEN_OPT("--stamp", 0, true)};
-    shmgen_cli_spec_t spec = {opts, 6, names, 1, 1};
+    shmgen_cli_value_t v[NOPTS] = {{0}};
+    shmgen_cli_spec_t spec = {v, names, 1, 1};
     struct stat st;
     size_t n;
     int rc = shmgen_cli_parse(cmd, &spec, argc, argv, &a->schema, &n);
     if (rc != 0) return rc;
-    a->out_dir = opts[0].value;
-    a->templates = opts[1].value;
-    a->depfile = opts[2].value;
-    a->output_name = opts[3].value;
-    a->banner_path = opts[4].value;
-    a->stamp = opts[5].value;
+    a->out_dir = v[OPT_OUTPUT].value;
+    a->templates = v[OPT_TEMPLATES].value;
+    a->depfile = v[OPT_DEPFILE].value;
+    a->output_name = v[OPT_OUTPUT_NAME].value;
+    a->banner_path = v[OPT_BANNER_PATH].value;
+    a->stamp = v[OPT_STAMP].value;
     if (!a->out_dir) return shmgen_cli_usage_error(cmd, "no output directory given (-o DIR)");
     if (strcmp(a->out_dir, "-") == 0)
         return shmgen_cli_usage_error(cmd, "-o takes a directory; generate writes two files and never to stdout");
     if (a->depfile && strcmp(a->depfile, "-") == 0)
         return shmgen_cli_usage_error(cmd, "--depfile takes a file name, not '-'");
+    if (a->stamp && strcmp(a->stamp, "-") == 0) return shmgen_cli_usage_error(cmd, "--stamp takes a file name, not '-'");
     if (a->templates && (stat(a->templates, &st) != 0 || !S_ISDIR(st.st_mode)))
         return shmgen_cli_usage_error(cmd, "templates directory '%s' does not exist", a->templates);
     return 0;
@@ -104,6 +105,7 @@ static int run(int argc, char **argv)
 
 const shmgen_command_t shmgen_cmd_generate = {
     "generate", "write the typed header and the layout verifier source",
-    "shmgen generate SCHEMA -o DIR [--templates DIR] [--depfile FILE] [--output-name NAME] [--banner-path PATH] [--stamp FILE]",
-    help, run,
+    "shmgen generate SCHEMA -o DIR [--templates DIR] [--depfile FILE] [--output-name NAME] [--banner-path PATH] "
+    "[--stamp FILE]",
+    description, options, exits, run,
 };

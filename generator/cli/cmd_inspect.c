@@ -48,16 +48,28 @@ static int parse_seconds(const char *s, double *out)
     return 0;
 }
 
+enum { OPT_JSON, OPT_WATCH, NOPTS };
+static const shmgen_cli_option_t options[NOPTS + 1] = {
+    [OPT_JSON] = {"--json", 0, NULL,
+                  "machine-readable snapshot (format \"shmgen-inspect/1\",\nsee docs/inspect.md); with --watch one "
+                  "object per line\n(NDJSON)"},
+    [OPT_WATCH] = {"--watch", 0, "SECONDS",
+                   "repeat every SECONDS until Ctrl-C / SIGTERM (exit 0); on\na terminal the screen is redrawn, in a "
+                   "pipe frames\nfollow each other (no ANSI escapes)"},
+};
+
+static const shmgen_cli_exit_t exits[] = {{0, "shown"}, {2, "NAME is absent or corrupt"}, {0, NULL}};
+
 static int parse(int argc, char **argv, args_t *a)
 {
     static const char *const names[] = {"NAME"};
-    shmgen_cli_opt_t opts[] = {SHMGEN_OPT("--json", 0, false), SHMGEN_OPT("--watch", 0, true)};
-    shmgen_cli_spec_t spec = {opts, 2, names, 1, 1};
+    shmgen_cli_value_t v[NOPTS] = {{0}};
+    shmgen_cli_spec_t spec = {v, names, 1, 1};
     size_t n;
     int rc = shmgen_cli_parse(&shmgen_cmd_inspect, &spec, argc, argv, &a->name, &n);
     if (rc != 0) return rc;
-    a->json = opts[0].given;
-    if (opts[1].given && parse_seconds(opts[1].value, &a->watch) != 0)
+    a->json = v[OPT_JSON].given;
+    if (v[OPT_WATCH].given && parse_seconds(v[OPT_WATCH].value, &a->watch) != 0)
         return shmgen_cli_usage_error(&shmgen_cmd_inspect, "--watch takes a number of seconds (0 < s <= 86400)");
     a->tty = isatty(STDOUT_FILENO) == 1;
     return 0;
@@ -143,14 +155,8 @@ const shmgen_command_t shmgen_cmd_inspect = {
     "in use, ring drops, offset and size), the processes in the roles it knows (a\n"
     "ring's producer and consumer, with their names from /proc), the attached\n"
     "processes and the attach count.  Work per structure is bounded: a pool larger\n"
-    "than 4 MiB is counted from evenly spaced slots and its fill marked '~'.\n"
-    "\n"
-    "  --json            machine-readable snapshot (format \"shmgen-inspect/1\", see\n"
-    "                    docs/inspect.md); with --watch one object per line (NDJSON)\n"
-    "  --watch SECONDS   repeat every SECONDS until Ctrl-C / SIGTERM (exit 0); on a\n"
-    "                    terminal the screen is redrawn, in a pipe frames follow\n"
-    "                    each other (no ANSI escapes)\n"
-    "\n"
-    "exit: 0, or 2 when NAME is absent or corrupt",
+    "than 4 MiB is counted from evenly spaced slots and its fill marked '~'.",
+    options,
+    exits,
     run,
 };

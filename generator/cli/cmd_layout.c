@@ -10,11 +10,20 @@
 #include "args.h"
 #include "shmgen_schema/layout_json.h"
 
+enum { OPT_JSON, NOPTS };
+static const shmgen_cli_option_t options[NOPTS + 1] = {
+    [OPT_JSON] = {"--json", 0, NULL,
+                  "the complete machine form (format \"shmgen-layout/1\", see\ndocs/layout-json.md): sizes, offsets "
+                  "and hashes of every\nstructure, type and field.  Keep it as the lock file\nfor 'shmgen compat'."},
+};
+
+static const shmgen_cli_exit_t exits[] = {{0, "printed"}, {2, "error"}, {0, NULL}};
+
 static int run(int argc, char **argv)
 {
     static const char *const names[] = {"SCHEMA"};
-    shmgen_cli_opt_t opts[] = {SHMGEN_OPT("--json", 0, false)};
-    shmgen_cli_spec_t spec = {opts, 1, names, 1, 1};
+    shmgen_cli_value_t v[NOPTS] = {{0}};
+    shmgen_cli_spec_t spec = {v, names, 1, 1};
     const char *path = NULL;
     shmgen_diags_t diags = {0};
     shmgen_schema_t *schema;
@@ -23,7 +32,7 @@ static int run(int argc, char **argv)
     int rc = shmgen_cli_parse(&shmgen_cmd_layout, &spec, argc, argv, &path, &n);
 
     if (rc != 0) return rc;
-    json = opts[0].given;
+    json = v[OPT_JSON].given;
     schema = shmgen_schema_load_any(path, &diags);
     shmgen_diags_print(&diags, stderr);
     if (!schema) {
@@ -45,10 +54,9 @@ const shmgen_command_t shmgen_cmd_layout = {
     "shmgen layout SCHEMA [--json]",
     "Prints where everything lands in the segment: the header, attach registry,\n"
     "operation journals, structure table and name index, then every structure with\n"
-    "its offset, size, alignment, kind, element type and capacity, and the total.\n\n"
-    "  --json   the complete machine form (format \"shmgen-layout/1\", see\n"
-    "           docs/layout-json.md): sizes, offsets and hashes of every structure,\n"
-    "           type and field.  Keep it as the lock file for 'shmgen compat'.\n\n"
-    "SCHEMA is a segment.yaml or a layout JSON.  exit status: 0, or 2 on error",
+    "its offset, size, alignment, kind, element type and capacity, and the total.\n"
+    "SCHEMA is a segment.yaml or a layout JSON.",
+    options,
+    exits,
     run,
 };

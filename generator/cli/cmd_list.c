@@ -9,20 +9,29 @@
 #include "shmgen/errors.h"
 #include "shmgen_gen/live.h"
 
+enum { OPT_JSON, OPT_STALE, NOPTS };
+static const shmgen_cli_option_t options[NOPTS + 1] = {
+    [OPT_JSON] = {"--json", 0, NULL, "one JSON document (format \"shmgen-list/1\", see\ndocs/inspect.md)"},
+    [OPT_STALE] = {"--stale", 0, NULL,
+                   "only segments no live process is attached to\n(candidates for 'shmgen rm')"},
+};
+
+static const shmgen_cli_exit_t exits[] = {{0, "listed"}, {2, "/dev/shm cannot be read"}, {0, NULL}};
+
 static int run(int argc, char **argv)
 {
-    shmgen_cli_opt_t opts[] = {SHMGEN_OPT("--json", 0, false), SHMGEN_OPT("--stale", 0, false)};
-    shmgen_cli_spec_t spec = {opts, 2, NULL, 0, 0};
+    shmgen_cli_value_t v[NOPTS] = {{0}};
+    shmgen_cli_spec_t spec = {v, NULL, 0, 0};
     shmgen_list_entry_t *entries;
     size_t n;
     int rc = shmgen_cli_parse(&shmgen_cmd_list, &spec, argc, argv, NULL, &n);
 
     if (rc != 0) return rc;
-    if ((rc = shmgen_list_scan(opts[1].given, &entries, &n)) != 0) {
+    if ((rc = shmgen_list_scan(v[OPT_STALE].given, &entries, &n)) != 0) {
         fprintf(stderr, "shmgen list: /dev/shm: %s\n", shmgen_strerror(rc));
         return SHMGEN_EXIT_ERROR;
     }
-    if (opts[0].given) shmgen_list_print_json(entries, n, stdout);
+    if (v[OPT_JSON].given) shmgen_list_print_json(entries, n, stdout);
     else shmgen_list_print_text(entries, n, stdout);
     shmgen_list_free(entries, n);
     return fflush(stdout) == 0 ? SHMGEN_EXIT_OK : SHMGEN_EXIT_ERROR;
@@ -37,12 +46,8 @@ const shmgen_command_t shmgen_cmd_list = {
     "permission bits and the attached processes.  Each entry is opened once without\n"
     "blocking (a FIFO is skipped, never waited on) and judged on that descriptor.\n"
     "Other objects are skipped silently; a segment that does not validate is listed\n"
-    "as unreadable with the reason.\n"
-    "\n"
-    "  --json    one JSON document (format \"shmgen-list/1\", see docs/inspect.md)\n"
-    "  --stale   only segments no live process is attached to (candidates for\n"
-    "            'shmgen rm')\n"
-    "\n"
-    "exit: 0, or 2 when /dev/shm cannot be read",
+    "as unreadable with the reason.",
+    options,
+    exits,
     run,
 };

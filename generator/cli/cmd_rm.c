@@ -28,18 +28,28 @@ static int refused(const char *raw_name, int rc, const shmgen_rm_result_t *r)
     return SHMGEN_EXIT_ERROR;
 }
 
+enum { OPT_FORCE, NOPTS };
+static const shmgen_cli_option_t options[NOPTS + 1] = {
+    [OPT_FORCE] = {"--force", 'f', NULL,
+                   "also remove a segment with live attachers, or an object\nat NAME that is not a valid shmgen "
+                   "segment (a corrupt\none, another program's, a FIFO planted there)"},
+};
+
+static const shmgen_cli_exit_t exits[] = {
+    {0, "removed"}, {2, "refused (attached, not a segment), absent, or failed"}, {0, NULL}};
+
 static int run(int argc, char **argv)
 {
     static const char *const names[] = {"NAME"};
-    shmgen_cli_opt_t opts[] = {SHMGEN_OPT("--force", 'f', false)};
-    shmgen_cli_spec_t spec = {opts, 1, names, 1, 1};
+    shmgen_cli_value_t v[NOPTS] = {{0}};
+    shmgen_cli_spec_t spec = {v, names, 1, 1};
     shmgen_rm_result_t res;
     const char *name;
     size_t n;
     int rc = shmgen_cli_parse(&shmgen_cmd_rm, &spec, argc, argv, &name, &n);
 
     if (rc != 0) return rc;
-    rc = shmgen_rm(name, opts[0].given ? SHMGEN_RM_FORCE : 0, &res);
+    rc = shmgen_rm(name, v[OPT_FORCE].given ? SHMGEN_RM_FORCE : 0, &res);
     if (rc != 0) return refused(name, rc, &res);
     return SHMGEN_EXIT_OK;
 }
@@ -51,12 +61,8 @@ const shmgen_command_t shmgen_cmd_rm = {
     "Removes the shared-memory object NAME (\"/x\" or \"x\") when it is a shmgen\n"
     "segment with no live process attached.  It is looked at read-only first (never\n"
     "mapped writable, never registered).  Processes still attached keep their\n"
-    "mapping; the memory is freed when the last of them unmaps.\n"
-    "\n"
-    "  -f, --force   also remove a segment with live attachers, or an object at NAME\n"
-    "                that is not a valid shmgen segment (a corrupt one, another\n"
-    "                program's, a FIFO planted there)\n"
-    "\n"
-    "exit: 0 removed, 2 refused (attached, not a segment), absent, or failed",
+    "mapping; the memory is freed when the last of them unmaps.",
+    options,
+    exits,
     run,
 };

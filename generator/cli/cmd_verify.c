@@ -40,19 +40,30 @@ static int verify_loaded(const shmgen_schema_t *schema, const args_t *a)
     return code;
 }
 
+enum { OPT_STRICT, OPT_JSON, NOPTS };
+static const shmgen_cli_option_t options[NOPTS + 1] = {
+    [OPT_STRICT] = {"--strict", 0, NULL, "every difference is a mismatch (an exact match is\nrequired)"},
+    [OPT_JSON] = {"--json", 0, NULL,
+                  "one JSON document on stdout (format \"shmgen-verify/1\",\nsee docs/inspect.md), also when the "
+                  "segment cannot be\nread"},
+};
+
+static const shmgen_cli_exit_t exits[] = {
+    {0, "match"}, {1, "mismatch"}, {2, "error (no such segment, corrupt segment, bad schema)"}, {0, NULL}};
+
 static int parse_args(int argc, char **argv, args_t *a)
 {
     static const char *const names[] = {"SCHEMA", "NAME"};
-    shmgen_cli_opt_t opts[] = {SHMGEN_OPT("--strict", 0, false), SHMGEN_OPT("--json", 0, false)};
-    shmgen_cli_spec_t spec = {opts, 2, names, 2, 2};
+    shmgen_cli_value_t v[NOPTS] = {{0}};
+    shmgen_cli_spec_t spec = {v, names, 2, 2};
     const char *pos[2];
     size_t n;
     int rc = shmgen_cli_parse(&shmgen_cmd_verify, &spec, argc, argv, pos, &n);
     if (rc != 0) return rc;
     a->schema = pos[0];
     a->name = pos[1];
-    if (opts[0].given) a->flags |= SHMGEN_COMPARE_STRICT;
-    a->json = opts[1].given;
+    if (v[OPT_STRICT].given) a->flags |= SHMGEN_COMPARE_STRICT;
+    a->json = v[OPT_JSON].given;
     return 0;
 }
 
@@ -90,13 +101,8 @@ const shmgen_command_t shmgen_cmd_verify = {
     "a mismatch otherwise.  Notes: capacity, schema version, layout hash, a\n"
     "structure of SCHEMA added (since:) after the segment's version, a structure\n"
     "of the segment added after SCHEMA's version.  Mismatches: segment name, kind,\n"
-    "element size, alignment or layout hash, any other structure only one side has.\n"
-    "\n"
-    "options:\n"
-    "  --strict   every difference is a mismatch (an exact match is required)\n"
-    "  --json     one JSON document on stdout (format \"shmgen-verify/1\", see\n"
-    "             docs/inspect.md), also when the segment cannot be read\n"
-    "\n"
-    "exit: 0 match, 1 mismatch, 2 error (no such segment, corrupt segment, bad schema)",
+    "element size, alignment or layout hash, any other structure only one side has.",
+    options,
+    exits,
     run,
 };

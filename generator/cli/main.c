@@ -8,38 +8,17 @@
 #include <string.h>
 
 #include "cli.h"
+#include "help.h"
 #include "shmgen/layout.h"
 #include "shmgen/segment.h"
 #include "shmgen_gen/json_out.h"
 #include "shmgen_schema/diag.h"
 
-static const shmgen_command_t *const commands[] = {
-    &shmgen_cmd_check, &shmgen_cmd_layout, &shmgen_cmd_generate, &shmgen_cmd_compat,
-    &shmgen_cmd_verify, &shmgen_cmd_inspect, &shmgen_cmd_list, &shmgen_cmd_rm,
-};
-#define NCOMMANDS (sizeof commands / sizeof commands[0])
-
 static const shmgen_command_t *find_command(const char *name)
 {
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        if (strcmp(commands[i]->name, name) == 0) return commands[i];
+    for (size_t i = 0; i < shmgen_cli_ncommands; i++)
+        if (strcmp(shmgen_cli_commands[i]->name, name) == 0) return shmgen_cli_commands[i];
     return NULL;
-}
-
-static void print_overview(FILE *out)
-{
-    fprintf(out, "usage: shmgen COMMAND [ARGS...]\n\n"
-                 "Typed, lock-free shared-memory segments for C, generated from segment.yaml.\n\n"
-                 "commands:\n");
-    for (size_t i = 0; i < NCOMMANDS; i++) fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
-    fprintf(out, "\n  shmgen help COMMAND   details of one command\n"
-                 "  shmgen --version      the generator version\n\n"
-                 "exit codes: 0 success, 1 difference found (compat, verify), 2 error\n");
-}
-
-static void print_help(const shmgen_command_t *cmd)
-{
-    printf("usage: %s\n\n%s\n", cmd->usage, cmd->help);
 }
 
 int shmgen_cli_usage_error(const shmgen_command_t *cmd, const char *fmt, ...)
@@ -64,9 +43,10 @@ void shmgen_cli_runtime_error(const shmgen_command_t *cmd, const char *name, int
 /* "unknown command 'chek'; did you mean 'check'?" on one line; exit 2. */
 static int unknown_command(const char *prefix, const char *name)
 {
-    const char *names[NCOMMANDS], *best;
-    for (size_t i = 0; i < NCOMMANDS; i++) names[i] = commands[i]->name;
-    best = shmgen__closest(name, names, NCOMMANDS);
+    const char *names[16], *best;
+    size_t n = 0;
+    for (; n < shmgen_cli_ncommands && n < 16; n++) names[n] = shmgen_cli_commands[n]->name;
+    best = shmgen__closest(name, names, n);
     if (best)
         fprintf(stderr, "%s: unknown command '%s'; did you mean '%s'? (try 'shmgen --help')\n", prefix, name, best);
     else fprintf(stderr, "%s: unknown command '%s' (try 'shmgen --help')\n", prefix, name);
@@ -78,11 +58,32 @@ int shmgen_cli_wants_help(const shmgen_command_t *cmd, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) break;
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            print_help(cmd);
+            shmgen_cli_print_help(cmd, stdout);
             return 1;
         }
     }
     return 0;
+}
+
+/* `shmgen help [COMMAND | --man]`. */
+static int help(int argc, char **argv)
+{
+    const shmgen_command_t *cmd;
+    if (argc == 2) {
+        shmgen_cli_print_overview(stdout);
+        return SHMGEN_EXIT_OK;
+    }
+    if (argc > 3) {
+        fprintf(stderr, "shmgen help: unexpected argument '%s' (usage: shmgen help [COMMAND | --man])\n", argv[3]);
+        return SHMGEN_EXIT_ERROR;
+    }
+    if (strcmp(argv[2], "--man") == 0) {
+        shmgen_cli_print_man(stdout);
+        return fflush(stdout) == 0 ? SHMGEN_EXIT_OK : SHMGEN_EXIT_ERROR;
+    }
+    if (!(cmd = find_command(argv[2]))) return unknown_command("shmgen help", argv[2]);
+    shmgen_cli_print_help(cmd, stdout);
+    return SHMGEN_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -99,22 +100,10 @@ int main(int argc, char **argv)
         return SHMGEN_EXIT_OK;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        print_overview(stdout);
+        shmgen_cli_print_overview(stdout);
         return SHMGEN_EXIT_OK;
     }
-    if (strcmp(argv[1], "help") == 0) {
-        if (argc == 2) {
-            print_overview(stdout);
-            return SHMGEN_EXIT_OK;
-        }
-        if (argc > 3) {
-            fprintf(stderr, "shmgen help: unexpected argument '%s' (usage: shmgen help [COMMAND])\n", argv[3]);
-            return SHMGEN_EXIT_ERROR;
-        }
-        if (!(cmd = find_command(argv[2]))) return unknown_command("shmgen help", argv[2]);
-        print_help(cmd);
-        return SHMGEN_EXIT_OK;
-    }
+    if (strcmp(argv[1], "help") == 0) return help(argc, argv);
     if (!(cmd = find_command(argv[1]))) return unknown_command("shmgen", argv[1]);
     if (shmgen_cli_wants_help(cmd, argc - 1, argv + 1)) return SHMGEN_EXIT_OK;
     return cmd->run(argc - 1, argv + 1);

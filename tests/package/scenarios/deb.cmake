@@ -37,7 +37,8 @@ endif()
 # What a user needs, whatever the install rules say.
 file(GLOB headers RELATIVE ${SOURCE_DIR}/runtime/include ${SOURCE_DIR}/runtime/include/shmgen/*.h)
 set(required usr/bin/shmgen usr/include/shmgen/version.h usr/share/shmgen/segment.schema.json
-    usr/share/doc/shmgen/copyright)
+    usr/share/doc/shmgen/copyright usr/share/man/man1/shmgen.1 usr/share/bash-completion/completions/shmgen
+    usr/share/zsh/vendor-completions/_shmgen)
 foreach(h ${headers})
   list(APPEND required usr/include/${h})
 endforeach()
