@@ -11,12 +11,7 @@ expect_output("${last_output}" "shmgen: generating segment.h" "the build did not
 run(${build}/sensor ${shm_name})
 expect_output("${last_output}" "sensor: ok" "the program failed")
 
-file(REMOVE_RECURSE ${WORK}/inst)
-run(${CMAKE_COMMAND} --install ${build} --prefix ${WORK}/inst)
-files_under(${WORK}/inst installed)
-if(NOT installed STREQUAL "bin/sensor")
-  message(FATAL_ERROR "a parent project's install also installed shmgen's files: ${installed}")
-endif()
+expect_only_the_program_installed(${build})
 run(${CMAKE_COMMAND} -DSHMGEN_INSTALL=ON ${build})
 file(REMOVE_RECURSE ${WORK}/inst)
 run(${CMAKE_COMMAND} --install ${build} --prefix ${WORK}/inst)

@@ -89,6 +89,16 @@ function(files_under root out_var)
   set(${out_var} "${files}" PARENT_SCOPE)
 endfunction()
 
+# `cmake --install` of the consumer's build installs its program, nothing of shmgen.
+function(expect_only_the_program_installed build)
+  file(REMOVE_RECURSE ${WORK}/inst)
+  run(${CMAKE_COMMAND} --install ${build} --prefix ${WORK}/inst)
+  files_under(${WORK}/inst installed)
+  if(NOT installed STREQUAL "bin/sensor")
+    message(FATAL_ERROR "a parent project's install also installed shmgen's files: ${installed}")
+  endif()
+endfunction()
+
 # The sensor project (find_package_project) against the shmgen installed
 # under `prefix`: configured, built and run.
 function(find_package_consumer prefix build)

@@ -23,12 +23,7 @@ if(at LESS 0 AND GENERATOR STREQUAL "Ninja")
 endif()
 run(${build}/sensor ${shm_name})
 expect_output("${last_output}" "sensor: ok" "the program failed")
-file(REMOVE_RECURSE ${WORK}/inst)
-run(${CMAKE_COMMAND} --install ${build} --prefix ${WORK}/inst)
-files_under(${WORK}/inst installed)
-if(NOT installed STREQUAL "bin/sensor")
-  message(FATAL_ERROR "a parent project's install also installed shmgen's files: ${installed}")
-endif()
+expect_only_the_program_installed(${build})
 
 file(REMOVE_RECURSE ${build})
 run_fails("SHMGEN_EXECUTABLE is '/nonexistent/shmgen', which is not a file"
