@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * accessor_cost.c — shows that the generated typed accessors cost nothing:
  * the same loops through game_server_*() wrappers and through direct runtime
  * calls on the same bound handles, timed side by side.  Each loop lives in its

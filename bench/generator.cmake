@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # Generator benchmarks (SHMGEN_BUILD_BENCH=ON): accessor_cost compares the
 # generated typed accessors with direct runtime calls (docs/generated-api.md).
 add_executable(accessor_cost ${CMAKE_CURRENT_LIST_DIR}/accessor_cost.c)

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * ipc_aq.cpp — atomic_queue (Maxim Egorushkin's header-only C++ queues) as a
  * peer, placed in POSIX shared memory with placement new.
  *

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * ipc_bench.h — the cross-process benchmark harness shared by every case.
  *
  * A case is a set of role functions (producers, consumers, or the two ends of

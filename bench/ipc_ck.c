@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * ipc_ck.c — Concurrency Kit's ck_ring as a peer, placed in POSIX shared
  * memory: the struct ck_ring (indices only, no pointers) at offset 0 and its
  * slot buffer at offset 256, each process passing its own address of the

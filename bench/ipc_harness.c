@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * ipc_harness.c — runs one benchmark case: forks its roles, pins them, times
  * them through a shared control block, checks what the consumers verified.
  * Also the POSIX shared-memory helpers the peers use.  Depends on libc and

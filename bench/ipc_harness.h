@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * ipc_harness.h — what the benchmark driver (ipc_main.c) uses of the harness:
  * running one case once, the clock, CPU pinning.  Depends on ipc_bench.h.
  */

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * ipc_iox.c — the publish/subscribe peer: Eclipse iceoryx (Debian's 2.0.3,
  * through its C binding), publisher and subscribers in separate processes,
  * with loans on both sides (iox_pub_loan_chunk / iox_sub_take_chunk), the way

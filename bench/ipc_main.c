@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * ipc_main.c — shmgen_bench_ipc: the cross-process runtime benchmark.
  *
  * Runs the core-to-core floor, every case of every family (ours, atomic_queue,

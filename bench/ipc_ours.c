@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * ipc_ours.c — the structures under test: shmgen's ring (SPSC; single and
  * bulk operations) and queue (MPMC; 1P1C and 2P2C), and a ping-pong through
  * two rings.  The layout is built by hand (no generator).  The parent creates

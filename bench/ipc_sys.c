@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * ipc_sys.c — the kernel-mediated peers (POSIX message queue, pipes) and the
  * core-to-core floor (one cache line bounced between two processes).
  * Pipe cases: one write()/read() per message, or 4 KiB writes carrying

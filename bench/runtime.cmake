@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # bench/runtime.cmake — the runtime's cross-process benchmark (shmgen_bench_ipc)
 # and its smoke test.  Included by bench/CMakeLists.txt when SHMGEN_BUILD_BENCH=ON.
 # Peers: Concurrency Kit's ck_ring (libck-dev, header only here), atomic_queue

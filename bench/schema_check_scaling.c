@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * schema_check_scaling.c — how `shmgen check` scales: builds schemas of
  * 100 ... 100,000 structures (plus one type per ten structures, each nesting
  * the next, and an enum) in memory, loads, validates and lays each out, and

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # shmgenCompat.cmake — layout compatibility checks for CI (docs/compatibility.md).
 #
 #   shmgen_add_compat_test(SCHEMA <segment.yaml> BASELINE <segment.layout.json>

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # shmgenEmbed.cmake — turns the template files into a C source of byte arrays,
 # so an installed shmgen carries its templates inside the binary.
 #

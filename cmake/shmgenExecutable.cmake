@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # shmgenExecutable.cmake — which `shmgen` the CMake helpers run
 # (shmgen_generate, shmgen_add_compat_test).
 #

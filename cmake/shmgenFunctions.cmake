@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # shmgenFunctions.cmake — shmgen_generate(), the build-time generator step.
 #
 #   shmgen_generate(TARGET <target> SCHEMA <segment.yaml>

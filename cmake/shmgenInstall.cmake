@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # shmgenInstall.cmake — what `cmake --install` puts under the prefix, and the
 # Debian package made of exactly that (`cpack -G DEB` in the build directory).
 # Included by the top-level CMakeLists.txt when SHMGEN_INSTALL is ON (the

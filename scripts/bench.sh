@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
 # Builds the benchmarks in Release (build/bench) and runs them all, printing
 # the report described in docs/benchmarks.md.  Arguments go to the runtime
 # benchmark shmgen_bench_ipc (e.g. --scale 0.5, --reps 5, --filter ring,

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
 # Builds shmgen and runs the game_server example: a server, an AI and an
 # analytics process sharing one segment.  Installs missing Debian packages first.
 set -euo pipefail

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
 # Installs the Debian packages shmgen needs to build, test and benchmark,
 # only those that are missing.  Used by demo.sh and test.sh.
 set -euo pipefail

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
 # The whole test suite, as the README's Quick start and .ci/run run it:
 #   1. gcc build, every ctest test;
 #   2. the same suite built with ASan+UBSan;

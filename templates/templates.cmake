@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # templates/templates.cmake — the templates embedded in shmgen, relative to
 # templates/.  Every file of this folder is listed (test_generate fails on a
 # template that is not, and the build fails on a listed file that is missing);

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * ex_launch.c — process launching and timing helpers shared by the examples
  * (see ex_launch.h).  Depends on POSIX and Linux's /proc/self/exe only.
  */

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * ex_launch.h — what every example shares: starting role processes next to
  * the launcher, waiting for them with a deadline, unique segment names, and
  * the small timing/printing helpers the roles use.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * consumer.c — the consumer role of crash_recovery: attaches (which repairs
  * whatever a killed predecessor left half-done), announces itself in
  * `consumers_started`, then takes jobs from `jobs` and marks each in

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * job.h — the check word of a crash_recovery job, shared by the producer
  * (which sets it) and the consumer (which verifies it).  Depends on nothing.
  */

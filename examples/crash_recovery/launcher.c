@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * launcher.c — runs the crash_recovery example: creates the `crashy`
  * segment, starts a producer of JOBS jobs and a consumer, and KILLS times
  * SIGKILLs the consumer mid-stream and starts a new one, which attaches and

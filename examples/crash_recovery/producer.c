@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * producer.c — the producer role of crash_recovery: enqueues COUNT jobs
  * (numbered 0..COUNT-1, each with a check word) into `jobs`, blocking while
  * the queue is full — which it is whenever the consumer has just been

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * ai.c — the AI role of game_server: every 20 ms it looks at the world
  * (visiting the `monsters` and `players` pools), steers each monster toward
  * its nearest player (`ai_commands`), and lets each player strike the

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * analytics.c — the analytics role of game_server: a reader that never
  * touches the world.  Every 100 ms it summarises the newest ticks from
  * `frame_stats` (last_n, without consuming), drains the kill log on `undo`,

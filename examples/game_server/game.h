@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * game.h — the rules of the game_server example shared by its processes:
  * the world and grid sizes, the match length, and small helpers over the
  * generated game_server.h.  Depends on game_server.h and ex_launch.h.

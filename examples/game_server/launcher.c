@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * launcher.c — runs the game_server example (the README's demo): creates
  * the `game_server` segment, starts the server, AI and analytics processes,
  * shows that all of them are attached to the one segment, waits for the

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * server.c — the server role of game_server: the authority over the world.
  * Each tick it spawns monsters into the `monsters` pool, applies the AI's
  * moves (`ai_commands`) and the players' hits (`damage_queue`), releases

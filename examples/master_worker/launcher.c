@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * launcher.c — runs the master_worker example: creates the `workpool`
  * segment under a unique name, starts the master and WORKPOOL_WORKERS
  * workers, waits for them (bounded), and checks that every task's result was

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * master.c — the master role of master_worker: waits until all workers are
  * ready, hands out WORKPOOL_TASKS tasks through `tasks` while collecting
  * `results`, checks that every task's result arrives exactly once with the

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * task.c — the tasks of master_worker (see task.h).
  */
 #include "task.h"

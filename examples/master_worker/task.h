@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * task.h — what a master_worker task computes, shared by the master (which
  * checks results) and the workers (which compute them).  Depends on the
  * generated workpool.h.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * worker.c — a worker role of master_worker: announces itself in
  * `workers_ready`, then takes tasks from `tasks` (blocking with a timeout),
  * computes them and sends results to `results`, until `shutdown` is raised

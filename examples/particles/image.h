@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * image.h — the picture the particles renderer draws, shared with the
  * launcher (which checks the file).  Depends on nothing.
  */

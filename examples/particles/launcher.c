@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * launcher.c — runs the particles example: creates the `particles`
  * segment, starts the simulation and the renderer, waits for them
  * (bounded), then checks that the renderer saw only consistent frames, that

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * renderer.c — the renderer role of particles: for every frame the
  * simulation completes it takes a consistent snapshot of the live particles
  * (seqlock: read `frame`, copy `active_count`, the active handles and the

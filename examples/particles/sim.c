@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * sim.c — the simulation role of particles: a fountain.  Every frame it
  * ages and moves the live particles (gravity), releases the pool slots of
  * those that die and acquires slots for newborn ones, keeping `active` (the

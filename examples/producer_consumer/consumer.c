@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * consumer.c — the consumer role of producer_consumer: takes messages from
  * the `messages` queue with a blocking dequeue until the producer is done and
  * the queue is empty, checking that they arrive in order and intact, and

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * launcher.c — runs the producer_consumer example: creates the `prodcons`
  * segment under a unique name, starts one producer and one consumer (both
  * executables next to this one), waits for them (bounded), and checks that

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * producer.c — the producer role of producer_consumer: sends COUNT numbered
  * messages through the `messages` queue, blocking (with a timeout) while the
  * queue is full, then raises `producer_done`.

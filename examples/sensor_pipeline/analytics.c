@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * analytics.c — the analytics role of sensor_pipeline: a reader that never
  * consumes.  Every 20 ms it copies the newest 256 readings of `processed`
  * with last_n, checks that their sequence numbers increase and that each

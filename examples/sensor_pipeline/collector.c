@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * collector.c — the collector role of sensor_pipeline: produces
  * SENSORS_BATCHES batches of SENSORS_BATCH samples, pushing each batch into
  * the `raw` ring in overwrite mode (a sensor cannot wait: when the processor

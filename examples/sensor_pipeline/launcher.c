@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * launcher.c — runs the sensor_pipeline example: creates the `sensors`
  * segment, starts the collector, the processor and the analytics reader,
  * waits for them (bounded), then checks the books: every sample sent was

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * processor.c — the processor role of sensor_pipeline: pops samples from
  * `raw` in bulk, checks their sequence numbers increase (a gap is a sample
  * the collector overwrote), smooths each sensor with an exponential moving

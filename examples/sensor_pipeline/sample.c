@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * sample.c — the synthetic sensor signal (see sample.h).
  */
 #include "sample.h"

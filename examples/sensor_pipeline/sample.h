@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * sample.h — the synthetic sensor signal of sensor_pipeline, shared by the
  * collector (which produces it), and the analytics reader and the launcher
  * (which check that every processed reading matches the sample it came

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * args.c — the shared command-line parser (see args.h).  Options are matched
  * exactly (no abbreviations: a script that works today keeps working when an
  * option is added); a near miss gets a suggestion.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * args.h — the one command-line parser every shmgen command uses, so that
  * they all behave alike: `--opt VALUE`, `--opt=VALUE`, `-o VALUE`, `-oVALUE`,
  * `--` ends the options, a repeated option or an unknown one is an error

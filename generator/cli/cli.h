@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * cli.h — the shmgen command table.  Each command lives in its own cmd_*.c
  * and exports one shmgen_command_t; main.c only dispatches.
  *

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * cmd_check.c — `shmgen check SCHEMA [--format text|json|github]
  * [--templates DIR]`: the one gate.  Loads and validates the schema (a
  * segment.yaml or a lock file), then runs every check `shmgen generate` runs

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * cmd_compat.c — `shmgen compat OLD NEW [--json] [--format text|json|github]`.
  * Loads both sides (segment.yaml or lock file), compares them, prints the
  * report.  Exit: 0 compatible, 1 breaking, 2 error (bad input, NEW's version

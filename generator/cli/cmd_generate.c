@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * cmd_generate.c — `shmgen generate SCHEMA -o DIR [--templates DIR]
  * [--depfile FILE] [--output-name NAME] [--banner-path PATH] [--stamp FILE]`: loads and
  * validates the schema, then writes DIR/<segment>.h and DIR/<segment>.c (or

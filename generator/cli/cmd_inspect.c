@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * cmd_inspect.c — `shmgen inspect NAME [--json] [--watch SECONDS]`: prints a
  * read-only snapshot of the live segment NAME; --watch repeats it until
  * SIGINT/SIGTERM (exit 0): on a terminal it redraws the screen like top (the

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * cmd_layout.c — `shmgen layout SCHEMA [--json]`: prints the computed memory
  * map (text), or the complete machine form "shmgen-layout/1" that also serves
  * as the lock file of `shmgen compat`.  Exit 0, or 2 on any error (nothing is

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * cmd_list.c — `shmgen list [--json] [--stale]`: the shmgen segments in
  * /dev/shm, each attached read-only; other files are skipped silently.
  * Exit: 0, 2 when /dev/shm cannot be read.  Logic in generator/live/list.c.

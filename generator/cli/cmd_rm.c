@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * cmd_rm.c — `shmgen rm NAME [--force]`: removes a shmgen segment that no
  * live process is attached to, after looking at it read-only.  Exit: 0
  * removed, 2 refused or failed (the reason on stderr).  Logic in

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * cmd_verify.c — `shmgen verify SCHEMA NAME [--strict] [--json]`: checks the live
  * segment NAME against SCHEMA (a segment.yaml or a lock file), attaching
  * read-only.  Exit: 0 match (notes allowed; none with --strict), 1 mismatch,

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * help.c — `shmgen --help`, `shmgen help NAME` and the manual page, all
  * rendered from the command table (see help.h).  The manual page uses the
  * same words as the help texts (tests/generator/cli compares them), in roff:

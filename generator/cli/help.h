@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * help.h — everything shmgen says about its command line, rendered from the
  * command table (cli.h): `shmgen --help`, `shmgen help NAME` and the manual
  * page shmgen.1 (`shmgen help --man`, which the build renders and installs),

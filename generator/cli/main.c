@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * main.c — `shmgen`: dispatches to the command table in cli.h; a mistyped
  * command gets "did you mean".  Knows nothing about any command beyond its
  * table entry.  Depends on cli.h and shmgen_diag's suggestions.

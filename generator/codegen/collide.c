@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * collide.c — refuses schemas whose generated C names would collide.
  *
  * Each name is valid on its own, but the generator composes them: an enum

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * collide.h — the generated-name collision check of codegen (private).
  *
  * The names a header defines are learned from the render itself: a watcher

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * context.c — the schema model as a template context (the value tree that
  * templates/ read).  Every key is listed in docs/templates.md.  Names of
  * generated C entities are decided here once, so templates never assemble

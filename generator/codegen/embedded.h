@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * embedded.h — the templates compiled into the binary.  The table itself is
  * generated at build time by cmake/shmgenEmbed.cmake from templates/.
  */

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * generate.c — a generator session: finds templates (--templates DIR first,
  * then the embedded copies, remembering what it read from DIR), renders
  * segment.h.tmpl and segment.c.tmpl with the schema's context, and writes

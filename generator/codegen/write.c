@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * write.c — atomic output files for `shmgen generate` (see write.h and
  * shmgen_gen_write_file_atomic in generate.h); a file that would not change
  * is not touched.  Depends on libc/POSIX only.

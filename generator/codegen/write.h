@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * write.h — writing generated files so that a failure leaves nothing behind
  * (codegen, private).  Depends on shmgen_gen/value.h (buffers) and diag.h.
  */

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * compat.c — the change list between two versions of a schema (the classes: docs/compatibility.md).
  *
  * Structures are matched by name, then leftovers by layout (same kind,

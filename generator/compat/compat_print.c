@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * compat_print.c — rendering a compat report: text, JSON, GitHub annotations.
  * The JSON format is documented in docs/compatibility.md; keep them in step.
  * Depends on compat.h and json_out.h.

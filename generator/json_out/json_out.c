@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* json_out.c — JSON and GitHub-command escaping (see json_out.h).  Text
  * read from a segment is any bytes: what is not valid UTF-8 never reaches
  * the output as such. */

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * json_writer.c — the streaming JSON writer and the diagnostics printers of
  * json_writer.h.  Depends on json_out.h (escaping) and shmgen_diag.
  */

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * inspect.c — `shmgen inspect`: a read-only snapshot of a live segment
  * (header, owner and mode, every structure with its fill level and the
  * processes in its roles, attached processes).  Binding a kind on a

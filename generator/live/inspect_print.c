@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * inspect_print.c — the text and JSON ("shmgen-inspect/1") renderings of an
  * inspect snapshot.  Every string from the segment or /proc is untrusted
  * bytes: the text form shows it through shmgen__out_printable, the JSON form

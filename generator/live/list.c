@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * list.c — `shmgen list`: the shmgen segments present in /dev/shm.
  *
  * Each directory entry is opened once, O_RDONLY | O_NONBLOCK | O_NOFOLLOW

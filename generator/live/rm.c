@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * rm.c — `shmgen rm`: removes a segment's name from /dev/shm after looking
  * at it read-only (shmgen_segment_open_readonly: never mapped writable, never
  * registered).  A segment with live attachers, and an object that is not a

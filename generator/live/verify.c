@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * verify.c — `shmgen verify`: a live segment against a schema.
  *
  * The comparison is the runtime's (shmgen_segment_compare, the rule of

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * tmpl_filters.c — the templater's filters: `value | name(args)`.
  *
  *   upper, lower        ASCII case of a string

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * tmpl_internal.h — the templater's syntax tree, shared by tmpl_parse.c
  * (text → tree), tmpl_render.c (tree → output) and tmpl_filters.c.
  * Depends on shmgen_gen/templater.h.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * tmpl_parse.c — template text → syntax tree (see tmpl_internal.h).
  *
  * Two passes: the lexer cuts the source into alternating text and tag pieces

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * tmpl_render.c — template environment (loader + parsed-template cache) and
  * rendering of a syntax tree against a value tree (see shmgen_gen/templater.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* value.c — the templater's value model and byte buffer (see shmgen_gen/value.h). */
 #include "shmgen_gen/value.h"
 

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * arch.c — the once-per-process CPU probe behind arch.h.  Depends on arch.h.
  */
 #include "arch.h"

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * arch.h — the few CPU-specific helpers the runtime uses: a spin-wait hint and
  * cache-line prefetches (with a real PREFETCHW on x86 when the CPU has it).
  * Depends on shmgen/layout.h (SHMGEN_CACHE_LINE) only.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * array.c — the `array` kind: a 64-byte header (magic, capacity, element size)
  * followed by `capacity` elements of elem_size bytes.  Depends on internal.h.
  */

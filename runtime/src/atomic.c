@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * atomic.c — the `atomic` kind: a 64-byte header (magic, element size) and one
  * cache line holding the value at its start, 8-byte aligned.  u32/i32/bool use
  * a 32-bit word (bool as 0/1), u64/i64 a 64-bit word; signed values go through

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * atomics.h — the one place the runtime names its atomic types and fences.
  *
  * Shared-memory words are C11 _Atomic objects of lock-free widths only (32 and

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * clock.c — the monotonic clock, deadlines and backoff of clock.h.
  * Depends on clock.h, arch.h.
  */

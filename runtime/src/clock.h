@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * clock.h — time for the runtime's bounded waits: the monotonic clock, a
  * deadline that every timed operation carries through its retries, and the
  * spin-then-yield backoff of retry loops.  Depends on nothing of ours.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * compare.c — a live segment against a layout (see shmgen/compare.h for the
  * rule).  Only public, validated data is read: the header fields of
  * shmgen_segment_get_meta and the table entries of shmgen_segment_find /

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * errors.c — messages and names of the runtime's error codes, generated from
  * the one SHMGEN_ERROR_MAP table in shmgen/errors.h.  Depends on errors.h only.
  */

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * internal.h — the interface between the segment and its kinds (internal).
  *
  * segment.c owns the mapping, registry.c the attach registry, journal.c the

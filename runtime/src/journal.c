@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * journal.c — claiming, caching and releasing per-thread operation journals
  * (see journal.h), the process's cached pid, and the journal scan live
  * operations use to tell a slow live thread from a dead one.

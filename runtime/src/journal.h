@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * journal.h — per-thread operation journals: what each thread is doing now,
  * so that a survivor can tell what a SIGKILL interrupted.
  *

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * kind_meta.c — writing and checking the meta line of kind_meta.h.
  * Depends on kind_meta.h, shmgen/layout.h.
  */

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * kind_meta.h — the meta line every concurrent kind (queue, stack, ring, pool,
  * and later kinds) starts its header with, and the checks on it.
  *

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * kinds.c — maps a shmgen_kind_t to the ops each kind's module exports
  * (array.c, atomic.c, queue.c, stack.c, ring.c, pool.c).  Depends on internal.h.
  */

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * layout.c — pure computation of the segment format (see shmgen/layout.h).
  * Every size is checked for overflow; nothing here touches shared memory.
  */

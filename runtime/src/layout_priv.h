@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * layout_priv.h — what layout.c computes for the rest of the runtime beyond
  * the public shmgen/layout.h.  Depends on shmgen/layout.h.
  */

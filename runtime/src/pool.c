@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * pool.c — the `pool` kind: slots claimed and freed by CAS on a per-slot
  * {generation, owner} word (see shmgen/pool.h; crash analysis in
  * docs/crash-recovery.md).

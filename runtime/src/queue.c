@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * queue.c — the `queue` kind: bounded MPMC FIFO with per-slot sequence words
  * (Vyukov's design) across processes, bulk forms, timed waits and crash
  * repair (see shmgen/queue.h; the crash analysis is docs/crash-recovery.md).

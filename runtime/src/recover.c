@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * recover.c — repairing what dead attachers left (shmgen_segment_recover).
  *
  * One recovery at a time, across processes, under the segment's recovery

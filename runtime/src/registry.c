@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * registry.c — the attach registry: who is attached, and whether a recorded
  * owner still lives.
  *

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * ring.c — the `ring` kind's data path: SPSC stream with bulk forms,
  * overwrite, zero-copy reserve/commit and peek/release, last_n snapshots and
  * timed waits (see shmgen/ring.h; the slot protocol is in ring_priv.h, side

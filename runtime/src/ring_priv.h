@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * ring_priv.h — what the ring's data path (ring.c) and its side ownership and
  * crash repair (ring_side.c) share: the header layout, the slot placement,
  * and the position/slot predicates both reason with.

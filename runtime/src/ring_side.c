@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * ring_side.c — who owns a ring's producer and consumer sides, and the repair
  * of a side whose owner died (the crash analysis is docs/crash-recovery.md).
  *

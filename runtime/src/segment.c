@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * segment.c — creating, attaching to, detaching from and removing segments.
  *
  * Creation: O_CREAT|O_EXCL, size and back the object (posix_fallocate, so a

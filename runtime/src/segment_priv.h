@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * segment_priv.h — the segment format's structs and what segment.c, table.c and
  * registry.c share.  Kinds never include this: they see the segment through
  * internal.h only.  The byte layout below is documented in docs/segment-format.md;

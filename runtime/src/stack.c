@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * stack.c — the `stack` kind: a Treiber stack of nodes plus a Treiber free
  * list of nodes, both inside the structure (see shmgen/stack.h; the crash
  * analysis is docs/crash-recovery.md).

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * table.c — the segment header, structure table and name index: writing them
  * at creation, validating them on attach, and looking structures up.
  *

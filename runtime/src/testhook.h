@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * testhook.h — named points where a test can stop, kill or delay the calling
  * process, to reproduce deterministically the states a preempted, stopped or
  * killed process leaves (a random SIGKILL rarely lands in a 10 ns window).

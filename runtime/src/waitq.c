@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * waitq.c — process-shared futex waits and the asymmetric-fence registration
  * (see waitq.h for the protocol).  Depends on waitq.h, clock.h, errors.h,
  * Linux syscalls.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * waitq.h — process-shared blocking waits (internal).
  *
  * A shmgen__waitq_t lives in shared memory (8 bytes on a structure's wait

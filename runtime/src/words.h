@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * words.h — element copies as relaxed 8-byte atomic accesses, for elements
  * that seqlock readers (ring last_n, latest values) may read while a writer
  * stores them: plain memcpy there would be a C11 data race.  The caller's

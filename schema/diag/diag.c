@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* diag.c — collecting and printing diagnostics and their notes (see
  * shmgen_schema/diag.h).  Depends on libc only. */
 #include "shmgen_schema/diag.h"

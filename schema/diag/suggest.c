@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * suggest.c — "did you mean": the closest of a few candidate words, for the
  * schema loader's diagnostics and the command line's mistyped commands and
  * options (see shmgen_schema/diag.h).  Depends on libc only.

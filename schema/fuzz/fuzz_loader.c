@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * fuzz_loader.c — libFuzzer target `shmgen_fuzz_loader`: feeds arbitrary
  * bytes to the YAML loader and the layout-JSON reader.  Whatever loads must
  * also print, write its layout JSON and read it back with the same hashes;

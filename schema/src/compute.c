@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * compute.c — the layout stage: type cycles, the C layout of every type
  * (natural alignment, explicit padding), structure footprints and offsets
  * through the runtime's pure shmgen_struct_footprint()/shmgen_layout_plan()

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * hash.c — the layout hashes (docs/layout-hash.md): FNV-1a 64 over a
  * canonical byte string, with every integer written little-endian at a fixed
  * width, so the value is the same on every machine and every run.  Names of

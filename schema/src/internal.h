@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * internal.h — shared internals of the schema library: the generic document
  * tree (built from YAML by ytree.c or from JSON by json.c), the name table,
  * name checks and message helpers, and the stages of the loader.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * json.c — a small strict JSON (RFC 8259) parser into the document tree of
  * internal.h, for reading layout JSON lock files.  Numbers, true, false and
  * null become plain scalars (text kept as written), strings quoted scalars.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * layout_read.c — reads a layout JSON ("shmgen-layout/1") back into the
  * model.  The declarative part (segment, version, size, mode, enums, types
  * with their field types, structures with kind, type, capacity, since,

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * layout_write.c — writers of a computed layout: the JSON machine form
  * "shmgen-layout/1" (docs/layout-json.md) and the text memory map of
  * `shmgen layout`.  Keys are written in a fixed order; nothing depends on

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * load.c — the loader's entry points (shmgen_schema_load*): read the file
  * (bounded), parse YAML into the tree, build the model.  Depends on
  * internal.h.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * loader.c — document tree (segment.yaml shape) → model: reads every key,
  * checks names and values, resolves type references, then hands the model to
  * compute.c for the layout.  Every mistake is reported at its node and the

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * model.c — freeing a schema and viewing it as a runtime layout descriptor
  * (shmgen_schema/model.h).  Depends on the runtime's shmgen/layout.h.
  */

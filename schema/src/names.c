@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * names.c — the document tree's nodes, the name table, C-name checks, edit
  * distance for "did you mean", printable rendering of user text, integers,
  * and the scalar types.  Depends on internal.h only.

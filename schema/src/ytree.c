@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * ytree.c — segment.yaml text → generic document tree (internal.h), with the
  * 1-based line and column of every node.  Uses libyaml's event API.
  *

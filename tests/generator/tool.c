@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tool.c — see tool.h. */
 #include "tool.h"
 

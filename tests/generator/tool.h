@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * tool.h — helpers the compat/verify/inspect tests share: run the built
  * `shmgen` binary (SHMGEN_EXE) or another program with captured output,
  * read files, temp dirs, check JSON with python3.

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # toy-toolchain.cmake — a "cross" toolchain for tests/package/scenarios/cross.cmake:
 # it names another system (so CMake sets CMAKE_CROSSCOMPILING) but compiles
 # with the host's C compiler, taken from the environment variable

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # Tests of the concurrent kinds (queue, stack, ring, pool): unit tests, multi-
 # process stress ("stress"), threaded variants run under TSan ("tsan") and
 # SIGKILL crash tests ("crash").  Included from tests/runtime/CMakeLists.txt.

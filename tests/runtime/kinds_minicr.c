@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * kinds_minicr.c — the runner behind kinds_minicr.h: runs every registered
  * test in order and exits 0 when all pass.  Depends on libc only.
  */

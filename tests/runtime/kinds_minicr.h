@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * kinds_minicr.h — a minimal stand-in for the parts of Criterion the kinds
  * tests use, for the threaded variants built under ThreadSanitizer: Criterion
  * cannot start under TSan (its inheritable arena mapping fails, Criterion

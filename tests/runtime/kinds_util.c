@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * kinds_util.c — see kinds_util.h.  Depends on the public runtime API,
  * Criterion, POSIX fork/mmap and pthreads.
  */

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * kinds_util.h — shared helpers of the queue/stack/ring/pool tests: one-
  * structure segments with unique names, shared result areas that survive
  * fork, running workers as processes or threads, and bitmaps for counting

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # Segment-core tests: segment lifecycle and table, multi-process attach and
 # creation races, the array and atomic kinds, and hostile (corrupted) segments.
 # Tests that need runtime internals (journals, the creation-delay hook) get

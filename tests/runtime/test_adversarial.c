@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_adversarial.c — every shared word of every concurrent kind set to
  * hostile values: every operation returns within a second (an error, wrong
  * data, full or empty — never a hang, never a crash, never a write outside

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_array.c — the `array` kind: binding, bounds-checked get/set/at, raw
  * data pointer, capacity read from the segment, and sharing between handles.
  */

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_atomic.c — the `atomic` kind: initial values for every width, each
  * operation's result, C11-style compare_exchange, wrap-around, and exact
  * totals under contention from threads (label tsan) and from processes.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_atomic_threads.c — threaded checks of the segment core and the atomic
  * kind, run as a plain program (no Criterion) so that the TSan build can run
  * it too (Criterion cannot start under ThreadSanitizer, Criterion issue #274).

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_corrupt.c — randomised hostile segments.  A real segment is created,
  * then thousands of times its header, table, name index and structure headers
  * are damaged at random (bit flips, random bytes, interesting 64/32-bit

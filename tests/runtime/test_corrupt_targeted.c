@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_corrupt_targeted.c — one hand-picked corruption per test: each must be
  * refused with its specific error code by both the read-write and the
  * read-only open, and the segment must open again once repaired.  Uses the

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_hostile.c — a segment name, a lock byte or a segment owner that a
  * stranger controls: nothing waits forever, nothing is attached silently.
  *

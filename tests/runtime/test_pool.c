@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_pool.c — unit tests of the pool kind: exact capacity, generations,
  * stale and double release, get, visit, adopt, and the release of a dead
  * owner's slots by recovery.  Depends on kinds_util and the public pool API.

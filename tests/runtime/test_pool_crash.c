@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_pool_crash.c — workers SIGKILLed hundreds of times while they acquire,
  * fill, pass (through a shared mailbox), adopt and release pool slots, next
  * to two survivors doing the same.  Afterwards recovery has released every

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_pool_stress.c — four producers acquire slots, write a token and hand
  * the handles through a shared mailbox to four consumers, which adopt, check
  * and release them: processes (label "stress", 1,000,000 handles) or, built

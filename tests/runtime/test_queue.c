@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_queue.c — unit tests of the queue kind: exact capacity, FIFO across
  * wrap-around, bulk forms, waits that time out, a waiter woken by another
  * process, and the states a SIGKILL leaves (slot words set by hand, see

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_queue_crash.c — workers SIGKILLed hundreds of times at random points
  * while two survivor processes keep enqueuing and dequeuing (and every new
  * worker's open runs recovery concurrently).  Afterwards: the survivors were

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_queue_stress.c — four producers and four consumers on a small queue,
  * as processes (label "stress", 1,000,000 elements) or, built with
  * KINDS_THREADED, as threads (label "tsan", 200,000).  Every element is

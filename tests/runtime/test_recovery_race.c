@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_recovery_race.c — recovery decides "dead" once, and an attacher paused
  * inside its registry scan never makes a dead owner look alive.
  *

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_ring.c — unit tests of the ring kind: exact capacity, FIFO, bulk,
  * overwrite and drop counting, last_n, waits, takeover of the sides, and
  * the repair of states a SIGKILL leaves (written by hand, see below).

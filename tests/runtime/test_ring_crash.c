@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_ring_crash.c — the ring's producer and consumer processes are
  * SIGKILLed hundreds of times at random points and replaced by new ones that
  * take the sides over, while a last_n reader survives throughout.  Checks:

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_ring_stress.c — one producer, one consumer and two last_n readers on
  * a small ring, as processes (label "stress", 1,000,000 elements) or, built
  * with KINDS_THREADED, as threads of one process (label "tsan", 200,000).

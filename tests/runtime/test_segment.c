@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_segment.c — single-process behaviour of segments: create/open/close/
  * unlink, exclusivity, metadata, the table and name index, layout matching
  * (mismatches name the structure), `since` structures, read-only attach, and

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_segment_procs.c — segments shared by several processes: the
  * open_or_create race, attaching during a slow initialisation, a creator that
  * dies mid-init, attach counting across SIGKILL, last-close unlinking racing

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_segment_util.h — helpers shared by the segment, array, atomic and
  * corruption tests: unique shm names, a sample layout with every kind, raw
  * access to a shm object (to corrupt it or hand-build one), child processes.

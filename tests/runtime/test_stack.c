@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_stack.c — unit tests of the stack kind: exact capacity, LIFO, size,
  * odd element sizes, refusal of another kind.  Depends on kinds_util and the
  * public stack API.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_stack_crash.c — workers SIGKILLed hundreds of times at random points
  * while two survivors keep pushing and popping (new workers' opens run
  * recovery concurrently).  Afterwards recovery must give back every node a

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_stack_stress.c — four pushers and four poppers on a small stack, as
  * processes (label "stress", 1,000,000 elements) or, built with
  * KINDS_THREADED, as threads (label "tsan", 200,000).  Every element is

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+
 """Checks schema/segment.schema.json with a real JSON Schema validator.
 
 Every tests/schema/good/*.yaml and examples/*/segment.yaml must validate;

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
+#
 # cli_test.sh SHMGEN SOURCE_DIR — `shmgen check` and `shmgen layout` end to end:
 # exit codes (0 valid, 2 invalid, 2 usage), diagnostics on stderr with the
 # error count, nothing on stdout for a failed layout, `layout --json` equal to

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * helpers.c — see helpers.h.
  */
 #include "helpers.h"

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * helpers.h — shared helpers of the schema tests: files, loading a schema
  * from a string, capturing diagnostics as text, golden comparison.
  * Depends on shmgen_schema and Criterion.

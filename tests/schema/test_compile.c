@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_compile.c — the computed layout is the C compiler's layout: for each
  * tricky schema, the layout JSON is read back and a C program is emitted that
  * declares the same structs and asserts sizeof, _Alignof and offsetof of

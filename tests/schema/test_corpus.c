@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_corpus.c — golden corpora: every tests/schema/bad/NN-name.yaml must
  * produce exactly the diagnostics of NN-name.stderr (file names relative to
  * that folder), and every tests/schema/good/NAME.yaml must load and produce

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_jsonschema.c — schema/segment.schema.json checked by a real JSON Schema
  * validator (python3-jsonschema): every good schema and every
  * examples/<name>/segment.yaml validates, the bad schemas whose mistake is one

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_layout.c — layout units: C layout of types (padding, nested, arrays,
  * bool/char/enum sizes), structure offsets agreeing with the runtime's
  * shmgen_layout_plan(), and the properties of the layout hashes (names do

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_layout_json.c — the layout JSON lock file: round trip (yaml → json →
  * model → json, same model and hashes, byte-identical output), locations
  * pointing into the JSON, edited values detected, and malformed or hostile

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_loader.c — loader and validator units: the model built from YAML
  * (values, order, defaults, units), the diagnostics of single mistakes
  * (text and position), keep-going behaviour, "did you mean", hostile input,

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen/array.h — the `array` kind: `capacity` elements in place, no
  * concurrency added (element fields may themselves be atomics).
  *

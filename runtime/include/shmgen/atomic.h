@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen/atomic.h — the `atomic` kind: one lock-free scalar (u32 u64 i32 i64
  * bool) alone in its cache line.
  *

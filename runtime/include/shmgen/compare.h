@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen/compare.h — a live segment against a layout: the one comparison
  * behind every verifier (the generated <seg>_verify() and `shmgen verify`).
  *

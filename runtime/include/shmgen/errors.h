@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen/errors.h — the one error enum of the shmgen runtime.
  *
  * Every fallible runtime function returns 0 on success or one of the negative

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen/layout.h — the segment's memory layout, shared by the runtime and the
  * generator so that both compute exactly the same offsets.
  *

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen/pool.h — the `pool` kind: `capacity` fixed slots handed out as
  * generation-checked handles, lock-free and ABA-safe across processes.
  *

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen/queue.h — the `queue` kind: a bounded lock-free FIFO for many
  * producers and many consumers across processes, with bulk forms and timed
  * blocking waits.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen/ring.h — the `ring` kind: a bounded single-producer single-consumer
  * stream with overwrite-on-full, non-consuming snapshots (last_n) for any
  * number of readers, and timed blocking waits.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen/segment.h — creating, attaching to and finding things in a segment.
  *
  * A shmgen_segment_t is a process-local handle on one mapping of a POSIX

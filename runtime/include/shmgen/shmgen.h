@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen/shmgen.h — the runtime's entry header: include this one.
  *
  * errors.h (codes and messages), layout.h (format constants, pure layout

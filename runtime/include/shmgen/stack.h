@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen/stack.h — the `stack` kind: a bounded lock-free LIFO for many pushers
  * and poppers across processes, ABA-safe (tagged 32-bit node indices in one
  * 64-bit CAS).  Every function may be called concurrently from any thread of

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen_schema/layout_json.h — the machine form of a computed layout
  * ("shmgen-layout/1", docs/layout-json.md), its reader (the lock file of
  * `shmgen compat`), and the text memory map of `shmgen layout`.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen_schema/model.h — the validated model of a segment.yaml and its layout.
  *
  * Produced by shmgen_schema_load() (schema/ only); consumed read-only by the

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_cli.c — the `shmgen` command line as scripts see it, through the
  * built binary:
  *   - check is the one gate: every schema of the corpora (check/ here,

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * gen_util.h — helpers shared by the generator tests: files, running
  * commands, temporary directories.  Header-only (static functions).
  */

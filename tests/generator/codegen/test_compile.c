@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_compile.c — generated code as a user's compiler sees it: every golden
  * schema's output compiles cleanly with gcc and clang at -std=c11 -Wall
  * -Wextra -Werror -pedantic, the header compiles as C++17 (g++, clang++), every

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_e2e.c — generated code end to end: separate processes, built with
  * shmgen_generate() from tests/generator/codegen/e2e/, exchange data through every
  * kind with the typed API (e2e_producer + e2e_consumer), and a version-2

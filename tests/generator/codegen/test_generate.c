@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_generate.c — generation (generator/codegen/: context.c, generate.c, collide.c, the
  * templates) and `shmgen generate`: golden outputs, byte-for-byte
  * reproducibility, atomic writes that leave earlier outputs untouched on a

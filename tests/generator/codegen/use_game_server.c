@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * use_game_server.c — calls every generated accessor of the golden
  * game_server schema with the right types.  Not linked or run: test_compile.c
  * compiles it with gcc and clang (-std=c11 -Wall -Wextra -Werror -pedantic)

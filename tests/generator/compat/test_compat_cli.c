@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_compat_cli.c — `shmgen compat` as a user sees it: the text lines
  * (place, class, structure, field), the JSON document, GitHub annotations on
  * NEW's lines (YAML and lock-file inputs), errors with file:line:col, usage.

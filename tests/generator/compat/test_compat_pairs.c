@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_compat_pairs.c — the table of schema version pairs (pairs/NN-name/
  * {old.yaml,new.yaml,expected.txt}) run through shmgen_compat_compare from
  * YAML and from a lock file written at test time by the layout writer, and

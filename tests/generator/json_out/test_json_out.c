@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_json_out.c — generator/json_out/: JSON strings and terminal text from
  * bytes nobody checked (a segment's names): valid UTF-8 passes unchanged,
  * every other byte becomes \ufffd in JSON and '?' on a terminal, control

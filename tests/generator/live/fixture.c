@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * fixture.c — see fixture.h.
  */
 #include "fixture.h"

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * fixture.h — what the live-tool tests share: a live segment created with
  * the runtime from a schema's layout descriptor (as generated code would), a
  * temporary directory for schema variants, and output checks.  Depends on

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_hostile_segments.c — the read-only tools against segments nobody
  * checked: names and structure names holding invalid UTF-8 and terminal
  * escapes (every JSON output must parse as UTF-8 JSON, the text outputs carry

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_inspect_watch.c — `shmgen inspect --watch` in the three places it
  * runs: on a terminal (a pseudo-terminal here) it redraws the screen with
  * ANSI escapes; in a pipe or file the frames follow each other without any

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_live_tools.c — `shmgen verify`, `inspect` and `list` against live
  * segments this process creates with the runtime from a schema's layout
  * descriptor: match / compatible / breaking verification, inspect output

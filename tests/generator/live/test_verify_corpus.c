@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_verify_corpus.c — the two verifiers give one verdict.  Every pair of
  * verify_corpus/NN-name/ {a.yaml, b.yaml, expected.txt}: a live segment is
  * created from a.yaml (with the runtime, as generated code would) and checked

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * verify_main.c — the generated verifier of one corpus schema as a program,
  * built once per pair of verify_corpus/ with shmgen_generate() from its
  * b.yaml and -DSEG_HEADER="<segment>.h" -DSEG_VERIFY=<segment>_verify

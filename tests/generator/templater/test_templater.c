@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_templater.c — every feature and every error of the templater
  * (generator/templater/tmpl_*.c), through the public API in shmgen_gen/templater.h.
  */

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: MIT
+//
 // main.cpp — the C++ consumer's program: the generated C header used from
 // C++17, the same round trip as find_package_project/main.c; prints
 // "sensor_cxx: ok".  Usage: sensor_cxx SHM_NAME

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * main.c — the consumer project's program: creates its segment, round-trips
  * readings through the queue and the ring, verifies the live segment against
  * the schema, and prints "sensor: ok".  Usage: sensor SHM_NAME

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # add_subdirectory.cmake — the sensor project with the shmgen source tree
 # added by add_subdirectory (no EXCLUDE_FROM_ALL): it builds and runs, and
 # `cmake --install` of the project installs the project's program only

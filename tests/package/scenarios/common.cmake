@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # common.cmake — what the consumer scenarios (tests/package/scenarios/*.cmake)
 # share: their -D inputs, running commands, configuring and building a
 # project, file lists, and the two consumers every installed shmgen must

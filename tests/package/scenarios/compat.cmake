@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # compat.cmake — shmgen_add_compat_test() in a user's project (compat_project):
 #   - no lock file yet: configure warns and the test fails, both naming the
 #     target that creates it; building that target creates it, the test passes;

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # cross.cmake — cross-compiling with a toy toolchain file (toy-toolchain.cmake:
 # another system name, the host compiler) and shmgen taken with FetchContent:
 # the generator is not built for the target, shmgen_generate() still exists

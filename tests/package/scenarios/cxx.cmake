@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # cxx.cmake — a C++17 project (cxx_project): without the C language enabled,
 # shmgen_generate() stops at configure time with an error saying to add C;
 # with C enabled the program builds and runs.

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # deb.cmake — the Debian package: `cpack -G DEB` on this build gives one
 # .deb that depends on libyaml, holds exactly what `cmake --install` puts
 # under /usr (compared file by file with a DESTDIR install, so a piece left

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # find_package.cmake — the sensor project against the installed shmgen
 # (CMAKE_PREFIX_PATH), as a user builds it day to day:
 #   - the first build generates, a second one does nothing;

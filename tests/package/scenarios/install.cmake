@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # install.cmake — `cmake --install` of this build into PREFIX, for the
 # scenarios that use an installed shmgen (find_package, pkg-config, cxx,
 # compat: ctest fixture shmgen_prefix).

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen_gen/generate.h — `shmgen generate`: schema model → template context →
  * DIR/<segment>.h and DIR/<segment>.c.
  *

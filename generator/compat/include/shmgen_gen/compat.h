@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen_gen/compat.h — comparing two versions of a schema (docs/compatibility.md).
  *
  * Input: two validated models (from segment.yaml or from a lock file written

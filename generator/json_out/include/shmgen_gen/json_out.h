@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * json_out.h — the few JSON writing helpers compat, verify and inspect share
  * (the shmgen_json_out target, linked by shmgen_compat and shmgen_live).
  * Output only; no parsing.  Depends on libc only.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * json_writer.h — a streaming JSON writer for the tools' machine outputs
  * (check, compat, verify, inspect, list): every key and string goes through
  * the escaper of json_out.h, so a document is valid UTF-8 JSON whatever bytes

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen_gen/live.h — tools that look at live segments: verify, inspect,
  * list, and rm (which removes one, after looking at it read-only).
  *

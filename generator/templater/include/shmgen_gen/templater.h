@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen_gen/templater.h — shmgen's own small template language.
  *
  * Syntax (documented in docs/templates.md):

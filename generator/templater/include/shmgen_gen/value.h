@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen_gen/value.h — the templater's value model and its output buffer.
  *
  * A value is a string, an integer, a boolean, a list or a map (keys kept in

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen_schema/diag.h — diagnostics: every error of a run, with its place.
  *
  * Loader, validator and layout append here and keep going; the CLI prints all

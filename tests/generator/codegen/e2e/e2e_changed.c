@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * e2e_changed.c — built from changed.yaml (same segment name, `point` has one
  * more field): attaching to a segment made from old.yaml must fail with an
  * error naming the first mismatching structure, and e2e_verify must report

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * e2e_common.h — what the end-to-end programs share: checks that exit with
  * a message, bounded waits on the `phase` atomic.  Needs e2e.h (either
  * version: both have `phase`).

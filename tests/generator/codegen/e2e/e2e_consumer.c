@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * e2e_consumer.c — attaches to the segment e2e_producer created and checks
  * every structure through the typed API, then answers.  Usage:
  *   e2e_consumer SHM_NAME        against e2e_producer (schema version 2)

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * e2e_old.c — built from old.yaml (version 1, no `extra`): creates the segment,
  * announces it, and waits until a version-2 consumer has looked.
  * Usage: e2e_old SHM_NAME

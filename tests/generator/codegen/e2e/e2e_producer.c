@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * e2e_producer.c — creates the e2e segment (schema version 2) and feeds every
  * structure through the generated typed API; e2e_consumer.c, another process,
  * checks what arrives.  Usage: e2e_producer SHM_NAME.  Exit 0 when the
