@@ -17,7 +17,8 @@ typedef struct shmgen_cli_option {
     const char *name;  /* "--output"; NULL ends a table */
     char short_name;   /* 'o', or 0 */
     const char *arg;   /* the value's placeholder ("DIR"); NULL for a flag */
-    const char *help;  /* what it does: lines of at most 55 bytes, '\n' between them */
+    const char *help;  /* what it does: lines of at most 55 columns, '\n' between them (the help
+                          prints them after a 23-column option column) */
 } shmgen_cli_option_t;
 
 /* One exit status of a command; meaning NULL ends a table. */
@@ -33,8 +34,8 @@ typedef struct shmgen_command {
     const char *name;
     const char *summary;     /* one line for `shmgen --help` */
     const char *usage;       /* "shmgen check SCHEMA" */
-    const char *description; /* paragraphs ("\n\n" between them) of lines of at most 78 bytes; a
-                                line starting with two spaces is kept as written (a table) */
+    const char *description; /* paragraphs ("\n\n" between them) of lines of at most 80 columns;
+                                a line starting with two spaces is kept as written (a table) */
     const shmgen_cli_option_t *options; /* may be NULL: none */
     const shmgen_cli_exit_t *exits;
     int (*run)(int argc, char **argv); /* argv[0] is the command name */

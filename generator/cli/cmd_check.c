@@ -24,9 +24,9 @@
 enum { OPT_FORMAT, OPT_JSON, OPT_TEMPLATES, NOPTS };
 static const shmgen_cli_option_t options[NOPTS + 1] = {
     [OPT_FORMAT] = {"--format", 0, "FORMAT",
-                    "text (the default): diagnostics on stderr, 'FILE: ok (...)'\non stdout; json: one JSON document on "
-                    "stdout (format\n\"shmgen-check/1\", see docs/schema.md): validity,\ncounts, the segment, "
-                    "diagnostics; github: also GitHub\nActions annotations on stdout"},
+                    "text (the default): diagnostics on stderr,\n'FILE: ok (...)' on stdout; json: one JSON document on\n"
+                    "stdout (format \"shmgen-check/1\", see docs/schema.md):\nvalidity, counts, the segment, "
+                    "diagnostics; github:\nalso GitHub Actions annotations on stdout"},
     [OPT_JSON] = {"--json", 0, NULL, "the same as --format json"},
     [OPT_TEMPLATES] = {"--templates", 0, "DIR", "the template directory generate will be given"},
 };
@@ -143,12 +143,13 @@ const shmgen_command_t shmgen_cmd_check = {
     "check",
     "validate a schema with every check generate makes",
     "shmgen check SCHEMA [--format text|json|github] [--templates DIR]",
-    "Reads SCHEMA (a segment.yaml, or a layout JSON written by 'shmgen layout --json'),\n"
-    "validates it, computes its layout and runs every check 'shmgen generate' runs\n"
-    "(the templates render, no two schema names generate the same C name): what\n"
-    "check accepts, generate accepts.  Every mistake is reported on stderr as\n"
-    "FILE:LINE:COLUMN: error: MESSAGE (a duplicate is followed by\n"
-    "'note: FILE:LINE:COLUMN: first declared here'), then the number of errors.\n"
+    "Reads SCHEMA (a segment.yaml, or a layout JSON written by\n"
+    "'shmgen layout --json'), validates it, computes its layout and runs every\n"
+    "check 'shmgen generate' runs (the templates render, no two schema names\n"
+    "generate the same C name): what check accepts, generate accepts.  Every\n"
+    "mistake is reported on stderr as FILE:LINE:COLUMN: error: MESSAGE (a\n"
+    "duplicate is followed by 'note: FILE:LINE:COLUMN: first declared here'),\n"
+    "then the number of errors.\n"
     "A segment larger than the filesystem behind /dev/shm gets a warning with both\n"
     "sizes (it cannot be created on this machine); warnings do not fail the check.",
     options,

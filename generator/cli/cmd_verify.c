@@ -51,7 +51,7 @@ static const shmgen_cli_option_t options[NOPTS + 1] = {
 };
 
 static const shmgen_cli_exit_t exits[] = {
-    {0, "match"}, {1, "mismatch"}, {2, "error (no such segment, corrupt segment, bad schema)"}, {0, NULL}};
+    {0, "match"}, {1, "mismatch"}, {2, "error (no such or corrupt segment, bad schema)"}, {0, NULL}};
 
 static int parse_args(int argc, char **argv, args_t *a)
 {

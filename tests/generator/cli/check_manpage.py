@@ -6,7 +6,8 @@ what `shmgen --help` and `shmgen help COMMAND` say: it is what
 and, rendered as text, it holds every paragraph of every command's help (its
 usage, description, each option with its text, its exit codes), every
 command's summary and every exit code of `shmgen --help`, compared with
-whitespace collapsed.  Exit 0, or 1 with what is missing."""
+whitespace collapsed; and the help fits 80 columns (usage lines aside).
+Exit 0, or 1 with what is missing."""
 import subprocess
 import sys
 
@@ -41,6 +42,9 @@ def main():
         if collapse(code) not in man:
             problems.append(f"exit code '{collapse(code)}' of --help is not in the manual page")
     for name, summary in commands:
+        for line in run(shmgen, "help", name).stdout.splitlines():
+            if len(line) > 80 and not line.startswith("usage: "):
+                problems.append(f"{name}: a help line wider than 80 columns: {line}")
         if f"{name} {collapse(summary)}" not in man:
             problems.append(f"{name}: the summary '{summary}' is not in the manual page")
         for block in run(shmgen, "help", name).stdout.split("\n\n"):
