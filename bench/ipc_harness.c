@@ -111,8 +111,8 @@ void bench_add_sum(bench_job_t *job, uint64_t sum)
 int bench_lat_init(bench_lat_t *lat, const bench_job_t *job)
 {
     lat->n = 0;
-    lat->cap = job->msgs;
-    lat->ns = malloc(job->msgs * sizeof *lat->ns);
+    lat->cap = job->msgs / BENCH_LAT_EVERY + 1;
+    lat->ns = malloc(lat->cap * sizeof *lat->ns);
     return lat->ns ? 0 : -1;
 }
 

@@ -227,7 +227,8 @@ static void print_peers(void)
 }
 
 /* Every ping-pong case: mean (whole run / round trips), and the percentiles
- * the initiating role recorded (each includes one clock read). */
+ * the initiating role recorded for one round trip in BENCH_LAT_EVERY (each
+ * includes the clock reads that time it). */
 static void print_latency(void)
 {
     const entry_t *ring = find("ring_pingpong");

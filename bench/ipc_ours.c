@@ -304,14 +304,15 @@ static int bounce(bench_job_t *job, unsigned role, const bounce_ops_t *ops)
     for (uint64_t i = 0; i < job->msgs; i++) {
         uint64_t v = i;
         unsigned spins = 0;
-        int64_t t0 = role == 0 ? bench_now_ns() : 0;
+        int64_t t0 = role == 0 && bench_lat_timed(i) ? bench_now_ns() : 0;
         if (role == 0 && ops->send(&out, &v) != 0)
             return 1;
         while (ops->recv(&in, &v) != 0)
             if (bench_relax(job, &spins))
                 return 1;
         if (role == 0) {
-            bench_lat_add(&lat, bench_now_ns() - t0);
+            if (t0)
+                bench_lat_add(&lat, bench_now_ns() - t0);
             if (v != i + 1) {
                 bench_error(job, "ping-pong reply", v, i + 1);
                 return 1;
