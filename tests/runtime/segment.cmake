@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 #
 # Segment-core tests: segment lifecycle and table, multi-process attach and
-# creation races, the array and atomic kinds, and hostile (corrupted) segments.
+# creation races, the array and atomic kinds, hostile (corrupted) segments,
+# and the struct sizes shmgen/ffi.h reports.
 # Tests that need runtime internals (journals, the creation-delay hook) get
 # runtime/src on their include path.
 set(shmgen_rt_internal ${PROJECT_SOURCE_DIR}/runtime/src)
@@ -10,6 +11,7 @@ shmgen_add_test(test_segment SOURCES test_segment.c LIBS shmgen_runtime TIMEOUT 
 shmgen_add_test(test_segment_procs SOURCES test_segment_procs.c LIBS shmgen_runtime TIMEOUT 120)
 target_include_directories(test_segment_procs PRIVATE ${shmgen_rt_internal})
 shmgen_add_test(test_array SOURCES test_array.c LIBS shmgen_runtime TIMEOUT 60)
+shmgen_add_test(test_ffi SOURCES test_ffi.c LIBS shmgen_runtime TIMEOUT 60)
 shmgen_add_test(test_atomic SOURCES test_atomic.c LIBS shmgen_runtime TIMEOUT 120)
 # Threaded variant without Criterion, which cannot start under TSan (Criterion #274).
 add_executable(test_atomic_threads ${CMAKE_CURRENT_LIST_DIR}/test_atomic_threads.c)
