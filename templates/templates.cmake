@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 #
 # templates/templates.cmake — the templates embedded in shmgen, relative to
-# templates/.  Every file of this folder is listed (test_generate fails on a
+# templates/ (python/: the module of `shmgen generate --lang python`).  Every
+# file of this folder is listed (test_generate fails on a
 # template that is not, and the build fails on a listed file that is missing);
 # a new kind needs only its kinds/<kind>.h.tmpl here: the names it generates
 # are checked for collisions as the template defines them.
@@ -19,4 +20,6 @@ set(SHMGEN_TEMPLATES
   kinds/pool.h.tmpl
   kinds/queue.h.tmpl
   kinds/ring.h.tmpl
-  kinds/stack.h.tmpl)
+  kinds/stack.h.tmpl
+  python/segment.py.tmpl
+  python/dtype.py.tmpl)

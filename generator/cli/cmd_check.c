@@ -2,10 +2,11 @@
  * SPDX-License-Identifier: MIT
  *
  * cmd_check.c — `shmgen check SCHEMA [--format text|json|github]
- * [--templates DIR]`: the one gate.  Loads and validates the schema (a
- * segment.yaml or a lock file), then runs every check `shmgen generate` runs
- * on it (shmgen_gen_check: the templates render and the generated C names do
- * not collide), so a schema check accepts is one generate accepts.  Warns
+ * [--templates DIR] [--lang c|python]`: the one gate.  Loads and validates
+ * the schema (a segment.yaml or a lock file), then runs every check
+ * `shmgen generate` runs on it for that language (shmgen_gen_check: the
+ * templates render and, for C, the generated names do not collide), so a
+ * schema check accepts is one generate accepts.  Warns
  * when the segment is larger than the filesystem behind /dev/shm.
  * Exit 0 valid (warnings allowed), 2 invalid or unreadable.  Depends on
  * shmgen_schema, shmgen_codegen, json_writer.h.
@@ -21,7 +22,7 @@
 
 #define SHM_DIR "/dev/shm"
 
-enum { OPT_FORMAT, OPT_JSON, OPT_TEMPLATES, NOPTS };
+enum { OPT_FORMAT, OPT_JSON, OPT_TEMPLATES, OPT_LANG, NOPTS };
 static const shmgen_cli_option_t options[NOPTS + 1] = {
     [OPT_FORMAT] = {"--format", 0, "FORMAT",
                     "text (the default): diagnostics on stderr,\n'FILE: ok (...)' on stdout; json: one JSON document on\n"
@@ -29,12 +30,13 @@ static const shmgen_cli_option_t options[NOPTS + 1] = {
                     "diagnostics; github:\nalso GitHub Actions annotations on stdout"},
     [OPT_JSON] = {"--json", 0, NULL, "the same as --format json"},
     [OPT_TEMPLATES] = {"--templates", 0, "DIR", "the template directory generate will be given"},
+    [OPT_LANG] = {"--lang", 0, "LANG", "the language generate will be asked for: c (the\ndefault) or python"},
 };
 
 static const shmgen_cli_exit_t exits[] = {{0, "valid"}, {2, "invalid or unreadable"}, {0, NULL}};
 
 typedef struct args {
-    const char *path, *templates;
+    const char *path, *templates, *lang;
     shmgen_cli_format_t format;
 } args_t;
 
@@ -47,6 +49,9 @@ static int parse(int argc, char **argv, args_t *a)
     int rc = shmgen_cli_parse(&shmgen_cmd_check, &spec, argc, argv, &a->path, &n);
     if (rc == 0) rc = shmgen_cli_format(&shmgen_cmd_check, &v[OPT_JSON], &v[OPT_FORMAT], true, &a->format);
     a->templates = v[OPT_TEMPLATES].value;
+    a->lang = v[OPT_LANG].value;
+    if (rc == 0 && a->lang && shmgen_gen_lang_from_name(a->lang) < 0)
+        rc = shmgen_cli_usage_error(&shmgen_cmd_check, "unknown language '%s' (expected c or python)", a->lang);
     return rc;
 }
 
@@ -69,7 +74,9 @@ static void warn_if_too_large(const shmgen_schema_t *s, shmgen_diags_t *diags)
 /* Loads, validates, runs generate's checks; the schema, or NULL on errors. */
 static shmgen_schema_t *check(const args_t *a, shmgen_diags_t *diags)
 {
-    shmgen_gen_options_t opts = {.template_dir = a->templates};
+    shmgen_gen_options_t opts = {.template_dir = a->templates,
+                                 .lang = a->lang ? (shmgen_gen_lang_t)shmgen_gen_lang_from_name(a->lang)
+                                                 : SHMGEN_GEN_LANG_C};
     shmgen_schema_t *schema = shmgen_schema_load_any(a->path, diags);
     shmgen_gen_t *gen;
     if (!schema) return NULL;
@@ -142,7 +149,7 @@ static int run(int argc, char **argv)
 const shmgen_command_t shmgen_cmd_check = {
     "check",
     "validate a schema with every check generate makes",
-    "shmgen check SCHEMA [--format text|json|github] [--templates DIR]",
+    "shmgen check SCHEMA [--format text|json|github] [--templates DIR] [--lang c|python]",
     "Reads SCHEMA (a segment.yaml, or a layout JSON written by\n"
     "'shmgen layout --json'), validates it, computes its layout and runs every\n"
     "check 'shmgen generate' runs (the templates render, no two schema names\n"

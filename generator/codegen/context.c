@@ -4,12 +4,14 @@
  * context.c — the schema model as a template context (the value tree that
  * templates/ read).  Every key is listed in docs/templates.md.  Names of
  * generated C entities are decided here once, so templates never assemble
- * a type name from pieces.  Depends on the schema model and value.h.
+ * a type name from pieces; the Python names and NumPy spellings come from
+ * context_py.c.  Depends on the schema model and value.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "context_py.h"
 #include "shmgen/layout.h"
 #include "shmgen_gen/generate.h"
 
@@ -282,7 +284,7 @@ shmgen_value_t *shmgen_gen_context(const shmgen_schema_t *s)
     shmgen_value_set_bool(root, "has_atomic_fields", atomic_fields);
     structures_ctx(s, root);
     /* every builder call above tolerates NULL; one check catches any failure */
-    if (shmgen_value_failures() != failures) {
+    if (shmgen__py_context(s, root) != 0 || shmgen_value_failures() != failures) {
         shmgen_value_free(root);
         return NULL;
     }

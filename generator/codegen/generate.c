@@ -3,10 +3,11 @@
  *
  * generate.c — a generator session: finds templates (--templates DIR first,
  * then the embedded copies, remembering what it read from DIR), renders
- * segment.h.tmpl and segment.c.tmpl with the schema's context, and writes
- * both files (and on request a depfile naming what they were made from)
- * atomically.  Depends on context.c, collide.c, write.c, the templater and
- * embedded.h (built from templates/).
+ * segment.h.tmpl and segment.c.tmpl (or, for Python, python/segment.py.tmpl)
+ * with the schema's context, and writes the files (and on request a depfile
+ * naming what they were made from) atomically.  Depends on context.c,
+ * context_py.c, collide.c, write.c, the templater and embedded.h (built from
+ * templates/).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #define HEADER_TEMPLATE "segment.h.tmpl"
 #define SOURCE_TEMPLATE "segment.c.tmpl"
 #define FORWARD_TEMPLATE "forward.h.tmpl"
+#define PYTHON_TEMPLATE "python/segment.py.tmpl"
 
 struct shmgen_gen {
     char *template_dir;
@@ -31,6 +33,7 @@ struct shmgen_gen {
     char *output_name; /* NULL: the segment name */
     char *banner_path; /* NULL: the schema's own path */
     char *stamp;       /* NULL: none */
+    shmgen_gen_lang_t lang;
     shmgen_tmpl_env_t *env;
     char **deps;        /* what the outputs depend on in template_dir: files read, directories searched */
     size_t ndeps, deps_cap;
@@ -118,6 +121,13 @@ static int load_template(void *ctx, const char *name, char **text, size_t *len, 
     return 1;
 }
 
+int shmgen_gen_lang_from_name(const char *name)
+{
+    if (name && strcmp(name, "c") == 0) return SHMGEN_GEN_LANG_C;
+    if (name && strcmp(name, "python") == 0) return SHMGEN_GEN_LANG_PYTHON;
+    return -1;
+}
+
 shmgen_gen_t *shmgen_gen_new(const shmgen_gen_options_t *opts)
 {
     shmgen_gen_t *g = calloc(1, sizeof *g);
@@ -127,6 +137,7 @@ shmgen_gen_t *shmgen_gen_new(const shmgen_gen_options_t *opts)
     if (opts && opts->output_name && !(g->output_name = strdup(opts->output_name))) goto fail;
     if (opts && opts->banner_path && !(g->banner_path = strdup(opts->banner_path))) goto fail;
     if (opts && opts->stamp && !(g->stamp = strdup(opts->stamp))) goto fail;
+    g->lang = opts ? opts->lang : SHMGEN_GEN_LANG_C;
     if (!(g->env = shmgen_tmpl_env_new(load_template, g))) goto fail;
     if (g->template_dir) add_dep(g, g->template_dir);
     if (!g->deps_oom) return g;
@@ -187,12 +198,38 @@ int shmgen_gen_render(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_buf
     return rc;
 }
 
+int shmgen_gen_render_python(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_buf_t *module,
+                             shmgen_diags_t *diags)
+{
+    shmgen_value_t *ctx;
+    int rc = -1;
+    /* the module imports the package by this name: it would import itself */
+    if (strcmp(schema->segment, "shmgen") == 0) {
+        shmgen_diag_add(diags, SHMGEN_SEV_ERROR, schema->segment_loc,
+                        "a Python module named 'shmgen' would hide the shmgen package it imports; "
+                        "choose another segment name for --lang python");
+        return -1;
+    }
+    if (!(ctx = session_context(g, schema)))
+        shmgen_diag_add(diags, SHMGEN_SEV_ERROR, (shmgen_loc_t){schema->path, 0, 0}, "out of memory");
+    else rc = shmgen_tmpl_render(g->env, PYTHON_TEMPLATE, ctx, module, diags);
+    shmgen_value_free(ctx);
+    return rc;
+}
+
+/* The files of the session's language: out[0] (and out[1], the C source). */
+static int render_lang(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_buf_t *out, shmgen_diags_t *diags)
+{
+    if (g->lang == SHMGEN_GEN_LANG_PYTHON) return shmgen_gen_render_python(g, schema, &out[0], diags);
+    return shmgen_gen_render(g, schema, &out[0], &out[1], diags);
+}
+
 int shmgen_gen_check(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_diags_t *diags)
 {
-    shmgen_buf_t h = {0}, c = {0};
-    int rc = shmgen_gen_render(g, schema, &h, &c, diags);
-    shmgen_buf_free(&h);
-    shmgen_buf_free(&c);
+    shmgen_buf_t out[2] = {{0}};
+    int rc = render_lang(g, schema, out, diags);
+    shmgen_buf_free(&out[0]);
+    shmgen_buf_free(&out[1]);
     return rc;
 }
 
@@ -210,16 +247,16 @@ static void dep_path(shmgen_buf_t *b, const char *path)
     }
 }
 
-/* "[STAMP ]HEADER SOURCE: SCHEMA TEMPLATES...\n": what make/ninja need to
- * re-run generate when an overriding template is edited, added or removed
- * (ninja wants the rule's first output first: the stamp, when there is one). */
+/* "[STAMP ]OUTPUTS...: SCHEMA TEMPLATES...\n" (the outputs: the header and
+ * the source, or the Python module): what make/ninja need to re-run generate
+ * when an overriding template is edited, added or removed (ninja wants the
+ * rule's first output first: the stamp, when there is one). */
 static void render_depfile(const shmgen_gen_t *g, const shmgen_schema_t *schema, const char *h_path,
                            const char *c_path, shmgen_buf_t *b)
 {
     if (g->stamp) dep_path(b, g->stamp), shmgen_buf_puts(b, " ");
     dep_path(b, h_path);
-    shmgen_buf_puts(b, " ");
-    dep_path(b, c_path);
+    if (c_path) shmgen_buf_puts(b, " "), dep_path(b, c_path);
     shmgen_buf_puts(b, ":");
     if (schema->path) shmgen_buf_puts(b, " "), dep_path(b, schema->path);
     for (size_t i = 0; i < g->ndeps; i++) shmgen_buf_puts(b, " \\\n  "), dep_path(b, g->deps[i]);
@@ -267,19 +304,27 @@ static void outputs_free(outputs_t *o)
     free(o->fwd_path);
 }
 
-/* Every output in memory, with its path; 0 or -1 with diagnostics. */
+/* Every output in memory, with its path; 0 or -1 with diagnostics.  For
+ * Python the one output, <name>.py, is in o->h (no source, no forwarding
+ * file: an output name just names the module). */
 static int render_outputs(shmgen_gen_t *g, const shmgen_schema_t *schema, const char *out_dir, outputs_t *o,
                           shmgen_diags_t *diags)
 {
     const char *name = g->output_name ? g->output_name : schema->segment;
+    bool python = g->lang == SHMGEN_GEN_LANG_PYTHON;
     if (check_output_name(name, diags) != 0) return -1;
-    if (shmgen_gen_render(g, schema, &o->h, &o->c, diags) != 0) return -1;
-    if (render_forward(g, schema, &o->fwd, diags) != 0) return -1;
-    if (asprintf(&o->h_path, "%s/%s.h", out_dir, name) < 0) o->h_path = NULL;
-    if (asprintf(&o->c_path, "%s/%s.c", out_dir, name) < 0) o->c_path = NULL;
-    if (o->fwd.len && asprintf(&o->fwd_path, "%s/%s.h", out_dir, schema->segment) < 0) o->fwd.oom = true;
-    if (o->h_path && o->c_path && g->depfile) render_depfile(g, schema, o->h_path, o->c_path, &o->dep);
-    if (o->h_path && o->c_path && !o->dep.oom && !o->fwd.oom) return 0;
+    if (python) {
+        if (shmgen_gen_render_python(g, schema, &o->h, diags) != 0) return -1;
+        if (asprintf(&o->h_path, "%s/%s.py", out_dir, name) < 0) o->h_path = NULL;
+    } else {
+        if (shmgen_gen_render(g, schema, &o->h, &o->c, diags) != 0) return -1;
+        if (render_forward(g, schema, &o->fwd, diags) != 0) return -1;
+        if (asprintf(&o->h_path, "%s/%s.h", out_dir, name) < 0) o->h_path = NULL;
+        if (asprintf(&o->c_path, "%s/%s.c", out_dir, name) < 0) o->c_path = NULL;
+        if (o->fwd.len && asprintf(&o->fwd_path, "%s/%s.h", out_dir, schema->segment) < 0) o->fwd.oom = true;
+    }
+    if (o->h_path && (o->c_path || python) && g->depfile) render_depfile(g, schema, o->h_path, o->c_path, &o->dep);
+    if (o->h_path && (o->c_path || python) && !o->dep.oom && !o->fwd.oom) return 0;
     shmgen_diag_add(diags, SHMGEN_SEV_ERROR, (shmgen_loc_t){NULL, 0, 0}, "out of memory");
     return -1;
 }
@@ -292,7 +337,7 @@ int shmgen_gen_write(shmgen_gen_t *g, const shmgen_schema_t *schema, const char 
     int rc = render_outputs(g, schema, out_dir, &o, diags);
     if (rc == 0) {
         files[n++] = (shmgen__out_file_t){o.h_path, &o.h};
-        files[n++] = (shmgen__out_file_t){o.c_path, &o.c};
+        if (o.c_path) files[n++] = (shmgen__out_file_t){o.c_path, &o.c};
         if (o.fwd_path) files[n++] = (shmgen__out_file_t){o.fwd_path, &o.fwd};
         if (g->depfile) files[n++] = (shmgen__out_file_t){g->depfile, &o.dep};
         rc = shmgen__write_files(files, n, diags);

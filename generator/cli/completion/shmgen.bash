@@ -14,9 +14,9 @@ _shmgen_commands="check layout generate compat verify inspect list rm help"
 # The options of one command, as `shmgen help COMMAND` lists them.
 _shmgen_options() {
   case $1 in
-    check) echo "--format --json --templates" ;;
+    check) echo "--format --json --templates --lang" ;;
     layout) echo "--json" ;;
-    generate) echo "-o --output --templates --depfile --output-name --banner-path --stamp" ;;
+    generate) echo "-o --output --templates --depfile --output-name --banner-path --stamp --lang" ;;
     compat) echo "--json --format" ;;
     verify) echo "--strict --json" ;;
     inspect) echo "--json --watch" ;;
@@ -29,7 +29,7 @@ _shmgen_options() {
 # Options that take a value (the value is the next word, or follows '=').
 _shmgen_takes_value() {
   case $1 in
-    -o|--output|--templates|--depfile|--output-name|--banner-path|--stamp|--format|--watch) return 0 ;;
+    -o|--output|--templates|--depfile|--output-name|--banner-path|--stamp|--format|--watch|--lang) return 0 ;;
   esac
   return 1
 }
@@ -70,6 +70,7 @@ _shmgen_value() {
     --depfile|--stamp|--banner-path) _shmgen_paths "$2" ;;
     --format)
       if [[ ${COMP_WORDS[1]} == check || ${COMP_WORDS[1]} == compat ]]; then _shmgen_words "text json github" "$2"; fi ;;
+    --lang) _shmgen_words "c python" "$2" ;;
   esac
 }
 

@@ -8,7 +8,7 @@
  *
  * The embedded templates are exactly the *.tmpl files of templates/ (a file
  * missing from templates/templates.cmake fails here), with one per kind.
- * Golden folders: tests/generator/codegen/golden/<name>/{segment.yaml,<seg>.h,<seg>.c}.
+ * Golden folders: tests/generator/codegen/golden/<name>/{segment.yaml,<seg>.h,<seg>.c,<seg>.py}.
  * SHMGEN_UPDATE_GOLDEN=1 rewrites the expected files instead of comparing.
  */
 #include "embedded.h"
@@ -20,8 +20,9 @@ TestSuite(generate, .fini = fmt_free_all);
 static const char *const goldens[] = {"game_server", "minimal", "everything"};
 
 /* Renders golden/<name>/segment.yaml as `shmgen generate segment.yaml` run in
- * that folder would (so the banner's path is the relative one). */
-static void render_golden(const char *name, shmgen_buf_t *h, shmgen_buf_t *c, char **segment)
+ * that folder would (so the banner's path is the relative one): the header
+ * and source into h and c, the Python module (--lang python) into py. */
+static void render_golden(const char *name, shmgen_buf_t *h, shmgen_buf_t *c, shmgen_buf_t *py, char **segment)
 {
     char *dir = fmt("%s/%s", GOLDEN_DIR, name), cwd[4096];
     shmgen_diags_t diags = {0};
@@ -33,6 +34,7 @@ static void render_golden(const char *name, shmgen_buf_t *h, shmgen_buf_t *c, ch
     if (!schema) shmgen_diags_print(&diags, stderr);
     cr_assert_not_null(schema, "golden schema %s does not load", name);
     cr_assert_eq(shmgen_gen_render(gen, schema, h, c, &diags), 0, "rendering %s failed", name);
+    cr_assert_eq(shmgen_gen_render_python(gen, schema, py, &diags), 0, "rendering %s for Python failed", name);
     cr_assert_eq(chdir(cwd), 0);
     *segment = strdup(schema->segment);
     shmgen_schema_free(schema);
@@ -58,15 +60,14 @@ static void compare_or_update(const char *path, const shmgen_buf_t *got)
 Test(generate, golden_outputs)
 {
     for (size_t i = 0; i < sizeof goldens / sizeof goldens[0]; i++) {
-        shmgen_buf_t h = {0}, c = {0};
-        char *seg, *hp, *cp;
-        render_golden(goldens[i], &h, &c, &seg);
-        hp = fmt("%s/%s/%s.h", GOLDEN_DIR, goldens[i], seg);
-        cp = fmt("%s/%s/%s.c", GOLDEN_DIR, goldens[i], seg);
-        compare_or_update(hp, &h);
-        compare_or_update(cp, &c);
+        shmgen_buf_t h = {0}, c = {0}, py = {0};
+        char *seg;
+        render_golden(goldens[i], &h, &c, &py, &seg);
+        compare_or_update(fmt("%s/%s/%s.h", GOLDEN_DIR, goldens[i], seg), &h);
+        compare_or_update(fmt("%s/%s/%s.c", GOLDEN_DIR, goldens[i], seg), &c);
+        compare_or_update(fmt("%s/%s/%s.py", GOLDEN_DIR, goldens[i], seg), &py);
         free(seg);
-        shmgen_buf_free(&h), shmgen_buf_free(&c);
+        shmgen_buf_free(&h), shmgen_buf_free(&c), shmgen_buf_free(&py);
     }
 }
 
@@ -100,17 +101,21 @@ Test(generate, every_kind_has_its_template)
 
 Test(generate, rendering_twice_gives_identical_bytes)
 {
-    shmgen_buf_t h1 = {0}, c1 = {0}, h2 = {0}, c2 = {0};
+    shmgen_buf_t h1 = {0}, c1 = {0}, p1 = {0}, h2 = {0}, c2 = {0}, p2 = {0};
     char *s1, *s2;
-    render_golden("everything", &h1, &c1, &s1);
-    render_golden("everything", &h2, &c2, &s2);
+    render_golden("everything", &h1, &c1, &p1, &s1);
+    render_golden("everything", &h2, &c2, &p2, &s2);
     cr_assert_eq(h1.len, h2.len);
     cr_assert_eq(memcmp(h1.data, h2.data, h1.len), 0);
     cr_assert_eq(c1.len, c2.len);
     cr_assert_eq(memcmp(c1.data, c2.data, c1.len), 0);
+    cr_assert_eq(p1.len, p2.len);
+    cr_assert_eq(memcmp(p1.data, p2.data, p1.len), 0);
     cr_expect_null(strstr(h1.data, SHMGEN_SOURCE_DIR), "absolute paths make output depend on the checkout");
+    cr_expect_null(strstr(p1.data, SHMGEN_SOURCE_DIR), "absolute paths make output depend on the checkout");
     free(s1), free(s2);
-    shmgen_buf_free(&h1), shmgen_buf_free(&c1), shmgen_buf_free(&h2), shmgen_buf_free(&c2);
+    shmgen_buf_free(&h1), shmgen_buf_free(&c1), shmgen_buf_free(&p1);
+    shmgen_buf_free(&h2), shmgen_buf_free(&c2), shmgen_buf_free(&p2);
 }
 
 Test(generate, cli_runs_are_reproducible)

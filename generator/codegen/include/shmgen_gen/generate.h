@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: MIT
  *
  * shmgen_gen/generate.h — `shmgen generate`: schema model → template context →
- * DIR/<segment>.h and DIR/<segment>.c.
+ * DIR/<segment>.h and DIR/<segment>.c, or DIR/<segment>.py (--lang python).
  *
  * Templates are looked up in opts->template_dir first (when set), then among
  * the copies embedded in the binary at build time (docs/templates.md).
@@ -18,6 +18,12 @@
 #include "shmgen_gen/value.h"
 #include "shmgen_schema/diag.h"
 #include "shmgen_schema/model.h"
+
+/* What shmgen_gen_write produces. */
+typedef enum shmgen_gen_lang {
+    SHMGEN_GEN_LANG_C = 0,  /* <segment>.h and <segment>.c (the default) */
+    SHMGEN_GEN_LANG_PYTHON, /* <segment>.py: NumPy dtypes and the layout for the shmgen package */
+} shmgen_gen_lang_t;
 
 typedef struct shmgen_gen_options {
     const char *template_dir; /* searched before the embedded templates; NULL: embedded only */
@@ -36,7 +42,12 @@ typedef struct shmgen_gen_options {
     const char *stamp;        /* touched after every successful shmgen_gen_write (and named first in the
                                  depfile): outputs keep their mtime when their bytes do not change, so a
                                  build rule needs one file that is always newer than its inputs; NULL: none */
+    shmgen_gen_lang_t lang;   /* for Python, output_name names the module (<output_name>.py) and there is
+                                 no forwarding file */
 } shmgen_gen_options_t;
+
+/* "c" → SHMGEN_GEN_LANG_C, "python" → SHMGEN_GEN_LANG_PYTHON; -1 for anything else. */
+int shmgen_gen_lang_from_name(const char *name);
 
 /* The template context of a validated schema (docs/templates.md lists every
  * key).  NULL on out-of-memory.  Free with shmgen_value_free(). */
@@ -57,15 +68,24 @@ void shmgen_gen_free(shmgen_gen_t *g);
 int shmgen_gen_render(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_buf_t *header, shmgen_buf_t *source,
                       shmgen_diags_t *diags);
 
-/* Every check shmgen_gen_write makes before it writes anything: renders both
- * files in memory (template errors, generated C names that collide) and
+/* Renders python/segment.py.tmpl, the Python module of the schema (names
+ * that Python reserves get a trailing '_', see docs/python.md), into
+ * *module (appended; free it with shmgen_buf_free also on failure).
+ * Returns 0, or -1 after adding the reasons to diags. */
+int shmgen_gen_render_python(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_buf_t *module,
+                             shmgen_diags_t *diags);
+
+/* Every check shmgen_gen_write makes before it writes anything: renders the
+ * files of the session's language in memory (template errors, for C the
+ * generated names that collide, for Python a segment named shmgen) and
  * discards them.  `shmgen check` calls it, so a schema check accepts is one
  * generate accepts.  Returns 0 or -1 with diagnostics. */
 int shmgen_gen_check(shmgen_gen_t *g, const shmgen_schema_t *schema, shmgen_diags_t *diags);
 
 /* Renders (the checks of shmgen_gen_check), then writes out_dir/<name>.h and out_dir/<name>.c, <name> being
  * the options' output_name or the segment name (plus out_dir/<segment>.h
- * when they differ, and the depfile of the options, if any; creating missing
+ * when they differ), or for Python out_dir/<name>.py (and the depfile of the
+ * options, if any; creating missing
  * directories) through temporary files renamed into place: on any error no
  * temporary is left behind and earlier outputs are untouched (every file is
  * fully written before the first rename).  A file whose bytes would not
