@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: MIT
 #
-# shmgenFunctions.cmake — shmgen_generate(), the build-time generator step.
+# shmgenFunctions.cmake — shmgen_generate(), the build-time generator step,
+# and shmgen_generate_python() for the Python module.
 #
 #   shmgen_generate(TARGET <target> SCHEMA <segment.yaml>
 #                   [OUTPUT_NAME <name>] [OUT_DIR <dir>] [TEMPLATES <dir>])
+#   shmgen_generate_python(TARGET <name> SCHEMA <segment.yaml>
+#                          [OUTPUT_NAME <module>] [OUT_DIR <dir>])
 #
 # Runs `shmgen generate` at build time (again whenever the schema, the
 # templates or the shmgen binary change; TEMPLATES' files are known from the
@@ -135,6 +138,47 @@ function(shmgen_generate)
   target_sources(${SG_TARGET} PRIVATE "${stamp}" "${source}" "${header}")
   target_include_directories(${SG_TARGET} ${scope} "$<BUILD_INTERFACE:${out_dir}>")
   target_link_libraries(${SG_TARGET} ${scope} shmgen::runtime)
+endfunction()
+
+# shmgen_generate_python(TARGET <name> SCHEMA <segment.yaml> [OUTPUT_NAME <module>] [OUT_DIR <dir>])
+# adds the target <name> (built by ALL) that writes OUT_DIR/<module>.py with
+# `shmgen generate --lang python`, again when the schema or shmgen changes
+# (the rule's output is a stamp, as for shmgen_generate).  <module> is
+# OUTPUT_NAME, else the schema's file name without its extension; OUT_DIR
+# defaults to ${CMAKE_CURRENT_BINARY_DIR}/shmgen/<name> and is left in the
+# target's property SHMGEN_PYTHON_DIR, for a PYTHONPATH.
+function(shmgen_generate_python)
+  cmake_parse_arguments(SG "" "TARGET;SCHEMA;OUTPUT_NAME;OUT_DIR" "" ${ARGN})
+  if(SG_UNPARSED_ARGUMENTS OR NOT SG_TARGET OR NOT SG_SCHEMA)
+    message(FATAL_ERROR "shmgen_generate_python: TARGET and SCHEMA are required (got '${ARGN}')")
+  endif()
+  _shmgen_executable(shmgen_generate_python exe exe_dep)
+  get_filename_component(schema "${SG_SCHEMA}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  if(NOT EXISTS "${schema}")
+    message(FATAL_ERROR "shmgen_generate_python: schema '${schema}' does not exist")
+  endif()
+  if(NOT SG_OUTPUT_NAME)
+    get_filename_component(SG_OUTPUT_NAME "${schema}" NAME_WLE)
+  endif()
+  if(NOT SG_OUTPUT_NAME MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
+    message(FATAL_ERROR "shmgen_generate_python: '${SG_OUTPUT_NAME}' is not a Python module name (give OUTPUT_NAME)")
+  endif()
+  if(NOT SG_OUT_DIR)
+    set(SG_OUT_DIR "${CMAKE_CURRENT_BINARY_DIR}/shmgen/${SG_TARGET}")
+  endif()
+  get_filename_component(out_dir "${SG_OUT_DIR}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+  file(RELATIVE_PATH banner_path "${CMAKE_CURRENT_SOURCE_DIR}" "${schema}")
+  set(stamp "${CMAKE_CURRENT_BINARY_DIR}/CMakeFiles/shmgen/${SG_TARGET}_${SG_OUTPUT_NAME}.py.stamp")
+  add_custom_command(
+    OUTPUT "${stamp}"
+    BYPRODUCTS "${out_dir}/${SG_OUTPUT_NAME}.py"
+    COMMAND ${exe} generate "${schema}" --lang python -o "${out_dir}" --output-name "${SG_OUTPUT_NAME}"
+            --banner-path "${banner_path}" --stamp "${stamp}"
+    DEPENDS "${schema}" ${exe_dep}
+    COMMENT "shmgen: generating ${SG_OUTPUT_NAME}.py from ${banner_path}"
+    VERBATIM)
+  add_custom_target(${SG_TARGET} ALL DEPENDS "${stamp}")
+  set_target_properties(${SG_TARGET} PROPERTIES SHMGEN_PYTHON_DIR "${out_dir}")
 endfunction()
 
 # Compatibility helpers owned by `shmgen compat` (shmgen_add_compat_test).

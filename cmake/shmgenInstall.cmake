@@ -7,8 +7,13 @@
 #
 #   bin/shmgen                                   the generator (templates embedded)
 #   lib/libshmgen-runtime.a, include/shmgen/     the runtime
+#   lib/libshmgen-runtime.so.N                   the runtime for the Python package (N: the ABI;
+#                                                no unversioned link: -lshmgen-runtime stays static)
+#   lib/pythonX.Y/site-packages/shmgen/          the Python package (SHMGEN_PYTHON_INSTALL_DIR;
+#                                                lib/python3/dist-packages under /usr)
 #   lib/cmake/shmgen/                            find_package(shmgen CONFIG): shmgen::shmgen,
-#                                                shmgen::runtime, shmgen_generate(),
+#                                                shmgen::runtime, shmgen::runtime_shared,
+#                                                shmgen_generate(), shmgen_generate_python(),
 #                                                shmgen_add_compat_test()
 #   lib/pkgconfig/shmgen-runtime.pc              builds without CMake
 #   share/shmgen/segment.schema.json             the JSON Schema, for editors
@@ -25,6 +30,7 @@ install(TARGETS shmgen_runtime EXPORT shmgenTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS shmgen_runtime_shared EXPORT shmgenTargets LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} NAMELINK_SKIP)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/shmgen DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.h")
 install(FILES ${PROJECT_BINARY_DIR}/runtime/include/shmgen/version.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/shmgen)
@@ -69,6 +75,14 @@ if(SHMGEN_BUILD_GENERATOR)
 endif()
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR} RENAME copyright)
 
+# The Python package (with the path of the shared library beside it): a
+# script, since its directory depends on the prefix known at install time.
+if(SHMGEN_BUILD_PYTHON)
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/shmgenInstallPython.cmake.in
+                 ${PROJECT_BINARY_DIR}/shmgenInstallPython.cmake @ONLY)
+  install(SCRIPT ${PROJECT_BINARY_DIR}/shmgenInstallPython.cmake)
+endif()
+
 # ---- the Debian package: `cpack -G DEB` ----------------------------------
 set(SHMGEN_PACKAGE_CONTACT "The shmgen authors" CACHE STRING "Maintainer field of the Debian package")
 set(CPACK_GENERATOR DEB)
@@ -79,12 +93,13 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "typed, lock-free POSIX shared-memory segm
 string(CONCAT CPACK_PACKAGE_DESCRIPTION
     "shmgen turns a YAML schema of a shared-memory segment (arrays, queues, stacks, rings, atomics and pools of "
     "your own structs) into a typed C header and a layout verifier, linked against a small lock-free runtime. "
-    "This package holds the generator, the runtime library and headers, the CMake package and pkg-config file.")
+    "This package holds the generator, the runtime library and headers, the CMake package and pkg-config file, "
+    "and the Python package that runs generated Python modules on the runtime's shared library.")
 set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 # Depends from the binaries' shared libraries (dpkg-shlibdeps: libc6, libyaml-0-2).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "cmake (>= 3.25), pkg-config, gcc | c-compiler")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "cmake (>= 3.25), pkg-config, gcc | c-compiler, python3-numpy")
 include(CPack)

@@ -47,7 +47,9 @@ endforeach()
 foreach(f shmgenConfig shmgenConfigVersion shmgenTargets shmgenFunctions shmgenCompat shmgenExecutable)
   list(APPEND required "usr/lib[^ ]*/cmake/shmgen/${f}.cmake")
 endforeach()
-list(APPEND required "usr/lib[^ ]*/libshmgen-runtime.a" "usr/lib[^ ]*/pkgconfig/shmgen-runtime.pc")
+list(APPEND required "usr/lib[^ ]*/libshmgen-runtime.a" "usr/lib[^ ]*/pkgconfig/shmgen-runtime.pc"
+     "usr/lib[^ ]*/libshmgen-runtime.so.[0-9]+" usr/lib/python3/dist-packages/shmgen/__init__.py
+     usr/lib/python3/dist-packages/shmgen/_install.py)
 string(REPLACE ";" " " listing " ${packaged} ")
 foreach(piece ${required})
   if(NOT listing MATCHES " ${piece} ")
