@@ -28,8 +28,8 @@ static const char *const keywords[] = {
 
 /* Module level: what python/segment.py.tmpl defines besides the schema's types and enums. */
 static const char *const module_names[] = {
-    "SEGMENT", "SCHEMA_VERSION", "LAYOUT_HASH", "DECLARED_SIZE", "DTYPES", "LAYOUT", "Segment", "create", "open",
-    "open_or_create", "_shmgen",
+    "SEGMENT", "SCHEMA_VERSION", "LAYOUT_HASH", "DECLARED_SIZE", "MODE", "DTYPES", "LAYOUT", "Segment", "create",
+    "open", "open_or_create", "_shmgen",
 };
 
 /* The attributes of a generated Segment class (python/shmgen/segment.py and the template). */
@@ -272,11 +272,13 @@ static bool type_names(const shmgen_schema_t *s, names_t *module, char **type_py
 
 int shmgen__py_context(const shmgen_schema_t *s, shmgen_value_t *root)
 {
+    char mode[16];
     char **type_py = calloc(s->ntypes + 1, sizeof *type_py), **enum_py = calloc(s->nenums + 1, sizeof *enum_py);
     names_t module = {0};
     bool ok = type_py && enum_py && names_init(&module, SPACE_MODULE, s->ntypes + s->nenums);
+    snprintf(mode, sizeof mode, "0o%o", s->mode);
     ok = ok && type_names(s, &module, type_py) && enums_ctx(s, root, &module, enum_py) &&
-         types_ctx(s, root, type_py) && structures_ctx(s, root, type_py);
+         types_ctx(s, root, type_py) && structures_ctx(s, root, type_py) && shmgen_value_set_str(root, "py_mode", mode);
     for (size_t i = 0; type_py && i < s->ntypes; i++) free(type_py[i]);
     for (size_t i = 0; enum_py && i < s->nenums; i++) free(enum_py[i]);
     free(type_py);

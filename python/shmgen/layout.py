@@ -71,11 +71,11 @@ class Structure:
 class Layout:
     """The whole segment as a generated module describes it."""
 
-    __slots__ = ("segment", "schema_version", "layout_hash", "declared_size", "structures", "index", "_c")
+    __slots__ = ("segment", "schema_version", "layout_hash", "declared_size", "mode", "structures", "index", "_c")
 
-    def __init__(self, segment, schema_version, layout_hash, declared_size, structures):
+    def __init__(self, segment, schema_version, layout_hash, declared_size, mode, structures):
         self.segment, self.schema_version = segment, schema_version
-        self.layout_hash, self.declared_size = layout_hash, declared_size
+        self.layout_hash, self.declared_size, self.mode = layout_hash, declared_size, mode
         self.structures = tuple(structures)
         self.index = {s.name: i for i, s in enumerate(self.structures)}
         self._c = None
@@ -90,7 +90,7 @@ class Layout:
                 d.elem_hash, d.since, d.initial = s.elem_hash, s.since, s.initial
             c = _lib.LayoutDesc(segment=self.segment.encode(), schema_version=self.schema_version,
                                 layout_hash=self.layout_hash, declared_size=self.declared_size,
-                                nstructs=len(self.structures),
+                                nstructs=len(self.structures), mode=self.mode,
                                 structs=ctypes.cast(descs, ctypes.POINTER(_lib.StructDesc)))
             self._c = (c, descs)  # descs must outlive c, which points into it
         return self._c[0]

@@ -62,6 +62,17 @@ def test_a_segment_named_shmgen_is_refused(tmp_path):
     assert not os.path.exists(tmp_path / "out")
 
 
+def test_check_takes_the_language_generate_will_get(tmp_path):
+    schema = tmp_path / "s.yaml"
+    schema.write_text("segment: shmgen\nversion: 1\nstructures:\n  n: {kind: atomic, type: u32}\n")
+    assert run(BIN, "check", schema).returncode == 0  # fine for C
+    proc = run(BIN, "check", schema, "--lang", "python", check=False)
+    assert proc.returncode == 2 and "a Python module named 'shmgen'" in proc.stderr
+    assert run(BIN, "check", GAME, "--lang", "python").returncode == 0
+    proc = run(BIN, "check", GAME, "--lang", "rust", check=False)
+    assert proc.returncode == 2 and "unknown language 'rust'" in proc.stderr
+
+
 def test_templates_override_and_depfile(tmp_path):
     tdir = tmp_path / "t" / "python"
     tdir.mkdir(parents=True)

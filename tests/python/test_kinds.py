@@ -239,6 +239,16 @@ def test_views_keep_the_mapping_until_they_go(e2e):
     assert not os.path.exists("/dev/shm" + name)  # the last view went: detached, unlinked
 
 
+def test_the_schema_mode_is_the_segment_s(tmp_path):
+    """nested.yaml says mode 0640: the segment gets it, as from the generated C."""
+    mod = load(generate(os.path.join(SOURCE_DIR, "tests", "schema", "good", "nested.yaml"), tmp_path / "gen"))
+    assert mod.MODE == 0o640 and mod.LAYOUT.c_layout().mode == 0o640
+    with mod.create(shm_name("mode")) as seg:
+        assert os.stat("/dev/shm" + seg.shm_name).st_mode & 0o777 == 0o640
+        with mod.open(seg.shm_name) as again:  # the schema's mode is the most an attach accepts
+            assert again.structure("epoch").load() == -5
+
+
 def test_close_without_views_detaches_at_once(tmp_path):
     mod = load(generate(os.path.join(E2E, "segment.yaml"), tmp_path / "gen"))
     name = shm_name("c")

@@ -20,6 +20,7 @@ SEGMENT = "kitchen_sink"
 SCHEMA_VERSION = 4
 LAYOUT_HASH = 0x01685d34fd669015
 DECLARED_SIZE = 0
+MODE = 0o600  # the schema's `mode`: at creation, and the most an attach accepts
 
 
 # ---- enums (stored as u32 fields) ---------------------------------------------
@@ -104,7 +105,7 @@ DTYPES = {
 
 # ---- the layout, as the runtime checks it at create/open ----------------------
 
-LAYOUT = _shmgen.Layout(SEGMENT, SCHEMA_VERSION, LAYOUT_HASH, DECLARED_SIZE, [
+LAYOUT = _shmgen.Layout(SEGMENT, SCHEMA_VERSION, LAYOUT_HASH, DECLARED_SIZE, MODE, [
     _shmgen.Structure("table", "array", scalars, size=64, align=8,
                       capacity=4, hash=0x6cdd6dd700e2b2c4, since=1, initial=0x0000000000000000),
     _shmgen.Structure("blobs", "queue", ("u1", (64,)), size=64, align=1,

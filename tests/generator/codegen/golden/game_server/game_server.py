@@ -20,6 +20,7 @@ SEGMENT = "game_server"
 SCHEMA_VERSION = 3
 LAYOUT_HASH = 0x771a63cc07f1114b
 DECLARED_SIZE = 536870912
+MODE = 0o600  # the schema's `mode`: at creation, and the most an attach accepts
 
 
 # ---- enums (stored as u32 fields) ---------------------------------------------
@@ -67,7 +68,7 @@ DTYPES = {
 
 # ---- the layout, as the runtime checks it at create/open ----------------------
 
-LAYOUT = _shmgen.Layout(SEGMENT, SCHEMA_VERSION, LAYOUT_HASH, DECLARED_SIZE, [
+LAYOUT = _shmgen.Layout(SEGMENT, SCHEMA_VERSION, LAYOUT_HASH, DECLARED_SIZE, MODE, [
     _shmgen.Structure("monsters", "pool", monster, size=56, align=8,
                       capacity=1000, hash=0xa989a0eb3f439fcd, since=1, initial=0x0000000000000000),
     _shmgen.Structure("collision", "array", "u4", size=4, align=4,

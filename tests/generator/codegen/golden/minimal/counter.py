@@ -20,6 +20,7 @@ SEGMENT = "counter"
 SCHEMA_VERSION = 1
 LAYOUT_HASH = 0xcd489c7188c29bdc
 DECLARED_SIZE = 0
+MODE = 0o600  # the schema's `mode`: at creation, and the most an attach accepts
 
 # every element type by its schema name
 DTYPES = {
@@ -28,7 +29,7 @@ DTYPES = {
 
 # ---- the layout, as the runtime checks it at create/open ----------------------
 
-LAYOUT = _shmgen.Layout(SEGMENT, SCHEMA_VERSION, LAYOUT_HASH, DECLARED_SIZE, [
+LAYOUT = _shmgen.Layout(SEGMENT, SCHEMA_VERSION, LAYOUT_HASH, DECLARED_SIZE, MODE, [
     _shmgen.Structure("hits", "atomic", "u8", size=8, align=8,
                       capacity=1, hash=0x91af58c086c5be8e, since=1, initial=0x0000000000000000),
 ])
