@@ -119,5 +119,5 @@ def test_cmake_install_prefix_works_and_can_move(tmp_path):
     code = ("import shmgen, pyinterop; print(shmgen.runtime_library_path)\n"
             "with pyinterop.create('/shmgen_py_inst_%d') as s: assert s.items_q.enqueue({'seq': 5})\n" % os.getpid())
     proc = python(code, {"PYTHONPATH": "%s:%s" % (moved / "lib" / site, gen), "LD_LIBRARY_PATH": ""})
-    assert os.path.realpath(proc.stdout.strip()) == os.path.realpath(moved / "lib" / ("libshmgen-runtime.so.%d"
-                                                                                       % shmgen.ABI_VERSION))
+    soname = "libshmgen-runtime.so.%d" % shmgen.ABI_VERSION
+    assert os.path.realpath(proc.stdout.strip()) == os.path.realpath(moved / "lib" / soname)
