@@ -561,11 +561,15 @@ class Atomic(_Bound):
     thread of any process.  Integer operations wrap modulo 2**width."""
 
     kind = "atomic"
-    __slots__ = ("_suffix", "_ctype", "_lo", "_hi")
+    __slots__ = ("_suffix", "_ctype", "_lo", "_hi", "_fns")
 
     def setup(self):
         self._suffix = _ATOMIC_SUFFIX[(self.dtype.kind, self.dtype.itemsize)]
         self._ctype = _lib.ATOMIC_TYPES[self._suffix]
+        ops = ["load", "store", "exchange", "compare_exchange"]
+        if self._suffix != "bool":
+            ops += ["fetch_add", "fetch_sub"]
+        self._fns = {op: getattr(_L, "shmgen_atomic_%s_%s" % (op, self._suffix)) for op in ops}
         bits = 8 * self.dtype.itemsize
         if self._suffix == "bool":
             self._lo, self._hi = 0, 1
@@ -576,7 +580,7 @@ class Atomic(_Bound):
         return self
 
     def _call(self, op, *args):
-        return getattr(_L, "shmgen_atomic_%s_%s" % (op, self._suffix))(self._live(), *args)
+        return self._fns[op](self._live(), *args)
 
     def _value(self, v):
         """v checked against the type's range (ctypes would silently truncate)."""

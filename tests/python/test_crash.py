@@ -2,7 +2,7 @@
 C processes carry on, on one segment: recovery works for them as for C.
 
 Queue: a C producer and a C consumer run through; Python producers and
-Python consumers are started and SIGKILLed over and over (crash_role.py).
+Python consumers are started and SIGKILLed in turns (crash_role.py).
 Afterwards every msg of both producers was counted once at most, and the
 msgs never counted are at most one per kill that could have held one in
 flight.  Ring: a C producer pushes while Python consumers, each taking over
@@ -21,7 +21,8 @@ import numpy as np
 
 from conftest import HERE, SEEN_HALF, finish, peer, shm_name
 
-N = 100000
+N = 100000  # msgs of each C producer
+N_PY = SEEN_HALF  # msgs the Python producers share: enough to outlast the kills
 KILLS = 12
 ROLE = os.path.join(HERE, "crash_role.py")
 
@@ -48,14 +49,16 @@ def test_python_producers_and_consumers_killed_beside_c(interop):
         c_consumer = peer("crash-consume", seg.shm_name, wait=False)
         c_producer = peer("crash-produce", seg.shm_name, N, wait=False)
         kills = {"produce": 0, "consume": 0}
-        procs = {role: start(module, seg.shm_name, role, *([N] if role == "produce" else []))
-                 for role in ("produce", "consume")}
+        args = {"produce": [N_PY], "consume": []}
+        procs = {role: start(module, seg.shm_name, role, *args[role]) for role in args}
         deadline = time.monotonic() + 120
-        while min(kills.values()) < KILLS and seg.py_next.load() < N and time.monotonic() < deadline:
+        for turn in range(1000):  # the roles take turns: each is killed about as often
+            if min(kills.values()) >= KILLS or seg.py_next.load() >= N_PY or time.monotonic() > deadline:
+                break
             time.sleep(rng.uniform(0.02, 0.12))
-            role = rng.choice(sorted(procs))
+            role = ("produce", "consume")[turn % 2]
             kills[role] += kill(procs[role])
-            procs[role] = start(module, seg.shm_name, role, *([N] if role == "produce" else []))
+            procs[role] = start(module, seg.shm_name, role, *args[role])
         assert min(kills.values()) >= 3, kills  # the kills happened while there was work
         finish(procs["produce"], 120)
         finish(c_producer)
@@ -65,7 +68,7 @@ def test_python_producers_and_consumers_killed_beside_c(interop):
         counts = np.array(seg.seen)
         assert counts.max() <= 1, "a msg was counted twice"
         lost_c = N - int(counts[:N].sum())
-        lost_py = N - int(counts[SEEN_HALF:SEEN_HALF + N].sum())
+        lost_py = N_PY - int(counts[SEEN_HALF:SEEN_HALF + N_PY].sum())
         print("queue: kills %s, lost from the C producer %d, from the Python producers %d" % (kills, lost_c, lost_py))
         # a killed consumer loses the msg it held; a killed producer the one it was enqueueing
         assert lost_c <= kills["consume"], (lost_c, kills)
