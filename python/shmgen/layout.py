@@ -54,9 +54,10 @@ class Structure:
                  "shape", "base")
 
     def __init__(self, name, kind, elem, size, align, capacity, hash, since, initial):
-        if kind not in _lib.kinds:
-            raise LayoutError("structure %s: kind %r is not known to the shmgen runtime at %s"
-                              % (name, kind, _lib.path))
+        from .kinds import KINDS
+        if kind not in _lib.kinds or kind not in KINDS:
+            raise LayoutError("structure %s: kind %r is not supported by this shmgen package (%s) with the "
+                              "runtime at %s" % (name, kind, ", ".join(sorted(KINDS)), _lib.path))
         self.name, self.kind, self.dtype = name, kind, np.dtype(elem)
         self.elem_size, self.elem_align, self.capacity = size, align, capacity
         self.elem_hash, self.since, self.initial = hash, since, initial

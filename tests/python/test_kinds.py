@@ -239,6 +239,11 @@ def test_views_keep_the_mapping_until_they_go(e2e):
     assert not os.path.exists("/dev/shm" + name)  # the last view went: detached, unlinked
 
 
+def test_a_kind_the_package_does_not_know_is_refused_at_import():
+    with pytest.raises(shmgen.LayoutError, match="kind 'topic' is not supported by this shmgen package"):
+        shmgen.Structure("news", "topic", "u8", size=8, align=8, capacity=4, hash=0, since=1, initial=0)
+
+
 def test_the_schema_mode_is_the_segment_s(tmp_path):
     """nested.yaml says mode 0640: the segment gets it, as from the generated C."""
     mod = load(generate(os.path.join(SOURCE_DIR, "tests", "schema", "good", "nested.yaml"), tmp_path / "gen"))
