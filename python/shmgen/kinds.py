@@ -144,7 +144,9 @@ class _OutBlock:
 
 
 class _Elements(_Bound):
-    """A structure that copies elements in and out (queue, stack, ring)."""
+    """A structure that copies elements in and out (queue, stack, ring).  Its
+    operations are made by the functions below (_put, _get...), one per shape
+    of operation, so each is one function over its runtime call."""
 
     __slots__ = ()
 
@@ -173,66 +175,6 @@ class _Elements(_Bound):
             out.renew()
         return out
 
-    # _put and _get are the single operations' whole path, written out: each
-    # call saved here is a tenth of a microsecond of a one-microsecond operation.
-    def _put(self, fn, op, value):
-        h = self._live()
-        try:
-            arr, addr = self._local.scratch
-        except AttributeError:
-            arr, addr = self._scratch()
-        if type(value) is dict:
-            _assign(arr, self.dtype, value)
-        else:
-            arr[0] = value
-        rc = fn(h, addr)
-        if rc == 0:
-            return True
-        if rc == _FULL:
-            return False
-        self._fail(rc, op)
-
-    def _get(self, fn, op):
-        h = self._live()
-        try:
-            out = self._local.out
-        except AttributeError:
-            out = self._out()
-        if out.used == OUT_BLOCK:
-            out.renew()
-        rc = fn(h, out.base + out.used * out.size)
-        if rc == 0:
-            return out.take()
-        if rc == _EMPTY:
-            return None
-        self._fail(rc, op)
-
-    def _put_wait(self, fn, op, value, timeout):
-        h, addr = self._live(), self._fill(value)
-        rc = _blocking(lambda ms: fn(h, addr, ms), timeout)
-        if rc == 0:
-            return True
-        if rc == _TIMEOUT:
-            return False
-        self._fail(rc, op)
-
-    def _get_wait(self, fn, op, timeout):
-        h, out = self._live(), self._out()
-        addr = out.next_address()
-        rc = _blocking(lambda ms: fn(h, addr, ms), timeout)
-        if rc == 0:
-            return out.take()
-        if rc == _TIMEOUT:
-            return None
-        self._fail(rc, op)
-
-    def _wait(self, fn, op, timeout):
-        h = self._live()
-        rc = _blocking(lambda ms: fn(h, ms), timeout)
-        if rc in (0, _TIMEOUT):
-            return rc == 0
-        self._fail(rc, op)
-
     def _array_in(self, values):
         """values as a C-contiguous array of elements (copied only when it is not one already)."""
         arr = np.ascontiguousarray(values, dtype=self._desc.base)
@@ -251,20 +193,6 @@ class _Elements(_Bound):
             raise ValueError("%s: out must be C-contiguous and writeable" % self.name)
         return out.shape[0]
 
-    def _bulk_put(self, fn, values):
-        h, arr = self._live(), self._array_in(values)
-        return fn(h, _address(arr), arr.shape[0]) if arr.shape[0] else 0
-
-    def _bulk_get_into(self, fn, out, n=None):
-        room = self._array_out(out)
-        h = self._live()
-        return fn(h, _address(out), room if n is None else min(n, room)) if room else 0
-
-    def _bulk_get(self, fn, n):
-        n = _count(n)
-        out = np.empty((n,) + self._desc.shape, self._desc.base)
-        return out[:self._bulk_get_into(fn, out)]
-
 
 def _count(n):
     if not isinstance(n, (int, np.integer)) or n < 0:
@@ -272,8 +200,160 @@ def _count(n):
     return int(n)
 
 
-def _fn(name):
-    return getattr(_L, name)
+def _named(method, name, doc):
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = doc
+    return method
+
+
+# ---- the operations, one maker per shape; cname is the runtime function ----------
+# _put and _get are the single operations' whole path, written out: each call
+# saved there is a tenth of a microsecond of a one-microsecond operation.
+
+def _put(cname, name, doc):
+    """method(value) -> True, or False when full."""
+    fn = getattr(_L, cname)
+
+    def put(self, value):
+        if self._att.closed:
+            self._live()  # raises
+        try:
+            arr, addr = self._local.scratch
+        except AttributeError:
+            arr, addr = self._scratch()
+        if type(value) is dict:
+            _assign(arr, self.dtype, value)
+        else:
+            arr[0] = value
+        rc = fn(self._h, addr)
+        if rc == 0:
+            return True
+        if rc == _FULL:
+            return False
+        self._fail(rc, name)
+    return _named(put, name, doc)
+
+
+def _get(cname, name, doc):
+    """method() -> the element, or None when empty."""
+    fn = getattr(_L, cname)
+
+    def get(self):
+        if self._att.closed:
+            self._live()  # raises
+        try:
+            out = self._local.out
+        except AttributeError:
+            out = self._out()
+        if out.used == OUT_BLOCK:
+            out.renew()
+        rc = fn(self._h, out.base + out.used * out.size)
+        if rc == 0:
+            return out.take()
+        if rc == _EMPTY:
+            return None
+        self._fail(rc, name)
+    return _named(get, name, doc)
+
+
+def _put_wait(cname, name, doc):
+    """method(value, timeout=None) -> True, or False on timeout."""
+    fn = getattr(_L, cname)
+
+    def put_wait(self, value, timeout=None):
+        h, addr = self._live(), self._fill(value)
+        rc = _blocking(lambda ms: fn(h, addr, ms), timeout)
+        if rc in (0, _TIMEOUT):
+            return rc == 0
+        self._fail(rc, name)
+    return _named(put_wait, name, doc)
+
+
+def _get_wait(cname, name, doc):
+    """method(timeout=None) -> the element, or None on timeout."""
+    fn = getattr(_L, cname)
+
+    def get_wait(self, timeout=None):
+        h, out = self._live(), self._out()
+        addr = out.next_address()
+        rc = _blocking(lambda ms: fn(h, addr, ms), timeout)
+        if rc == 0:
+            return out.take()
+        if rc == _TIMEOUT:
+            return None
+        self._fail(rc, name)
+    return _named(get_wait, name, doc)
+
+
+def _wait(cname, name, doc):
+    """method(timeout=None) -> True, or False on timeout."""
+    fn = getattr(_L, cname)
+
+    def wait(self, timeout=None):
+        h = self._live()
+        rc = _blocking(lambda ms: fn(h, ms), timeout)
+        if rc in (0, _TIMEOUT):
+            return rc == 0
+        self._fail(rc, name)
+    return _named(wait, name, doc)
+
+
+def _bulk_put(cname, name, doc):
+    """method(values) -> how many went in."""
+    fn = getattr(_L, cname)
+
+    def bulk_put(self, values):
+        h, arr = self._live(), self._array_in(values)
+        return fn(h, _address(arr), arr.shape[0]) if arr.shape[0] else 0
+    return _named(bulk_put, name, doc)
+
+
+def _bulk_get_into(cname, name, doc):
+    """method(out, n=None) -> how many were written into out."""
+    fn = getattr(_L, cname)
+
+    def bulk_get_into(self, out, n=None):
+        room = self._array_out(out)
+        if n is not None:
+            room = min(_count(n), room)
+        h = self._live()
+        return fn(h, _address(out), room) if room else 0
+    return _named(bulk_get_into, name, doc)
+
+
+def _bulk_get(cname, name, doc):
+    """method(n) -> a new ndarray of up to n elements."""
+    into = _bulk_get_into(cname, name, doc)
+
+    def bulk_get(self, n):
+        out = np.empty((_count(n),) + self._desc.shape, self._desc.base)
+        return out[:into(self, out)]
+    return _named(bulk_get, name, doc)
+
+
+def _number(cname, name, doc):
+    """method() -> the runtime's number (size, capacity, counters)."""
+    fn = getattr(_L, cname)
+
+    def number(self):
+        return fn(self._live())
+    return _named(number, name, doc)
+
+
+def _release(cname, name, doc):
+    """method() -> None; Error unless the runtime said 0."""
+    fn = getattr(_L, cname)
+
+    def release(self):
+        rc = fn(self._live())
+        if rc != 0:
+            self._fail(rc, name)
+    return _named(release, name, doc)
+
+
+_WAIT_DATA = "Waits until an element may be there: True, or False on timeout (a hint: retry)."
+_WAIT_SPACE = "Waits until a slot may be free: True, or False on timeout."
+_CAPACITY = "The capacity stored in the segment."
 
 
 class Queue(_Elements):
@@ -282,54 +362,24 @@ class Queue(_Elements):
 
     kind = "queue"
     __slots__ = ()
-    _enq, _deq = _fn("shmgen_queue_enqueue"), _fn("shmgen_queue_dequeue")
-    _enq_wait, _deq_wait = _fn("shmgen_queue_enqueue_wait"), _fn("shmgen_queue_dequeue_wait")
-    _enq_bulk, _deq_bulk = _fn("shmgen_queue_enqueue_bulk"), _fn("shmgen_queue_dequeue_bulk")
-
-    def enqueue(self, value):
-        """Copies value in at the tail: True, or False when the queue is full."""
-        return self._put(Queue._enq, "enqueue", value)
-
-    def dequeue(self):
-        """The head element (removed), or None when the queue is empty."""
-        return self._get(Queue._deq, "dequeue")
-
-    def enqueue_wait(self, value, timeout=None):
-        """enqueue, waiting up to timeout seconds while full: True, or False on timeout."""
-        return self._put_wait(Queue._enq_wait, "enqueue_wait", value, timeout)
-
-    def dequeue_wait(self, timeout=None):
-        """dequeue, waiting up to timeout seconds while empty: the element, or None on timeout."""
-        return self._get_wait(Queue._deq_wait, "dequeue_wait", timeout)
-
-    def enqueue_bulk(self, values):
-        """Enqueues the elements of values (an array or sequence) as one run, in
-        order; returns how many went in."""
-        return self._bulk_put(Queue._enq_bulk, values)
-
-    def dequeue_bulk(self, n):
-        """Up to n elements (one run, in order) as a new ndarray."""
-        return self._bulk_get(Queue._deq_bulk, n)
-
-    def dequeue_bulk_into(self, out, n=None):
-        """Dequeues up to len(out) (or n) elements into the ndarray out; returns how many."""
-        return self._bulk_get_into(Queue._deq_bulk, out, n)
-
-    def wait_data(self, timeout=None):
-        """Waits until an element may be there: True, or False on timeout (a hint: retry the dequeue)."""
-        return self._wait(_L.shmgen_queue_wait_data, "wait_data", timeout)
-
-    def wait_space(self, timeout=None):
-        """Waits until a slot may be free: True, or False on timeout."""
-        return self._wait(_L.shmgen_queue_wait_space, "wait_space", timeout)
-
-    def size(self):
-        """Elements in the queue now (a snapshot)."""
-        return _L.shmgen_queue_size(self._live())
-
-    def capacity(self):
-        """The capacity stored in the segment."""
-        return _L.shmgen_queue_capacity(self._live())
+    enqueue = _put("shmgen_queue_enqueue", "enqueue", "Copies value in at the tail: True, or False when full.")
+    dequeue = _get("shmgen_queue_dequeue", "dequeue", "The head element (removed), or None when the queue is empty.")
+    enqueue_wait = _put_wait("shmgen_queue_enqueue_wait", "enqueue_wait",
+                             "enqueue, waiting up to timeout seconds while full: True, or False on timeout.")
+    dequeue_wait = _get_wait("shmgen_queue_dequeue_wait", "dequeue_wait",
+                             "dequeue, waiting up to timeout seconds while empty: the element, or None on timeout.")
+    enqueue_bulk = _bulk_put("shmgen_queue_enqueue_bulk", "enqueue_bulk",
+                             "Enqueues the elements of values (an array or sequence) as one run, in order; returns "
+                             "how many went in.")
+    dequeue_bulk = _bulk_get("shmgen_queue_dequeue_bulk", "dequeue_bulk",
+                             "Up to n elements (one run, in order) as a new ndarray.")
+    dequeue_bulk_into = _bulk_get_into("shmgen_queue_dequeue_bulk", "dequeue_bulk_into",
+                                       "Dequeues up to len(out) (or n) elements into the ndarray out; returns "
+                                       "how many.")
+    wait_data = _wait("shmgen_queue_wait_data", "wait_data", _WAIT_DATA)
+    wait_space = _wait("shmgen_queue_wait_space", "wait_space", _WAIT_SPACE)
+    size = _number("shmgen_queue_size", "size", "Elements in the queue now (a snapshot).")
+    capacity = _number("shmgen_queue_capacity", "capacity", _CAPACITY)
 
 
 class Stack(_Elements):
@@ -337,40 +387,16 @@ class Stack(_Elements):
 
     kind = "stack"
     __slots__ = ()
-    _push_fn, _pop_fn = _fn("shmgen_stack_push"), _fn("shmgen_stack_pop")
-    _push_wait_fn, _pop_wait_fn = _fn("shmgen_stack_push_wait"), _fn("shmgen_stack_pop_wait")
-
-    def push(self, value):
-        """Copies value onto the top: True, or False when the stack is full."""
-        return self._put(Stack._push_fn, "push", value)
-
-    def pop(self):
-        """The top element (removed), or None when the stack is empty."""
-        return self._get(Stack._pop_fn, "pop")
-
-    def push_wait(self, value, timeout=None):
-        """push, waiting up to timeout seconds while full: True, or False on timeout."""
-        return self._put_wait(Stack._push_wait_fn, "push_wait", value, timeout)
-
-    def pop_wait(self, timeout=None):
-        """pop, waiting up to timeout seconds while empty: the element, or None on timeout."""
-        return self._get_wait(Stack._pop_wait_fn, "pop_wait", timeout)
-
-    def wait_data(self, timeout=None):
-        """Waits until the stack may hold an element: True, or False on timeout."""
-        return self._wait(_L.shmgen_stack_wait_data, "wait_data", timeout)
-
-    def wait_space(self, timeout=None):
-        """Waits until a node may be free: True, or False on timeout."""
-        return self._wait(_L.shmgen_stack_wait_space, "wait_space", timeout)
-
-    def size(self):
-        """Elements on the stack now (a snapshot)."""
-        return _L.shmgen_stack_size(self._live())
-
-    def capacity(self):
-        """The capacity stored in the segment."""
-        return _L.shmgen_stack_capacity(self._live())
+    push = _put("shmgen_stack_push", "push", "Copies value onto the top: True, or False when the stack is full.")
+    pop = _get("shmgen_stack_pop", "pop", "The top element (removed), or None when the stack is empty.")
+    push_wait = _put_wait("shmgen_stack_push_wait", "push_wait",
+                          "push, waiting up to timeout seconds while full: True, or False on timeout.")
+    pop_wait = _get_wait("shmgen_stack_pop_wait", "pop_wait",
+                         "pop, waiting up to timeout seconds while empty: the element, or None on timeout.")
+    wait_data = _wait("shmgen_stack_wait_data", "wait_data", _WAIT_DATA)
+    wait_space = _wait("shmgen_stack_wait_space", "wait_space", _WAIT_SPACE)
+    size = _number("shmgen_stack_size", "size", "Elements on the stack now (a snapshot).")
+    capacity = _number("shmgen_stack_capacity", "capacity", _CAPACITY)
 
 
 class Ring(_Elements):
@@ -381,26 +407,37 @@ class Ring(_Elements):
 
     kind = "ring"
     __slots__ = ()
-    _push_fn, _pop_fn = _fn("shmgen_ring_push"), _fn("shmgen_ring_pop")
-    _push_wait_fn, _pop_wait_fn = _fn("shmgen_ring_push_wait"), _fn("shmgen_ring_pop_wait")
-    _push_bulk_fn, _pop_bulk_fn = _fn("shmgen_ring_push_bulk"), _fn("shmgen_ring_pop_bulk")
-    _last_n_fn = _fn("shmgen_ring_last_n")
-
-    def push(self, value):
-        """Producer: copies value in: True, or False when the ring is full."""
-        return self._put(Ring._push_fn, "push", value)
-
-    def pop(self):
-        """Consumer: the oldest element (removed), or None when the ring is empty."""
-        return self._get(Ring._pop_fn, "pop")
-
-    def push_wait(self, value, timeout=None):
-        """Producer: push, waiting up to timeout seconds while full: True, or False on timeout."""
-        return self._put_wait(Ring._push_wait_fn, "push_wait", value, timeout)
-
-    def pop_wait(self, timeout=None):
-        """Consumer: pop, waiting up to timeout seconds while empty: the element, or None on timeout."""
-        return self._get_wait(Ring._pop_wait_fn, "pop_wait", timeout)
+    push = _put("shmgen_ring_push", "push", "Producer: copies value in: True, or False when the ring is full.")
+    pop = _get("shmgen_ring_pop", "pop", "Consumer: the oldest element (removed), or None when the ring is empty.")
+    push_wait = _put_wait("shmgen_ring_push_wait", "push_wait",
+                          "Producer: push, waiting up to timeout seconds while full: True, or False on timeout.")
+    pop_wait = _get_wait("shmgen_ring_pop_wait", "pop_wait",
+                         "Consumer: pop, waiting up to timeout seconds while empty: the element, or None on timeout.")
+    push_bulk = _bulk_put("shmgen_ring_push_bulk", "push_bulk",
+                          "Producer: pushes the elements of values in order; returns how many went in.")
+    pop_bulk = _bulk_get("shmgen_ring_pop_bulk", "pop_bulk",
+                         "Consumer: up to n of the oldest elements, in order, as a new ndarray.")
+    pop_bulk_into = _bulk_get_into("shmgen_ring_pop_bulk", "pop_bulk_into",
+                                   "Consumer: pops up to len(out) (or n) elements into the ndarray out; returns how "
+                                   "many.")
+    last_n = _bulk_get("shmgen_ring_last_n", "last_n",
+                       "Anyone: copies of up to n of the newest elements, oldest first, as a new ndarray, without "
+                       "consuming them (never a torn element).")
+    last_n_into = _bulk_get_into("shmgen_ring_last_n", "last_n_into",
+                                 "Anyone: last_n into the ndarray out; returns how many.")
+    wait_data = _wait("shmgen_ring_wait_data", "wait_data", _WAIT_DATA)
+    wait_space = _wait("shmgen_ring_wait_space", "wait_space", _WAIT_SPACE)
+    release_producer = _release("shmgen_ring_release_producer", "release_producer",
+                                "Hands the producer side over to another attachment (its next operation takes it).")
+    release_consumer = _release("shmgen_ring_release_consumer", "release_consumer",
+                                "Hands the consumer side over to another attachment.")
+    size = _number("shmgen_ring_size", "size", "Elements pushed and not yet popped (a snapshot).")
+    capacity = _number("shmgen_ring_capacity", "capacity", _CAPACITY)
+    dropped = _number("shmgen_ring_dropped", "dropped",
+                      "Elements push_overwrite dropped since the segment was created.")
+    pushed = _number("shmgen_ring_pushed", "pushed", "Elements published since creation (the stream position).")
+    popped = _number("shmgen_ring_popped", "popped",
+                     "Positions consumed or dropped since creation; pushed() - popped() is the size.")
 
     def push_overwrite(self, value):
         """Producer: pushes value, dropping the oldest element when full; True
@@ -411,68 +448,6 @@ class Ring(_Elements):
         if rc < 0:
             self._fail(rc, "push_overwrite")
         return rc == 1
-
-    def push_bulk(self, values):
-        """Producer: pushes the elements of values in order; returns how many went in."""
-        return self._bulk_put(Ring._push_bulk_fn, values)
-
-    def pop_bulk(self, n):
-        """Consumer: up to n of the oldest elements, in order, as a new ndarray."""
-        return self._bulk_get(Ring._pop_bulk_fn, n)
-
-    def pop_bulk_into(self, out, n=None):
-        """Consumer: pops up to len(out) (or n) elements into the ndarray out; returns how many."""
-        return self._bulk_get_into(Ring._pop_bulk_fn, out, n)
-
-    def last_n(self, n):
-        """Anyone: copies of up to n of the newest elements, oldest first, as a new
-        ndarray, without consuming them (never a torn element)."""
-        return self._bulk_get(Ring._last_n_fn, n)
-
-    def last_n_into(self, out, n=None):
-        """Anyone: last_n into the ndarray out; returns how many."""
-        return self._bulk_get_into(Ring._last_n_fn, out, n)
-
-    def wait_data(self, timeout=None):
-        """Waits until an element may be poppable: True, or False on timeout."""
-        return self._wait(_L.shmgen_ring_wait_data, "wait_data", timeout)
-
-    def wait_space(self, timeout=None):
-        """Waits until a slot may be free: True, or False on timeout."""
-        return self._wait(_L.shmgen_ring_wait_space, "wait_space", timeout)
-
-    def release_producer(self):
-        """Hands the producer side over to another attachment (its next operation takes it)."""
-        self._release(_L.shmgen_ring_release_producer, "release_producer")
-
-    def release_consumer(self):
-        """Hands the consumer side over to another attachment."""
-        self._release(_L.shmgen_ring_release_consumer, "release_consumer")
-
-    def _release(self, fn, op):
-        rc = fn(self._live())
-        if rc != 0:
-            self._fail(rc, op)
-
-    def size(self):
-        """Elements pushed and not yet popped (a snapshot)."""
-        return _L.shmgen_ring_size(self._live())
-
-    def capacity(self):
-        """The capacity stored in the segment."""
-        return _L.shmgen_ring_capacity(self._live())
-
-    def dropped(self):
-        """Elements push_overwrite dropped since the segment was created."""
-        return _L.shmgen_ring_dropped(self._live())
-
-    def pushed(self):
-        """Elements published since creation (the stream position)."""
-        return _L.shmgen_ring_pushed(self._live())
-
-    def popped(self):
-        """Positions consumed or dropped since creation; pushed() - popped() is the size."""
-        return _L.shmgen_ring_popped(self._live())
 
 
 def _handle(h):
