@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+#
 # bench/python.cmake — the Python benchmark (python_bench.py: the shmgen
 # package's queue and ring between two Python processes against
 # multiprocessing.Queue and a shared_memory + struct hand-roll).  Included by

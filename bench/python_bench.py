@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+
 """python_bench.py — what the shmgen Python package moves between two Python
 processes, against what Python users reach for otherwise.
 

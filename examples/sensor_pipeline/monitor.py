@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+
 """monitor.py — a live monitor of sensor_pipeline, in Python: it watches the
 newest readings of the `processed` stream and the pipeline's counters while
 the C processes run, then plots them to a PNG.

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * context_py.c — Python names and NumPy spellings for the template context
  * (see context_py.h).
  *

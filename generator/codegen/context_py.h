@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * context_py.h — the Python part of the template context (codegen, private):
  * Python names of the schema's types, enums, enum values and structures, and
  * the NumPy spelling of every field and element type, for

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+
 """shmgen_build — the PEP 517 build backend of python/ (standard library only).
 
 Builds a pure-Python wheel of the shmgen package (every shmgen/*.py) with its

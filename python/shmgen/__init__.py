@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+
 """shmgen — typed, lock-free shared-memory segments from Python.
 
 `shmgen generate segment.yaml --lang python -o DIR` writes DIR/<segment>.py, a

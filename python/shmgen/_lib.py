@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+
 """shmgen._lib — finds and loads the runtime's shared library and declares, with
 ctypes, every C function the package calls.
 

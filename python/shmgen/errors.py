@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+
 """shmgen.errors — the runtime's error codes as one exception class.
 
 ErrorCode is built from the runtime's own table (shmgen_error_name for every

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+
 """shmgen.kinds — the structures of an attached segment, one class per kind.
 
 Every operation is one call into the runtime's shared library (ctypes

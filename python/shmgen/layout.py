@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+
 """shmgen.layout — what a generated module declares: element dtypes with the C
 layout, and the segment's layout descriptor as the runtime checks it.
 

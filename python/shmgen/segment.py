@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+
 """shmgen.segment — attaching to a segment, and how long its mapping lives.
 
 Segment is the base of every generated <segment>.Segment: create / open /

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * ffi.c — the sizes of the public structs, for bindings without a C compiler
  * (see shmgen/ffi.h).  A new public struct that bindings allocate or fill
  * gets a line in the table.  Depends on the public headers only.

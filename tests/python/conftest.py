@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+
 """conftest.py — what the Python tests share: the build's paths (from the
 environment tests/python/CMakeLists.txt sets), generating and importing a
 module from a schema, unique segment names, running the C peer, and item(),

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+
 """crash_role.py — the Python processes test_crash.py SIGKILLs: one role per run
 on a pyinterop segment.
 

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * peer.c — the C side of the Python tests (tests/python): one role per run,
  * on the pyinterop segment the Python test created (interop.yaml).
  *

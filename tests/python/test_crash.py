@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+
 """test_crash.py — Python processes SIGKILLed in the middle of their work while
 C processes carry on, on one segment: recovery works for them as for C.
 

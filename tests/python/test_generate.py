@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+
 """test_generate.py — `shmgen generate --lang python` from the outside: it
 writes exactly DIR/<segment>.py, reproducibly, through the same template
 machinery as C (--templates overrides, --depfile), leaves earlier output

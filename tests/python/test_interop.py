@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+
 """test_interop.py — C and Python processes on one segment: for the queue, the
 ring, the stack and the pool, a C producer (py_peer) with a Python consumer
 and a Python producer with a C consumer, every element checked field by

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+
 """test_kinds.py — every operation of every kind from Python, in one process:
 values in and out, FULL / EMPTY / TIMEOUT as return values, bulk forms,
 errors as shmgen.Error, the layout checks at open (a changed element type

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+
 """test_layout.py — every NumPy dtype of a generated module is the C layout.
 
 For each golden schema (tests/generator/codegen/golden/*, tests/schema/good/*:

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+
 """test_package.py — the shmgen Python package as users get it: the shared
 library (SONAME, only public names exported, struct mirrors equal to C),
 finding it (environment variable, the dynamic linker, the path `cmake

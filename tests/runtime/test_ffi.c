@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_ffi.c — shmgen/ffi.h: the ABI version and the public struct sizes a
  * binding without a C compiler reads from the library (the Python package
  * compares its ctypes mirrors with them; tests/python/test_package.py checks

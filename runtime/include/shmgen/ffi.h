@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen/ffi.h — what a binding from another language needs to learn from
  * this build of the runtime when it has no C compiler at hand: the ABI
  * version it was built as, and the size of every public struct the binding
