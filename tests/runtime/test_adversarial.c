@@ -11,8 +11,8 @@
  * table (0, 1, capacity-1, capacity, capacity+1, 2^32, far ahead, bit 63,
  * all ones), a fresh segment with a few elements gets the word overwritten
  * (the meta line excepted: bind checks it), then a child process attaches and
- * runs every operation of the kind, each under its own alarm(1): a hang is a
- * SIGALRM.
+ * runs every operation of the kind, each under its own alarm(1) (5 s in
+ * sanitizer builds): a hang is a SIGALRM.
  * Depends on the public runtime API and kinds_util.
  */
 #include <criterion/criterion.h>
@@ -32,8 +32,14 @@
 static const uint64_t values[] = {0, 1, CAP - 1, CAP, CAP + 1, (uint64_t)1 << 32, (uint64_t)1 << 40,
                                   (uint64_t)1 << 63, ~(uint64_t)0, 0x5555555555555555ull};
 
-/* Each operation gets its own second: a hang is a SIGALRM. */
-#define OP(call) (alarm(1), (void)(call))
+/* Each operation gets its own second: a hang is a SIGALRM.  Sanitizer builds
+ * run several times slower, so there a hang is five seconds. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define OP_SECONDS 5
+#else
+#define OP_SECONDS 1
+#endif
+#define OP(call) (alarm(OP_SECONDS), (void)(call))
 
 static kutil_seg_t K;
 
@@ -115,13 +121,13 @@ static void child(shmgen_kind_t kind)
 {
     shmgen_struct_info_t info;
     shmgen_segment_t *seg;
-    alarm(3); /* attaching: waits for locks are bounded by the open's timeout */
+    alarm(3 * OP_SECONDS); /* attaching: waits for locks are bounded by the open's timeout */
     if (!(seg = kutil_open(&K, &info))) _exit(0); /* refusing the segment is fine */
     if (kind == SHMGEN_KIND_QUEUE) run_queue(seg, &info);
     else if (kind == SHMGEN_KIND_STACK) run_stack(seg, &info);
     else if (kind == SHMGEN_KIND_RING) run_ring(seg, &info);
     else run_pool(seg, &info);
-    alarm(3);
+    alarm(3 * OP_SECONDS);
     (void)shmgen_segment_recover(seg);
     (void)shmgen_segment_close(seg);
     _exit(0);
