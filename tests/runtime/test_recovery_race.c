@@ -33,10 +33,10 @@ enum { S_POOL, S_RING, S_STACK, S_QUEUE, NSTRUCTS };
 #define CAP 4
 
 static const shmgen_struct_desc_t descs[NSTRUCTS] = {
-    {"p", SHMGEN_KIND_POOL, 8, 8, CAP, 1, 1, 0},
-    {"r", SHMGEN_KIND_RING, 8, 8, CAP, 1, 1, 0},
-    {"s", SHMGEN_KIND_STACK, 8, 8, CAP, 1, 1, 0},
-    {"q", SHMGEN_KIND_QUEUE, 8, 8, CAP, 1, 1, 0},
+    {"p", SHMGEN_KIND_POOL, 8, 8, CAP, 1, 1, 0, 0, 0, 0, 0},
+    {"r", SHMGEN_KIND_RING, 8, 8, CAP, 1, 1, 0, 0, 0, 0, 0},
+    {"s", SHMGEN_KIND_STACK, 8, 8, CAP, 1, 1, 0, 0, 0, 0, 0},
+    {"q", SHMGEN_KIND_QUEUE, 8, 8, CAP, 1, 1, 0, 0, 0, 0, 0},
 };
 static const shmgen_layout_t layout = {"race", 1, 0x5eed, 0, NSTRUCTS, descs, 0};
 
