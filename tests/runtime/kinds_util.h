@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: MIT
  *
- * kinds_util.h — shared helpers of the queue/stack/ring/pool tests: one-
+ * kinds_util.h — shared helpers of the queue/stack/ring/pool/topic/latest tests: one-
  * structure segments with unique names, shared result areas that survive
  * fork, running workers as processes or threads, and bitmaps for counting
  * elements.  Depends on the public runtime API and Criterion.
@@ -31,8 +31,12 @@ typedef struct kutil_report {
     char msg[256];
 } kutil_report_t;
 
-/* Creates a segment holding one structure "s" (asserts on failure). */
+/* Creates a segment holding one structure "s" (asserts on failure): kind,
+ * element size and capacity (and a topic's parameters) from d. */
+void kutil_create_desc(kutil_seg_t *k, const char *tag, const shmgen_struct_desc_t *d);
 void kutil_create(kutil_seg_t *k, const char *tag, shmgen_kind_t kind, uint32_t elem_size, uint64_t capacity);
+void kutil_create_topic(kutil_seg_t *k, const char *tag, uint32_t elem_size, uint64_t capacity, uint32_t subscribers,
+                        uint32_t history, shmgen_topic_policy_t policy, uint32_t deadline_ms);
 /* Closes and unlinks (idempotent). */
 void kutil_destroy(kutil_seg_t *k);
 /* A worker process's own attachment; NULL on failure. */
