@@ -43,16 +43,20 @@ typedef struct shmgen_latest {
 SHMGEN_MUST_CHECK int shmgen_latest_bind(shmgen_latest_t *l, shmgen_segment_t *seg, const shmgen_struct_info_t *info);
 
 /* Stores *value (elem_size bytes) as the newest value and wakes waiting
- * readers: 0, SHMGEN_BUSY (another attachment is inside a store and did not
- * finish within about 20 ms: stopped, or a scribbled writer word), or
- * SHMGEN_READ_ONLY.  A writer killed inside a store loses that store only. */
+ * readers: 0, SHMGEN_BUSY (another attachment, or another thread of this
+ * one, is inside a store and did not finish within about 20 ms: stopped, or
+ * a scribbled writer word; the detail names its pid), or SHMGEN_READ_ONLY.
+ * A writer killed inside a store loses that store only: the next store takes
+ * its place at once. */
 SHMGEN_NODISCARD int shmgen_latest_store(shmgen_latest_t *l, const void *value);
 
 /* Copies the newest value into out: 0, or SHMGEN_EMPTY when nothing was ever
  * stored (out untouched).  *version (may be NULL) gets the update counter of
  * the value copied.  Never torn, never waits for a writer.  SHMGEN_BUSY only
- * if stores overtake the copy many times in a row (a value far larger than
- * the time between stores). */
+ * if stores overtake the copy 256 times in a row (a value far larger than
+ * the time between stores); SHMGEN_CORRUPT (detail names the structure) if
+ * the words contradict each other (scribbled).  After an error out holds
+ * nothing meaningful.  Works on a read-only attachment. */
 SHMGEN_NODISCARD int shmgen_latest_load(const shmgen_latest_t *l, void *out, uint64_t *version);
 
 /* The update counter: how many stores have completed (0 = never stored). */
@@ -61,7 +65,9 @@ uint64_t shmgen_latest_version(const shmgen_latest_t *l);
 /* Blocks until the update counter differs from `seen` (returns 0 at once if
  * it already does) or timeout_ms passes (< 0: forever): 0 or SHMGEN_TIMEOUT.
  * Process-shared futex; a store pays one load of the waiter count (no system
- * call) when nobody waits. */
+ * call) when nobody waits.  A read-only attachment cannot sleep on the
+ * futex (registering writes the segment): SHMGEN_READ_ONLY unless the
+ * counter already differs. */
 SHMGEN_NODISCARD int shmgen_latest_wait(const shmgen_latest_t *l, uint64_t seen, int timeout_ms);
 
 #ifdef __cplusplus
