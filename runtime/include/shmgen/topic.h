@@ -25,12 +25,24 @@
  *
  * Zero copy on both sides: loan a slot, fill it, publish; read a `const`
  * pointer into a slot, then release it.  Copy forms: publish_copy, take.
+ * Under lap the bytes behind a read pointer may be rewritten while they are
+ * read (release then returns 1); by C11's rules that is a data race, so code
+ * that must stay ThreadSanitizer-clean under lap uses take, whose copy is
+ * made of atomic words and validated.  Under block without a deadline no
+ * slot is ever rewritten while a subscriber may read it.
  * Subscribers wait for data on a process-shared futex; the publisher makes no
  * system call when nobody waits.  Crash safety: a publisher killed between
  * loan and publish, or a subscriber killed holding a read, loses at most the
  * sample in flight; never a duplicate, never a torn sample; survivors repair.
- * A topic handle may be shared by the threads of a process; a subscriber
- * handle is used by one thread at a time.  Depends on segment.h.
+ * A sample a subscriber read but did not release (or took, but was killed
+ * before the take advanced its cursor) was not consumed: the next holder of
+ * its name gets it again, which is not a duplicate.  Under block a dead
+ * subscriber is detached (so the publisher never waits for it): samples
+ * published until its name is taken again are counted in its losses.
+ * A topic handle may be shared by the threads of a process (the publisher
+ * side belongs to the attachment: its threads must serialise their publisher
+ * calls); a subscriber handle is used by one thread at a time.
+ * Depends on segment.h.
  */
 #ifndef SHMGEN_TOPIC_H
 #define SHMGEN_TOPIC_H
@@ -68,7 +80,7 @@ typedef struct shmgen_topic {
 typedef struct shmgen_topic_sub {
     shmgen_topic_t topic_;
     uint32_t index_;         /* which subscriber record */
-    uint64_t token_;         /* the owner token the record was taken with */
+    uint64_t token_;         /* the record's holder word this subscription set */
 } shmgen_topic_sub_t;
 
 /* Binds t to the topic `info` of seg: 0, SHMGEN_WRONG_KIND, SHMGEN_CORRUPT. */
@@ -79,58 +91,85 @@ SHMGEN_MUST_CHECK int shmgen_topic_bind(shmgen_topic_t *t, shmgen_segment_t *seg
 /* The slot the next sample goes into, for the caller to fill (elem_size
  * bytes) before shmgen_topic_publish.  0 with *slot set; SHMGEN_FULL (block:
  * the slowest live subscriber is capacity behind); SHMGEN_BUSY (another live
- * attachment publishes); SHMGEN_READ_ONLY.  A second loan before publish
- * returns the same slot. */
+ * attachment publishes; the detail names its pid); SHMGEN_READ_ONLY;
+ * SHMGEN_TIMEOUT (taking over a dead publisher's side found the recovery
+ * lock held past the open's timeout).  A second loan before publish returns
+ * the same slot.  The first publisher operation of an attachment takes the
+ * publisher side; a dead or departed publisher's side is repaired first.
+ * Under block, a loan that finds the topic full looks for dead subscribers
+ * holding it back (recovery detaches them) and, with a deadline, evicts the
+ * live ones that kept it blocked at this position that long. */
 SHMGEN_NODISCARD int shmgen_topic_loan(shmgen_topic_t *t, void **slot);
 /* loan that waits up to timeout_ms (< 0: forever) while full: 0,
  * SHMGEN_TIMEOUT, or another error of loan. */
 SHMGEN_NODISCARD int shmgen_topic_loan_wait(shmgen_topic_t *t, void **slot, int timeout_ms);
-/* Publishes the loaned slot and wakes waiting subscribers: 0, or
- * SHMGEN_INVALID_ARGUMENT without a loan. */
+/* Publishes the loaned slot and wakes waiting subscribers: 0,
+ * SHMGEN_INVALID_ARGUMENT without a loan of this attachment, or
+ * SHMGEN_READ_ONLY. */
 SHMGEN_NODISCARD int shmgen_topic_publish(shmgen_topic_t *t);
 /* loan + copy of *sample + publish: 0 or an error of loan. */
 SHMGEN_NODISCARD int shmgen_topic_publish_copy(shmgen_topic_t *t, const void *sample);
 /* publish_copy that waits up to timeout_ms while full (block policy). */
 SHMGEN_NODISCARD int shmgen_topic_publish_wait(shmgen_topic_t *t, const void *sample, int timeout_ms);
 /* Hands the publisher side over (0), so another live attachment may
- * publish; SHMGEN_INVALID_ARGUMENT when this attachment does not hold it. */
+ * publish (a loan not yet published is dropped: its position is written by
+ * the next publisher); SHMGEN_INVALID_ARGUMENT when this attachment does not
+ * hold it; SHMGEN_READ_ONLY. */
 SHMGEN_NODISCARD int shmgen_topic_release_publisher(shmgen_topic_t *t);
-/* Samples published since creation. */
+/* Samples published since creation (the next position). */
 uint64_t shmgen_topic_published(const shmgen_topic_t *t);
 
 /* ---- subscribers ---- */
 
 /* Subscribes as `name` (1..SHMGEN_TOPIC_NAME_MAX bytes): takes over the
- * record of that name if its holder is gone (resuming at its cursor; losses
- * counted under lap), else a free record (starting with up to `history` of
- * the newest samples).  0; SHMGEN_BUSY (a live attachment holds that name);
- * SHMGEN_FULL (every record is taken); SHMGEN_INVALID_ARGUMENT (bad name);
- * SHMGEN_READ_ONLY. */
+ * record of that name if its holder is gone (resuming at its cursor; what
+ * was overwritten meanwhile is counted lost), or if this attachment holds
+ * it and was evicted (restarting at the newest `history` samples, the
+ * skipped ones counted lost); else a free record, or failing that one whose
+ * holder is gone (its name is forgotten), starting with up to `history` of
+ * the newest samples.  0; SHMGEN_BUSY (a live attachment holds that name,
+ * this one included; or another (un)subscribe stayed in progress for 100 ms:
+ * a stopped process); SHMGEN_FULL (every record is held by a live
+ * attachment); SHMGEN_INVALID_ARGUMENT (bad name); SHMGEN_READ_ONLY. */
 SHMGEN_NODISCARD int shmgen_topic_subscribe(shmgen_topic_t *t, const char *name, shmgen_topic_sub_t *sub);
-/* Gives the record up (its name and cursor are forgotten): 0, or
- * SHMGEN_INVALID_ARGUMENT when sub no longer holds it. */
+/* Gives the record up (its name and cursor are forgotten): 0,
+ * SHMGEN_INVALID_ARGUMENT when sub no longer holds it, or SHMGEN_BUSY (as
+ * for subscribe). */
 SHMGEN_NODISCARD int shmgen_topic_unsubscribe(shmgen_topic_sub_t *sub);
 
 /* Zero copy: *sample points at the oldest unread sample, which stays the
  * subscriber's until shmgen_topic_release.  0; SHMGEN_EMPTY (nothing new);
  * SHMGEN_EVICTED (block: this subscriber was evicted; subscribe again);
- * SHMGEN_INVALID_ARGUMENT (a read is already held).  Under lap, samples lost
- * since the last read are added to shmgen_topic_lost. */
+ * SHMGEN_INVALID_ARGUMENT (a read is already held, or sub does not hold its
+ * record: never subscribed, or unsubscribed); SHMGEN_BUSY (the publisher
+ * lapped this subscriber 64 times while it looked for one sample: a tiny
+ * capacity).  Samples overwritten before they were read are skipped and
+ * added to shmgen_topic_lost. */
 SHMGEN_NODISCARD int shmgen_topic_read(shmgen_topic_sub_t *sub, const void **sample);
 /* Ends the read and advances the cursor: 0 when the sample stayed intact;
- * 1 when the publisher overwrote it while it was read (lap only: discard what
- * was read; it counts as lost); SHMGEN_INVALID_ARGUMENT without a read. */
+ * 1 when the publisher overwrote it while it was read (lap, or block after
+ * an eviction: discard what was read; it counts as lost);
+ * SHMGEN_INVALID_ARGUMENT without a read.  An evicted subscriber may still
+ * end its read. */
 SHMGEN_NODISCARD int shmgen_topic_release(shmgen_topic_sub_t *sub);
-/* Copy form: the oldest unread intact sample into out: 0, SHMGEN_EMPTY,
- * SHMGEN_EVICTED. */
+/* Copy form: the oldest unread intact sample into out (a copy the publisher
+ * overwrote meanwhile is counted lost and the next one taken): 0,
+ * SHMGEN_EMPTY, SHMGEN_EVICTED, SHMGEN_INVALID_ARGUMENT and SHMGEN_BUSY as
+ * for read. */
 SHMGEN_NODISCARD int shmgen_topic_take(shmgen_topic_sub_t *sub, void *out);
-/* take that waits up to timeout_ms (< 0: forever) while empty. */
+/* take that waits up to timeout_ms (< 0: forever) while empty: 0,
+ * SHMGEN_TIMEOUT, or another error of take. */
 SHMGEN_NODISCARD int shmgen_topic_take_wait(shmgen_topic_sub_t *sub, void *out, int timeout_ms);
-/* Blocks until a sample is unread, or timeout_ms passes: 0 or SHMGEN_TIMEOUT. */
+/* Blocks until a sample is unread (or this subscriber was evicted, which its
+ * next read reports), or timeout_ms passes (< 0: forever): 0,
+ * SHMGEN_TIMEOUT, or SHMGEN_INVALID_ARGUMENT (sub does not hold its record). */
 SHMGEN_NODISCARD int shmgen_topic_wait(shmgen_topic_sub_t *sub, int timeout_ms);
 
-/* The subscriber's position (samples consumed or lost since creation),
- * lag (published - position) and total losses (lap; 0 under block). */
+/* The subscriber's position (the next position it reads: samples consumed
+ * or lost since creation, plus where its name started), lag (published -
+ * position) and total losses (samples skipped without being read: lapped,
+ * overwritten while read, or published while its name was detached or
+ * evicted; 0 for a block subscriber that stays alive and is never evicted). */
 uint64_t shmgen_topic_position(const shmgen_topic_sub_t *sub);
 uint64_t shmgen_topic_lag(const shmgen_topic_sub_t *sub);
 uint64_t shmgen_topic_lost(const shmgen_topic_sub_t *sub);
