@@ -125,6 +125,8 @@ static bool held_live(const shmgen_topic_t *t, uint64_t tok)
  * name and cursor are forgotten).  The index, or -1 when all are held. */
 static int64_t find_record(const shmgen_topic_t *t)
 {
+    /* Relaxed (holder loads): a first look under the lock; the claim re-reads
+     * the holder (acquire) and takes it with a CAS. */
     for (uint32_t i = 0; i < t->subscribers_; i++) {
         shmgen__topic_rec_t *r = shmgen__topic_rec(t, i);
         if (shmgen__load(&r->holder, memory_order_relaxed) == 0 && name_empty(r)) return i;
