@@ -39,7 +39,19 @@ static const uint64_t values[] = {0, 1, CAP - 1, CAP, CAP + 1, (uint64_t)1 << 32
                                   (uint64_t)1 << 63, ~(uint64_t)0, 0x5555555555555555ull};
 
 /* Each operation gets its own second: a hang is a SIGALRM. */
-#define OP(call) (alarm(1), (void)(call))
+#define OP(call) (op_name = #call, alarm(1), (void)(call))
+
+/* The operation a child is in, for the report of one that hangs. */
+static const char *volatile op_name = "attach";
+
+static void on_alarm(int sig)
+{
+    static const char msg[] = "adversarial: hung in ";
+    (void)sig;
+    if (write(2, msg, sizeof msg - 1) < 0 || write(2, op_name, strlen(op_name)) < 0 || write(2, "\n", 1) < 0) {}
+    signal(SIGALRM, SIG_DFL);
+    raise(SIGALRM);
+}
 
 static kutil_seg_t K;
 
@@ -171,6 +183,7 @@ static void child(shmgen_kind_t kind)
 {
     shmgen_struct_info_t info;
     shmgen_segment_t *seg;
+    signal(SIGALRM, on_alarm);
     alarm(3); /* attaching: waits for locks are bounded by the open's timeout */
     if (!(seg = kutil_open(&K, &info))) _exit(0); /* refusing the segment is fine */
     if (kind == SHMGEN_KIND_QUEUE) run_queue(seg, &info);
@@ -179,6 +192,7 @@ static void child(shmgen_kind_t kind)
     else if (kind == SHMGEN_KIND_TOPIC) run_topic(seg, &info);
     else if (kind == SHMGEN_KIND_LATEST) run_latest(seg, &info);
     else run_pool(seg, &info);
+    op_name = "recover";
     alarm(3);
     (void)shmgen_segment_recover(seg);
     (void)shmgen_segment_close(seg);

@@ -52,8 +52,11 @@ static void writer(shmgen_latest_t *l, shared_t *sh, uint64_t id)
 static void reader(shmgen_latest_t *l, shared_t *sh)
 {
     uint64_t v[VALUE_WORDS], version = 0, last = 0;
+    unsigned spins = 0;
     while (!atomic_load(&sh->stop)) {
         int rc = shmgen_latest_load(l, v, &version);
+        kutil_backoff(&spins); /* a yield now and then: the writers need the cores */
+        if (spins > 40) spins = 0;
         if (rc == SHMGEN_EMPTY) continue;
         if (rc != 0) kutil_error(&sh->report, "load: %d", rc);
         else if (!whole(v)) kutil_error(&sh->report, "torn value");

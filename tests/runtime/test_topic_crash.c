@@ -72,7 +72,8 @@ static void record(shared_t *sh, int name, const uint64_t *e)
     atomic_fetch_add(&n->received, 1);
 }
 
-static void publish_one(shmgen_topic_t *t, shared_t *sh, uint64_t *rnd)
+/* One attempt to publish: whether a sample went out. */
+static bool publish_one(shmgen_topic_t *t, shared_t *sh, uint64_t *rnd)
 {
     uint64_t e[WORDS], choice = kutil_rand(rnd) % 3, *slot;
     int rc;
@@ -87,9 +88,11 @@ static void publish_one(shmgen_topic_t *t, shared_t *sh, uint64_t *rnd)
         rc = choice == 1 ? shmgen_topic_publish_wait(t, e, 5) : shmgen_topic_publish_copy(t, e);
     }
     if (rc != 0 && rc != SHMGEN_FULL && rc != SHMGEN_TIMEOUT) kutil_error(&sh->report, "publish: %d", rc);
+    return rc == 0;
 }
 
-static void receive_one(shmgen_topic_sub_t *s, shared_t *sh, int name, uint64_t *rnd)
+/* One attempt to receive: whether a sample came (or was found overwritten). */
+static bool receive_one(shmgen_topic_sub_t *s, shared_t *sh, int name, uint64_t *rnd)
 {
     uint64_t e[WORDS], choice = kutil_rand(rnd) % 3;
     const uint64_t *p;
@@ -102,6 +105,7 @@ static void receive_one(shmgen_topic_sub_t *s, shared_t *sh, int name, uint64_t 
         if (rc == 0) record(sh, name, e);
     }
     if (rc < 0 && rc != SHMGEN_EMPTY && rc != SHMGEN_TIMEOUT) kutil_error(&sh->report, "s%d: %d", name, rc);
+    return rc >= 0;
 }
 
 static void subscriber(shmgen_topic_t *t, shared_t *sh, int name, uint64_t *rnd)
@@ -118,7 +122,10 @@ static void subscriber(shmgen_topic_t *t, shared_t *sh, int name, uint64_t *rnd)
     }
     /* Where the name started (a new name starts at the newest samples). */
     atomic_compare_exchange_strong(&sh->names[name].start, &none, shmgen_topic_position(&s) + 1);
-    while (!atomic_load(&sh->stop)) receive_one(&s, sh, name, rnd);
+    while (!atomic_load(&sh->stop)) {
+        unsigned spins = 0;
+        while (!receive_one(&s, sh, name, rnd) && !atomic_load(&sh->stop)) kutil_backoff(&spins);
+    }
 }
 
 /* id % 4: 0 the publisher, 1..3 subscriber s0..s2. */
@@ -133,7 +140,10 @@ static void worker(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int 
     }
     if (id % 4 != 0) subscriber(&t, sh, id % 4 - 1, &rnd);
     else
-        while (!atomic_load(&sh->stop)) publish_one(&t, sh, &rnd);
+        while (!atomic_load(&sh->stop)) {
+            unsigned spins = 0;
+            while (!publish_one(&t, sh, &rnd) && !atomic_load(&sh->stop)) kutil_backoff(&spins);
+        }
 }
 
 static int kill_and_reap(pid_t pid)

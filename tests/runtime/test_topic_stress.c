@@ -133,8 +133,8 @@ static void got(shared_t *sh, sub_result_t *res, const unsigned char *e, uint64_
     res->received++;
 }
 
-/* One attempt to receive through one of the forms. */
-static void receive_one(shmgen_topic_sub_t *s, shared_t *sh, sub_result_t *res, uint64_t *next, int id,
+/* One attempt to receive through one of the forms: whether a sample came. */
+static bool receive_one(shmgen_topic_sub_t *s, shared_t *sh, sub_result_t *res, uint64_t *next, int id,
                         uint64_t choice)
 {
     unsigned char e[MAX_SAMPLE];
@@ -154,6 +154,7 @@ static void receive_one(shmgen_topic_sub_t *s, shared_t *sh, sub_result_t *res, 
     }
 done:
     if (rc != 0 && rc != SHMGEN_EMPTY && rc != SHMGEN_TIMEOUT) kutil_error(&sh->report, "subscriber %d: %d", id, rc);
+    return rc == 0;
 }
 
 static void subscriber(shmgen_topic_t *t, shared_t *sh, int id)
@@ -161,6 +162,8 @@ static void subscriber(shmgen_topic_t *t, shared_t *sh, int id)
     shmgen_topic_sub_t s;
     sub_result_t *res = &sh->result[id - 1];
     uint64_t rnd = 0x7654321 + (uint64_t)id, next = 0;
+    unsigned idle = 0;
+    int rc;
     char name[16];
     snprintf(name, sizeof name, "sub%d", id);
     if (shmgen_topic_subscribe(t, name, &s) != 0) {
@@ -171,7 +174,11 @@ static void subscriber(shmgen_topic_t *t, shared_t *sh, int id)
     atomic_fetch_add(&sh->subscribed, 1);
     while (shmgen_topic_position(&s) < sh->total && atomic_load(&sh->report.errors) == 0) {
         uint64_t choice = kutil_rand(&rnd) % 8;
-        receive_one(&s, sh, res, &next, id, choice);
+        /* Nothing new: spin a little, then sleep (sixteen processes share two cores). */
+        if (receive_one(&s, sh, res, &next, id, choice)) idle = 0;
+        else if (++idle < 16) kutil_backoff(&idle);
+        else if ((idle = 0, rc = shmgen_topic_wait(&s, 10)) != 0 && rc != SHMGEN_TIMEOUT)
+            kutil_error(&sh->report, "subscriber %d: wait: %d", id, rc);
         /* Lap: fall behind now and then. */
         if (sh->policy == SHMGEN_TOPIC_LAP && choice == 7) usleep(50);
     }
