@@ -41,8 +41,6 @@
 #define TOPIC_WAIT_SLICE_MS 5
 
 #define HDR(t) TOPIC_HDR(t)
-#define slot_seq shmgen__topic_seq
-#define slot_elem shmgen__topic_elem
 
 int shmgen__topic_error(const shmgen_topic_t *t, int err, const char *what)
 {
@@ -216,75 +214,93 @@ static inline int room(shmgen_topic_t *t, uint64_t h)
 
 /* ---- publisher ----------------------------------------------------------- */
 
+/* The position the publisher writes next and its slot. */
+typedef struct pub_pos {
+    uint64_t h, idx;
+    unsigned char *slot; /* its sequence word; the sample follows */
+} pub_pos_t;
+
 /* The owner check every publisher operation starts with, then the position
  * to publish next and its slot (the cached index, recomputed if scribbled). */
-static inline int pub_enter(shmgen_topic_t *t, uint64_t *h, uint64_t *idx)
+static inline int pub_enter(shmgen_topic_t *t, pub_pos_t *pp)
 {
     shmgen__topic_hdr_t *hdr = HDR(t);
+    uint64_t cap = t->capacity_;
     int rc;
     if (t->readonly_) return SHMGEN_READ_ONLY;
     /* Relaxed: our own earlier store; any other value goes the slow way. */
     if (shmgen__load(&hdr->p_owner, memory_order_relaxed) != t->self_ && (rc = shmgen__topic_take_publisher(t)) != 0)
         return rc;
     /* Relaxed: the publisher's own line. */
-    *h = shmgen__load(&hdr->head, memory_order_relaxed);
-    *idx = shmgen__load(&hdr->p_idx, memory_order_relaxed);
-    if (*idx >= t->capacity_) *idx = *h % t->capacity_;
+    pp->h = shmgen__load(&hdr->head, memory_order_relaxed);
+    pp->idx = shmgen__load(&hdr->p_idx, memory_order_relaxed);
+    if (pp->idx >= cap) pp->idx = pp->h % cap;
+    pp->slot = t->slots_ + pp->idx * t->slot_bytes_;
     return 0;
 }
 
-/* Starts position h in slot idx (the caller checked there is room). */
-static inline unsigned char *begin(shmgen_topic_t *t, uint64_t h, uint64_t idx)
+/* Starts position pp->h in its slot (the caller checked there is room). */
+static inline unsigned char *begin(const pub_pos_t *pp)
 {
     /* Relaxed + release fence: a subscriber copying the slot's previous
      * position that sees any of our sample stores sees this word after its
      * acquire fence. */
-    shmgen__store(slot_seq(t, idx), TOPIC_WRITING(h), memory_order_relaxed);
+    shmgen__store((shmgen__atomic_u64 *)(void *)pp->slot, TOPIC_WRITING(pp->h), memory_order_relaxed);
     shmgen__fence(memory_order_release);
-    return slot_elem(t, idx);
+    return pp->slot + 8;
 }
 
-/* Publishes position h in slot idx and wakes waiting subscribers. */
-static inline void finish(shmgen_topic_t *t, uint64_t h, uint64_t idx)
+/* Publishes position pp->h and wakes waiting subscribers. */
+static inline void finish(shmgen_topic_t *t, const pub_pos_t *pp)
 {
     shmgen__topic_hdr_t *hdr = HDR(t);
+    uint64_t next = pp->idx + 1 == t->capacity_ ? 0 : pp->idx + 1;
     /* Release: the sample is visible to whoever acquires the word. */
-    shmgen__store(slot_seq(t, idx), TOPIC_PUBLISHED(h), memory_order_release);
-    SHMGEN__HOOK(SHMGEN__HP_TOPIC_PUBLISHED, h);
+    shmgen__store((shmgen__atomic_u64 *)(void *)pp->slot, TOPIC_PUBLISHED(pp->h), memory_order_release);
+    SHMGEN__HOOK(SHMGEN__HP_TOPIC_PUBLISHED, pp->h);
     /* Release: readers of head (lapped subscribers, lag) see the slot published. */
-    shmgen__store(&hdr->head, h + 1, memory_order_release);
+    shmgen__store(&hdr->head, pp->h + 1, memory_order_release);
     /* Relaxed: read back by the publisher only. */
-    shmgen__store(&hdr->p_idx, shmgen__topic_next(t, idx), memory_order_relaxed);
+    shmgen__store(&hdr->p_idx, next, memory_order_relaxed);
     /* Its light fence is also the StoreLoad barrier before the next `joins` load. */
     shmgen__waitq_notify(&hdr->data);
 }
 
-/* The slot of position h, already loaned (*fresh false) or started now. */
-static inline int slot_for(shmgen_topic_t *t, uint64_t h, uint64_t idx, unsigned char **elem, bool *fresh)
+/* The sample of position pp->h, already loaned (*fresh false) or started now. */
+static inline int slot_for(shmgen_topic_t *t, const pub_pos_t *pp, unsigned char **elem, bool *fresh)
 {
     int rc;
     /* Relaxed: the publisher's own word. */
-    *fresh = shmgen__load(&HDR(t)->loaned, memory_order_relaxed) != h + 1;
-    if (!*fresh) {
-        *elem = slot_elem(t, idx);
+    *fresh = shmgen__load(&HDR(t)->loaned, memory_order_relaxed) != pp->h + 1;
+    if (__builtin_expect(!*fresh, 0)) {
+        *elem = pp->slot + 8;
         return 0;
     }
-    if (t->policy_ == SHMGEN_TOPIC_BLOCK && (rc = room(t, h)) != 0) return rc;
-    *elem = begin(t, h, idx);
+    if (t->policy_ == SHMGEN_TOPIC_BLOCK && (rc = room(t, pp->h)) != 0) return rc;
+    *elem = begin(pp);
     return 0;
+}
+
+/* Copies one sample in: relaxed words where a subscriber may be copying the
+ * slot (shmgen__topic_racy), else a plain copy; 8 bytes inline. */
+static inline void copy_in(const shmgen_topic_t *t, unsigned char *dst, const void *src)
+{
+    if (shmgen__topic_racy(t)) shmgen__store_words(dst, src, t->elem_size_);
+    else if (t->elem_size_ == 8) memcpy(dst, src, 8);
+    else memcpy(dst, src, t->elem_size_);
 }
 
 int shmgen_topic_loan(shmgen_topic_t *t, void **slot)
 {
-    uint64_t h, idx;
+    pub_pos_t pp;
     unsigned char *elem;
     bool fresh;
     int rc;
     if (!slot) return SHMGEN_INVALID_ARGUMENT;
-    if ((rc = pub_enter(t, &h, &idx)) != 0 || (rc = slot_for(t, h, idx, &elem, &fresh)) != 0) return rc;
+    if ((rc = pub_enter(t, &pp)) != 0 || (rc = slot_for(t, &pp, &elem, &fresh)) != 0) return rc;
     /* Relaxed: the publisher's own word (a repair clears it). */
-    if (fresh) shmgen__store(&HDR(t)->loaned, h + 1, memory_order_relaxed);
-    SHMGEN__HOOK(SHMGEN__HP_TOPIC_LOANED, h);
+    if (fresh) shmgen__store(&HDR(t)->loaned, pp.h + 1, memory_order_relaxed);
+    SHMGEN__HOOK(SHMGEN__HP_TOPIC_LOANED, pp.h);
     *slot = elem;
     return 0;
 }
@@ -292,35 +308,31 @@ int shmgen_topic_loan(shmgen_topic_t *t, void **slot)
 int shmgen_topic_publish(shmgen_topic_t *t)
 {
     shmgen__topic_hdr_t *hdr = HDR(t);
-    uint64_t h, idx;
+    pub_pos_t pp;
     if (t->readonly_) return SHMGEN_READ_ONLY;
-    /* Relaxed: our own words; publishing without our loan is refused. */
-    if (shmgen__load(&hdr->p_owner, memory_order_relaxed) != t->self_) return SHMGEN_INVALID_ARGUMENT;
-    h = shmgen__load(&hdr->head, memory_order_relaxed);
-    if (shmgen__load(&hdr->loaned, memory_order_relaxed) != h + 1) return SHMGEN_INVALID_ARGUMENT;
-    idx = shmgen__load(&hdr->p_idx, memory_order_relaxed);
-    if (idx >= t->capacity_) idx = h % t->capacity_;
+    /* Relaxed: our own word; publishing without our loan is refused. */
+    if (shmgen__load(&hdr->p_owner, memory_order_relaxed) != t->self_ || pub_enter(t, &pp) != 0 ||
+        shmgen__load(&hdr->loaned, memory_order_relaxed) != pp.h + 1)
+        return SHMGEN_INVALID_ARGUMENT;
     shmgen__store(&hdr->loaned, 0, memory_order_relaxed);
-    finish(t, h, idx);
+    finish(t, &pp);
     return 0;
 }
 
 int shmgen_topic_publish_copy(shmgen_topic_t *t, const void *sample)
 {
-    uint64_t h, idx;
+    pub_pos_t pp;
     unsigned char *elem;
     bool fresh;
     int rc;
     if (!sample) return SHMGEN_INVALID_ARGUMENT;
-    if ((rc = pub_enter(t, &h, &idx)) != 0 || (rc = slot_for(t, h, idx, &elem, &fresh)) != 0) return rc;
-    SHMGEN__HOOK(SHMGEN__HP_TOPIC_LOANED, h);
-    /* Relaxed word stores where a lapped subscriber may be copying the slot. */
-    if (shmgen__topic_racy(t)) shmgen__store_words(elem, sample, t->elem_size_);
-    else memcpy(elem, sample, t->elem_size_);
-    SHMGEN__HOOK(SHMGEN__HP_TOPIC_WRITTEN, h);
+    if ((rc = pub_enter(t, &pp)) != 0 || (rc = slot_for(t, &pp, &elem, &fresh)) != 0) return rc;
+    SHMGEN__HOOK(SHMGEN__HP_TOPIC_LOANED, pp.h);
+    copy_in(t, elem, sample);
+    SHMGEN__HOOK(SHMGEN__HP_TOPIC_WRITTEN, pp.h);
     /* Relaxed: the publisher's own word; a loan it fills is consumed here. */
     if (!fresh) shmgen__store(&HDR(t)->loaned, 0, memory_order_relaxed);
-    finish(t, h, idx);
+    finish(t, &pp);
     return 0;
 }
 

@@ -109,14 +109,14 @@ static int locate(const shmgen_topic_t *t, shmgen__topic_rec_t *r, uint64_t *p, 
     return shmgen__topic_error(t, SHMGEN_BUSY, "the publisher kept lapping the subscriber");
 }
 
-/* Whether position p is still in slot idx after we read it. */
-static inline bool still_there(const shmgen_topic_t *t, uint64_t idx, uint64_t p)
+/* Whether position p is still in the slot whose word is seq after we read it. */
+static inline bool still_there(shmgen__atomic_u64 *seq, uint64_t p)
 {
     /* Acquire fence: if anything we read came from a later write of the
      * slot, the load below sees that write's WRITING word (or later). */
     shmgen__fence(memory_order_acquire);
     /* Relaxed: ordered by the fence. */
-    return shmgen__load(slot_seq(t, idx), memory_order_relaxed) == TOPIC_PUBLISHED(p);
+    return shmgen__load(seq, memory_order_relaxed) == TOPIC_PUBLISHED(p);
 }
 
 static inline int no_read_held(shmgen__topic_rec_t *r)
@@ -125,27 +125,61 @@ static inline int no_read_held(shmgen__topic_rec_t *r)
     return shmgen__load(&r->reading, memory_order_relaxed) == 0 ? 0 : SHMGEN_INVALID_ARGUMENT;
 }
 
-int shmgen_topic_take(shmgen_topic_sub_t *sub, void *out)
+/* Copies one sample out: relaxed words where the publisher may rewrite the
+ * slot meanwhile (shmgen__topic_racy), else a plain copy; 8 bytes inline. */
+static inline void copy_out(const shmgen_topic_t *t, void *out, const unsigned char *src)
 {
-    const shmgen_topic_t *t = &sub->topic_;
-    shmgen__topic_rec_t *r;
+    if (shmgen__topic_racy(t)) shmgen__load_words(out, src, t->elem_size_);
+    else if (t->elem_size_ == 8) memcpy(out, src, 8);
+    else memcpy(out, src, t->elem_size_);
+}
+
+/* take's loop once its first try did not end it: locate (skipping laps),
+ * copy, validate; a copy overwritten meanwhile is lost and the next one
+ * tried. */
+static int take_slow(const shmgen_topic_t *t, shmgen__topic_rec_t *r, void *out)
+{
     uint64_t p, idx;
     int rc;
-    if (!out) return SHMGEN_INVALID_ARGUMENT;
-    if ((rc = sub_enter(sub, &r)) != 0 || (rc = no_read_held(r)) != 0) return rc;
     for (unsigned tries = 0; tries < TOPIC_SKIP_TRIES; tries++) {
         bool intact;
         if ((rc = locate(t, r, &p, &idx)) != 0) return rc;
-        /* Relaxed word loads where the publisher may rewrite the slot meanwhile. */
-        if (shmgen__topic_racy(t)) shmgen__load_words(out, slot_elem(t, idx), t->elem_size_);
-        else memcpy(out, slot_elem(t, idx), t->elem_size_);
+        copy_out(t, out, slot_elem(t, idx));
         SHMGEN__HOOK(SHMGEN__HP_TOPIC_COPIED, p);
-        intact = still_there(t, idx, p);
+        intact = still_there(slot_seq(t, idx), p);
         if (!intact) add_lost(r, 1);
         advance(t, r, p + 1, shmgen__topic_next(t, idx));
         if (intact) return 0;
     }
     return shmgen__topic_error(t, SHMGEN_BUSY, "the publisher kept overwriting samples while they were copied");
+}
+
+int shmgen_topic_take(shmgen_topic_sub_t *sub, void *out)
+{
+    const shmgen_topic_t *t = &sub->topic_;
+    shmgen__topic_rec_t *r;
+    unsigned char *slot;
+    uint64_t p, idx;
+    int rc;
+    if (!out) return SHMGEN_INVALID_ARGUMENT;
+    if ((rc = sub_enter(sub, &r)) != 0 || (rc = no_read_held(r)) != 0) return rc;
+    /* Relaxed: our own cursor. */
+    p = shmgen__load(&r->cursor, memory_order_relaxed);
+    idx = cursor_idx(t, r, p);
+    slot = t->slots_ + idx * t->slot_bytes_;
+    /* Acquire: as in locate.  The common case inline: the sample is there
+     * and stays intact while copied. */
+    if (__builtin_expect(shmgen__load((shmgen__atomic_u64 *)(void *)slot, memory_order_acquire) != TOPIC_PUBLISHED(p), 0))
+        return take_slow(t, r, out);
+    copy_out(t, out, slot + 8);
+    SHMGEN__HOOK(SHMGEN__HP_TOPIC_COPIED, p);
+    if (__builtin_expect(!still_there((shmgen__atomic_u64 *)(void *)slot, p), 0)) {
+        add_lost(r, 1);
+        advance(t, r, p + 1, shmgen__topic_next(t, idx));
+        return take_slow(t, r, out);
+    }
+    advance(t, r, p + 1, shmgen__topic_next(t, idx));
+    return 0;
 }
 
 int shmgen_topic_read(shmgen_topic_sub_t *sub, const void **sample)
@@ -178,7 +212,7 @@ int shmgen_topic_release(shmgen_topic_sub_t *sub)
     if ((q = shmgen__load(&r->reading, memory_order_relaxed)) == 0) return SHMGEN_INVALID_ARGUMENT;
     p = q - 1;
     idx = shmgen__load(&r->cursor, memory_order_relaxed) == p ? cursor_idx(t, r, p) : p % t->capacity_;
-    intact = still_there(t, idx, p);
+    intact = still_there(slot_seq(t, idx), p);
     shmgen__store(&r->reading, 0, memory_order_relaxed);
     if (!intact) add_lost(r, 1);
     advance(t, r, p + 1, shmgen__topic_next(t, idx));
