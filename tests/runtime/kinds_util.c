@@ -178,6 +178,14 @@ int kutil_kill_loop(kutil_seg_t *k, kutil_worker_fn fn, void *ctx, int rounds, u
     return killed;
 }
 
+int kutil_kill_reap(pid_t pid)
+{
+    int st;
+    kill(pid, SIGKILL);
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+}
+
 void kutil_assert_attached(kutil_seg_t *k, unsigned expected)
 {
     unsigned count = 0;
@@ -202,6 +210,32 @@ bool kutil_bit_set(_Atomic uint64_t *bm, uint64_t i)
 bool kutil_bit_get(_Atomic uint64_t *bm, uint64_t i)
 {
     return (atomic_load(&bm[i / 64]) >> (i % 64)) & 1u;
+}
+
+static unsigned char check_byte(uint64_t seq, uint32_t i)
+{
+    return (unsigned char)((seq * 0x9E3779B97F4A7C15ull) >> (8 * (i % 8))) ^ (unsigned char)i;
+}
+
+void kutil_fill(unsigned char *e, uint32_t size, uint64_t seq)
+{
+    memcpy(e, &seq, 8);
+    for (uint32_t i = 8; i < size; i++) e[i] = check_byte(seq, i);
+}
+
+uint64_t kutil_seq_of(const unsigned char *e)
+{
+    uint64_t seq;
+    memcpy(&seq, e, 8);
+    return seq;
+}
+
+bool kutil_intact(const unsigned char *e, uint32_t size)
+{
+    uint64_t seq = kutil_seq_of(e);
+    for (uint32_t i = 8; i < size; i++)
+        if (e[i] != check_byte(seq, i)) return false;
+    return true;
 }
 
 uint64_t kutil_scale(uint64_t n)

@@ -146,14 +146,6 @@ static void worker(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int 
         }
 }
 
-static int kill_and_reap(pid_t pid)
-{
-    int st;
-    kill(pid, SIGKILL);
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
-    return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
-}
-
 static kutil_seg_t K; /* removed by the suite's fini even when an assertion fails */
 
 static void teardown(void)
@@ -214,7 +206,7 @@ static void crash_run(shmgen_topic_policy_t policy)
         /* Even rounds the publisher, odd rounds a subscriber at random. */
         int r = i % 2 == 0 ? 0 : 1 + (int)(kutil_rand(&rnd) % SUBS);
         usleep((useconds_t)(kutil_rand(&rnd) % 3000));
-        killed[r != 0] += kill_and_reap(role[r]);
+        killed[r != 0] += kutil_kill_reap(role[r]);
         if (r != 0) atomic_fetch_add(&sh->names[r - 1].kills, 1);
         role[r] = kutil_spawn(&K, worker, 4 * (i + 1) + r, sh);
     }

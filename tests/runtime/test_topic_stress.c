@@ -51,32 +51,6 @@ typedef struct shared {
     sub_result_t result[MAX_SUBS];
 } shared_t;
 
-static unsigned char check_byte(uint64_t seq, uint32_t i)
-{
-    return (unsigned char)((seq * 0x9E3779B97F4A7C15ull) >> (8 * (i % 8))) ^ (unsigned char)i;
-}
-
-static void fill(unsigned char *e, uint32_t size, uint64_t seq)
-{
-    memcpy(e, &seq, 8);
-    for (uint32_t i = 8; i < size; i++) e[i] = check_byte(seq, i);
-}
-
-static uint64_t seq_of(const unsigned char *e)
-{
-    uint64_t seq;
-    memcpy(&seq, e, 8);
-    return seq;
-}
-
-static bool intact(const unsigned char *e, uint32_t size)
-{
-    uint64_t seq = seq_of(e);
-    for (uint32_t i = 8; i < size; i++)
-        if (e[i] != check_byte(seq, i)) return false;
-    return true;
-}
-
 /* Whether zero-copy forms may be used (see the file comment). */
 static bool zero_copy_ok(const shared_t *sh)
 {
@@ -92,11 +66,11 @@ static bool publish_one(shmgen_topic_t *t, shared_t *sh, uint64_t seq, uint64_t 
     if (choice < 2 && zero_copy_ok(sh)) {
         rc = choice == 0 ? shmgen_topic_loan(t, &slot) : shmgen_topic_loan_wait(t, &slot, 1000);
         if (rc == 0) {
-            fill(slot, sh->size, seq);
+            kutil_fill(slot, sh->size, seq);
             rc = shmgen_topic_publish(t);
         }
     } else {
-        fill(e, sh->size, seq);
+        kutil_fill(e, sh->size, seq);
         rc = choice == 2 ? shmgen_topic_publish_wait(t, e, 1000) : shmgen_topic_publish_copy(t, e);
     }
     if (rc != 0 && rc != SHMGEN_FULL && rc != SHMGEN_TIMEOUT) kutil_error(&sh->report, "publish: %d", rc);
@@ -123,12 +97,12 @@ static void publisher(shmgen_topic_t *t, shared_t *sh)
 /* A received sample: intact, after the previous one (block: right after). */
 static void got(shared_t *sh, sub_result_t *res, const unsigned char *e, uint64_t *next, int id)
 {
-    uint64_t seq = seq_of(e);
+    uint64_t seq = kutil_seq_of(e);
     bool bad_order = sh->policy == SHMGEN_TOPIC_BLOCK ? seq != *next : seq < *next;
-    if (!intact(e, sh->size) || bad_order)
+    if (!kutil_intact(e, sh->size) || bad_order)
         kutil_error(&sh->report, "subscriber %d: got %llu, expected %s%llu%s", id, (unsigned long long)seq,
                     sh->policy == SHMGEN_TOPIC_BLOCK ? "" : ">= ", (unsigned long long)*next,
-                    intact(e, sh->size) ? "" : " (torn)");
+                    kutil_intact(e, sh->size) ? "" : " (torn)");
     *next = seq + 1;
     res->received++;
 }
