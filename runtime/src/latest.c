@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * latest.c — the `latest` kind: one value, double-buffered, stored whole by
  * one writer at a time and loaded whole by any number of readers (see
  * shmgen/latest.h; the crash analysis is docs/crash-recovery.md).

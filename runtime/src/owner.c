@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * owner.c — taking over and recovering the sides of owner.h, and its token
  * locks.  Depends on owner.h, internal.h, clock.h.
  */

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * owner.h — sides of a structure that one attachment operates at a time
  * (internal): a ring's producer and consumer, a topic's publisher.
  *

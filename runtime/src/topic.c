@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * topic.c — the `topic` kind's binding and publisher path: loan, publish,
  * publish_copy and their waiting forms, and the block policy's rule that
  * the publisher never laps a live subscriber (see shmgen/topic.h; the slot

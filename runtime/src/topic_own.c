@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * topic_own.c — who operates a topic: the publisher side (owner.h) and its
  * repair, subscribing and unsubscribing under the subscription lock, the
  * records as tools see them, and the kind's recovery (the crash analysis is

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * topic_priv.h — what the topic's publisher path (topic.c), subscriber path
  * (topic_sub.c) and subscriptions, ownership and repair (topic_own.c) share:
  * the header, the subscriber records, the slots and their sequence words.

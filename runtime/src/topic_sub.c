@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * topic_sub.c — a topic's subscriber path: take, read + release, the waits
  * and the per-subscriber counters (see shmgen/topic.h; the slot protocol is
  * in topic_priv.h, subscribing in topic_own.c).

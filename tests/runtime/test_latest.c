@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_latest.c — unit tests of the latest kind: empty, store/load and the
  * update counter, element sizes that are not a multiple of 8, waits, read-
  * only attachments, and the writer word: a writer stopped in the middle of a

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_latest_crash.c — writer processes SIGKILLed hundreds of times at
  * random points (many inside a store) while another writer keeps storing
  * and two readers load throughout.  Checks: no reader ever sees a torn value

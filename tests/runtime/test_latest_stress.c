@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_latest_stress.c — writers storing as fast as they can while readers
  * load, as processes (label "stress": 1,000,000 stores of a 200-byte value,
  * two writers and three readers) or, built with KINDS_THREADED, as threads

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_topic.c — unit tests of the topic kind: every operation and error
  * code of shmgen/topic.h under both policies: copy and zero-copy forms,
  * laps and their loss counts, block's FULL and waits, history for late

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_topic_crash.c — a topic's publisher and its three subscribers are
  * processes SIGKILLed hundreds of times each at random points (inside loans,
  * publishes, reads, takes, subscribes and attaches) and replaced by new

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_topic_steps.c — each dangerous step of the topic's operations,
  * reproduced deterministically in a child process that stops (SIGSTOP) or
  * dies (SIGKILL) right there, under both policies:

@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * test_topic_stress.c — one publisher and several subscribers on a small
  * topic, as processes (label "stress": 1 x 4 with 1,000,000 samples, and
  * 1 x 15, sixteen processes on the machine's cores) or, built with

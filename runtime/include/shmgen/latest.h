@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen/latest.h — the `latest` kind: the newest value of one element type,
  * stored whole by one writer at a time and loaded whole, never torn, by any
  * number of readers (the pose / configuration / heartbeat pattern).

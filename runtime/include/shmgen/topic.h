@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * shmgen/topic.h — the `topic` kind: one publisher, many subscribers, each
  * with its own named cursor stored in the segment (publish/subscribe).
  *
