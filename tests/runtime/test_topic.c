@@ -509,6 +509,7 @@ Test(topic, subscriber_records_as_tools_see_them)
     cr_assert_eq(shmgen_topic_subscriber_at(&ro_t, 3, &info), SHMGEN_OUT_OF_BOUNDS);
     cr_assert_eq(shmgen_topic_publish_copy(&ro_t, &v), SHMGEN_READ_ONLY);
     cr_assert_eq(shmgen_topic_loan(&ro_t, &slot), SHMGEN_READ_ONLY);
+    cr_assert_eq(shmgen_topic_publish(&ro_t), SHMGEN_READ_ONLY);
     cr_assert_eq(shmgen_topic_subscribe(&ro_t, "x", &a), SHMGEN_READ_ONLY);
     cr_assert_eq(shmgen_topic_release_publisher(&ro_t), SHMGEN_READ_ONLY);
     cr_assert_eq(shmgen_topic_published(&ro_t), 6);
@@ -540,4 +541,73 @@ Test(topic, odd_sample_sizes)
         }
         kutil_destroy(&K);
     }
+}
+
+Test(topic, null_arguments)
+{
+    shmgen_topic_t t;
+    shmgen_topic_sub_t s;
+    make_topic(&t, 8, 2, 1, 0, SHMGEN_TOPIC_LAP, 0);
+    cr_assert_eq(shmgen_topic_loan(&t, NULL), SHMGEN_INVALID_ARGUMENT);
+    cr_assert_eq(shmgen_topic_publish_copy(&t, NULL), SHMGEN_INVALID_ARGUMENT);
+    cr_assert_eq(shmgen_topic_subscribe(&t, "n", NULL), SHMGEN_INVALID_ARGUMENT);
+    cr_assert_eq(shmgen_topic_subscribe(&t, "n", &s), 0);
+    cr_assert_eq(shmgen_topic_take(&s, NULL), SHMGEN_INVALID_ARGUMENT);
+    cr_assert_eq(shmgen_topic_read(&s, NULL), SHMGEN_INVALID_ARGUMENT);
+    cr_assert_eq(shmgen_topic_subscriber_at(&t, 0, NULL), SHMGEN_INVALID_ARGUMENT);
+}
+
+/* Words of a topic (docs/segment-format.md): the header's `sublock` is its
+ * word 4; slot i's sequence word follows the header and the records. */
+static _Atomic uint64_t *topic_word(unsigned offset)
+{
+    return (_Atomic uint64_t *)(void *)((unsigned char *)shmgen_segment_struct_base(K.seg, &K.info) + offset);
+}
+
+#define SUBLOCK_AT 32u
+
+/* The subscription lock held by a live attachment (one stopped inside a
+ * subscribe, or a scribble): subscribe and unsubscribe return BUSY after
+ * their bound, naming it; held by a token that is gone: taken over. */
+Test(topic, subscription_lock_of_a_live_holder_is_busy_of_a_gone_one_taken_over)
+{
+    shmgen_topic_t t;
+    shmgen_topic_sub_t s;
+    shmgen_segment_t *other;
+    uint32_t owner = 0;
+    double t0;
+    make_topic(&t, 8, 2, 2, 0, SHMGEN_TOPIC_BLOCK, 0);
+    cr_assert_eq(shmgen_topic_subscribe(&t, "first", &s), 0);
+    cr_assert_eq(shmgen_segment_open(K.name, &K.layout, NULL, &other), 0);
+    cr_assert_eq(shmgen_segment_owner_id(other, &owner), 0);
+    atomic_store(topic_word(SUBLOCK_AT), ((uint64_t)(uint32_t)getpid() << 32) | owner);
+    t0 = kutil_now();
+    cr_assert_eq(shmgen_topic_subscribe(&t, "second", &s), SHMGEN_BUSY);
+    cr_assert(strstr(shmgen_segment_last_detail(), "did not finish"), "%s", shmgen_segment_last_detail());
+    cr_assert_eq(shmgen_topic_unsubscribe(&s), SHMGEN_BUSY);
+    cr_assert(kutil_now() - t0 < 5.0);
+    atomic_store(topic_word(SUBLOCK_AT), ((uint64_t)1 << 32) | 200); /* owner 200 does not exist */
+    cr_assert_eq(shmgen_topic_subscribe(&t, "second", &s), 0);
+    cr_assert_eq(atomic_load(topic_word(SUBLOCK_AT)), 0);
+    (void)shmgen_segment_close(other);
+}
+
+/* Slot words that say every position from the cursor on was overwritten
+ * (scribbled: head stays behind them): a read gives up with BUSY after its
+ * bound of laps, naming the topic, instead of skipping forever. */
+Test(topic, endless_laps_give_busy)
+{
+    shmgen_topic_t t;
+    shmgen_topic_sub_t s;
+    const void *p;
+    uint64_t v;
+    unsigned slots_at = SHMGEN_CONCURRENT_HEADER_BYTES + SHMGEN_TOPIC_CURSOR_BYTES;
+    make_topic(&t, 8, 2, 1, 0, SHMGEN_TOPIC_LAP, 0);
+    cr_assert_eq(shmgen_topic_subscribe(&t, "s", &s), 0);
+    atomic_store(topic_word(slots_at), 2 * 1000 + 3);      /* slot 0: position 1000 published */
+    atomic_store(topic_word(slots_at + 16), 2 * 1001 + 3); /* slot 1: position 1001 */
+    cr_assert_eq(shmgen_topic_read(&s, &p), SHMGEN_BUSY);
+    cr_assert(strstr(shmgen_segment_last_detail(), "topic 's'"), "%s", shmgen_segment_last_detail());
+    cr_assert_eq(shmgen_topic_lost(&s), 64, "each lap skipped one position");
+    cr_assert_eq(shmgen_topic_take(&s, &v), SHMGEN_BUSY);
 }
