@@ -19,4 +19,6 @@ set(SHMGEN_TEMPLATES
   kinds/pool.h.tmpl
   kinds/queue.h.tmpl
   kinds/ring.h.tmpl
-  kinds/stack.h.tmpl)
+  kinds/stack.h.tmpl
+  kinds/topic.h.tmpl
+  kinds/latest.h.tmpl)
