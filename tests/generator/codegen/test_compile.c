@@ -314,3 +314,56 @@ Test(compile, ignored_results_fail_and_a_void_cast_silences_them)
     cr_expect_eq(ignored_results("gcc", "-std=c11 -Wall -Wextra -Werror -pedantic", dir, ignoring),
                  marked(fmt("%s/game_server.h", dir), "SHMGEN_GEN_MUST_CHECK"), "C11: only the warn_unused_result ones");
 }
+
+/* ---- must-check results of topics and latest values ------------------------ */
+
+/* Every topic / latest accessor of kitchen_sink whose result reports an
+ * error: the first TOPIC_MUST_CHECK are SHMGEN_GEN_MUST_CHECK (ignoring them
+ * loses or misreads data), the others SHMGEN_GEN_NODISCARD. */
+static const char *const topic_calls[] = {
+    "kitchen_sink_feed_loan(p, &slot)", "kitchen_sink_feed_loan_wait(p, &slot, 0)", "kitchen_sink_feed_publish(p)",
+    "kitchen_sink_feed_publish_copy(p, &in)", "kitchen_sink_feed_publish_wait(p, &in, 0)",
+    "kitchen_sink_feed_subscribe(p, \"x\", &sub)", "kitchen_sink_feed_read(&sub, &cin)",
+    "kitchen_sink_feed_release(&sub)", "kitchen_sink_feed_take(&sub, &in)",
+    "kitchen_sink_feed_take_wait(&sub, &in, 0)", "kitchen_sink_config_store(p, &cfg)",
+    "kitchen_sink_config_load(p, &cfg, NULL)",
+    "kitchen_sink_feed_release_publisher(p)", "kitchen_sink_feed_unsubscribe(&sub)", "kitchen_sink_feed_wait(&sub, 0)",
+    "kitchen_sink_feed_subscriber_at(p, 0, &info)", "kitchen_sink_config_wait(p, 0, 0)",
+};
+#define TOPIC_CALLS (sizeof topic_calls / sizeof topic_calls[0])
+#define TOPIC_MUST_CHECK 12
+
+static char *topic_calls_file(const char *dir, const char *name, const char *cast)
+{
+    char *body = fmt("#include <string.h>\n#include \"kitchen_sink.h\"\n"
+                     "void f(kitchen_sink_t *p);\n"
+                     "void f(kitchen_sink_t *p)\n{\n"
+                     "    kitchen_sink_inner_t in, *slot;\n    const kitchen_sink_inner_t *cin;\n"
+                     "    kitchen_sink_feed_sub_t sub;\n    kitchen_sink_scalars_t cfg;\n"
+                     "    shmgen_topic_sub_info_t info;\n"
+                     "    memset(&in, 0, sizeof in);\n    memset(&sub, 0, sizeof sub);\n    memset(&cfg, 0, sizeof cfg);\n");
+    for (size_t i = 0; i < TOPIC_CALLS; i++) body = fmt("%s    %s%s;\n", body, cast, topic_calls[i]);
+    spit(fmt("%s/%s", dir, name), fmt("%s}\n", body));
+    return fmt("%s/%s", dir, name);
+}
+
+Test(compile, ignored_topic_and_latest_results_fail_and_a_void_cast_silences_them)
+{
+    static const char *const modes[][2] = {{"gcc", "-std=c2x"}, {"clang", "-std=c2x -ferror-limit=0"},
+                                          {"g++", "-x c++ -std=c++17"}, {"clang++", "-x c++ -std=c++17 -ferror-limit=0"}};
+    char *dir = generate("everything"), *ignoring = topic_calls_file(dir, "topic_ignoring.c", "");
+    char *cast = topic_calls_file(dir, "topic_cast.c", "(void)");
+    for (size_t i = 0; i < 4; i++) {
+        char *flags = fmt("%s -Wall -Wextra -Werror -pedantic", modes[i][1]);
+        if (!have_tool(modes[i][0])) {
+            cr_log_warn("%s not installed: skipped", modes[i][0]);
+            continue;
+        }
+        cr_expect_eq(ignored_results(modes[i][0], flags, dir, ignoring), (int)TOPIC_CALLS, "%s %s", modes[i][0],
+                     modes[i][1]);
+        cr_expect_eq(ignored_results(modes[i][0], flags, dir, cast), -1, "%s %s: (void) must silence", modes[i][0],
+                     modes[i][1]);
+    }
+    cr_expect_eq(ignored_results("gcc", "-std=c11 -Wall -Wextra -Werror -pedantic", dir, ignoring), TOPIC_MUST_CHECK,
+                 "C11: only the warn_unused_result ones");
+}
