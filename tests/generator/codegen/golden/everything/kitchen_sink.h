@@ -1547,7 +1547,9 @@ SHMGEN_GEN_NODISCARD static inline int kitchen_sink_feed_unsubscribe(kitchen_sin
 /* Zero copy: *sample points at the oldest unread sample, the subscriber's
  * until _release.  0; SHMGEN_EMPTY (nothing new); SHMGEN_EVICTED (subscribe
  * again); SHMGEN_INVALID_ARGUMENT (a read is already held); *sample is NULL
- * on error.  Samples lost meanwhile (lap) are added to _lost. */
+ * on error.  Samples lost meanwhile (lap) are added to _lost.  Under lap the
+ * publisher may rewrite the sample while it is read (_release says so); in
+ * C11 terms that is a data race, so ThreadSanitizer-clean code uses _take. */
 SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_feed_read(kitchen_sink_feed_sub_t *sub, const kitchen_sink_inner_t **sample)
 {
     const void *p = NULL;
@@ -1718,7 +1720,9 @@ SHMGEN_GEN_NODISCARD static inline int kitchen_sink_cmds_unsubscribe(kitchen_sin
 /* Zero copy: *sample points at the oldest unread sample, the subscriber's
  * until _release.  0; SHMGEN_EMPTY (nothing new); SHMGEN_EVICTED (subscribe
  * again); SHMGEN_INVALID_ARGUMENT (a read is already held); *sample is NULL
- * on error.  Samples lost meanwhile (lap) are added to _lost. */
+ * on error.  Samples lost meanwhile (lap) are added to _lost.  Under lap the
+ * publisher may rewrite the sample while it is read (_release says so); in
+ * C11 terms that is a data race, so ThreadSanitizer-clean code uses _take. */
 SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_cmds_read(kitchen_sink_cmds_sub_t *sub, const kitchen_sink_cmds_elem_t **sample)
 {
     const void *p = NULL;
@@ -1946,7 +1950,9 @@ SHMGEN_GEN_NODISCARD static inline int kitchen_sink_late_feed_unsubscribe(kitche
 /* Zero copy: *sample points at the oldest unread sample, the subscriber's
  * until _release.  0; SHMGEN_EMPTY (nothing new); SHMGEN_EVICTED (subscribe
  * again); SHMGEN_INVALID_ARGUMENT (a read is already held); *sample is NULL
- * on error.  Samples lost meanwhile (lap) are added to _lost. */
+ * on error.  Samples lost meanwhile (lap) are added to _lost.  Under lap the
+ * publisher may rewrite the sample while it is read (_release says so); in
+ * C11 terms that is a data race, so ThreadSanitizer-clean code uses _take. */
 SHMGEN_GEN_MUST_CHECK static inline int kitchen_sink_late_feed_read(kitchen_sink_late_feed_sub_t *sub, const uint32_t **sample)
 {
     const void *p = NULL;
