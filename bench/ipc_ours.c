@@ -30,7 +30,7 @@ typedef struct ours_layout {
 static void ours_layout(const bench_job_t *job, shmgen_kind_t kind, ours_layout_t *l)
 {
     uint32_t es = job->c->elem_size;
-    shmgen_struct_desc_t d = {"chan", kind, es, 8, BENCH_CAPACITY, 0x656c656d00ull + es, 1, 0};
+    shmgen_struct_desc_t d = {"chan", kind, es, 8, BENCH_CAPACITY, 0x656c656d00ull + es, 1, 0, 0, 0, 0, 0};
     l->structs[0] = d;
     l->structs[1] = d;
     size_t n = 1;

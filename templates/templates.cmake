@@ -21,5 +21,7 @@ set(SHMGEN_TEMPLATES
   kinds/queue.h.tmpl
   kinds/ring.h.tmpl
   kinds/stack.h.tmpl
+  kinds/topic.h.tmpl
+  kinds/latest.h.tmpl
   python/segment.py.tmpl
   python/dtype.py.tmpl)

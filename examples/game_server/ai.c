@@ -5,7 +5,8 @@
  * (visiting the `monsters` and `players` pools), steers each monster toward
  * its nearest player (`ai_commands`), and lets each player strike the
  * monsters the `collision` grid shows within reach (`damage_queue`).  It
- * never writes the world itself: the server applies what it sends.
+ * never writes the world itself: the server applies what it sends.  As the
+ * "ai" subscriber of `events` it counts the spawns the server announces.
  *
  * Usage: game_server_ai SHM_NAME.  Depends on game.h.
  */
@@ -22,6 +23,7 @@
 typedef struct ai {
     game_server_t *seg;
     game_server_totals_t *tot;
+    game_server_events_sub_t events;
     const uint32_t *grid;
     uint64_t slot_bits[1024 + 1];  /* grid value (slot + 1) -> handle bits seen this round */
     uint32_t slot_round[1024 + 1]; /* the round slot_bits[i] was seen in */
@@ -104,9 +106,15 @@ int main(int argc, char **argv)
     if (!a.seg) return 1;
     a.tot = game_totals(a.seg);
     a.grid = game_server_collision_data(a.seg);
+    int rc = game_server_events_subscribe(a.seg, "ai", &a.events);
+    if (rc != 0) {
+        fprintf(stderr, "ai: subscribe to events: %s\n", shmgen_strerror(rc));
+        return 1;
+    }
     uint64_t deadline = ex_now_ms() + 5000;
     while (!game_server_match_active_load(a.seg) && ex_now_ms() < deadline) ex_sleep_ms(1);
-    while (game_server_match_active_load(a.seg)) {
+    while (game_server_match_active_load(a.seg) && rc == 0) {
+        rc = game_drain_events(&a.events, GAME_SERVER_EVENT_KIND_SPAWNED, &a.tot->spawns_seen);
         a.round++;
         a.nmon = a.npl = 0;
         (void)game_server_monsters_visit(a.seg, see_monster, &a);
@@ -118,8 +126,13 @@ int main(int argc, char **argv)
                    (long)getpid(), a.round, a.nmon, a.npl, (unsigned long long)atomic_load(&a.tot->damage_sent));
         ex_sleep_ms(ROUND_MS);
     }
+    /* every spawn was published before the match ended: take the last ones */
+    if (rc == 0) rc = game_drain_events(&a.events, GAME_SERVER_EVENT_KIND_SPAWNED, &a.tot->spawns_seen);
+    if (game_server_events_unsubscribe(&a.events) != 0 && rc == 0) rc = SHMGEN_INVALID_ARGUMENT;
     atomic_store(&a.tot->ai_finished, true);
-    printf("[ai        pid %ld] done after %u rounds: %llu moves and %llu hits sent\n", (long)getpid(), a.round,
-           (unsigned long long)atomic_load(&a.tot->commands_sent), (unsigned long long)atomic_load(&a.tot->damage_sent));
-    return game_server_close(a.seg) == 0 ? 0 : 1;
+    printf("[ai        pid %ld] done after %u rounds: %llu moves and %llu hits sent, %llu spawns announced\n",
+           (long)getpid(), a.round, (unsigned long long)atomic_load(&a.tot->commands_sent),
+           (unsigned long long)atomic_load(&a.tot->damage_sent), (unsigned long long)atomic_load(&a.tot->spawns_seen));
+    if (rc != 0) fprintf(stderr, "ai: events: %s\n", shmgen_strerror(rc));
+    return game_server_close(a.seg) == 0 && rc == 0 ? 0 : 1;
 }

@@ -4,7 +4,8 @@
  * analytics.c — the analytics role of game_server: a reader that never
  * touches the world.  Every 100 ms it summarises the newest ticks from
  * `frame_stats` (last_n, without consuming), drains the kill log on `undo`,
- * and ranks the players into `leaderboard` (a structure added in schema
+ * takes the kills announced on `events` (its "analytics" subscription), and
+ * ranks the players into `leaderboard` (a structure added in schema
  * version 3: skipped when the segment is older).
  *
  * Usage: game_server_analytics SHM_NAME.  Depends on game.h.
@@ -22,6 +23,7 @@
 typedef struct analytics {
     game_server_t *seg;
     game_server_totals_t *tot;
+    game_server_events_sub_t events;
     game_server_player_t ranked[64];
     unsigned nranked;
     uint64_t last_kill; /* monster id << 32 | player id */
@@ -100,15 +102,25 @@ int main(int argc, char **argv)
     a.seg = game_open("analytics", argv[1]);
     if (!a.seg) return 1;
     a.tot = game_totals(a.seg);
+    int rc = game_server_events_subscribe(a.seg, "analytics", &a.events);
+    if (rc != 0) {
+        fprintf(stderr, "analytics: subscribe to events: %s\n", shmgen_strerror(rc));
+        return 1;
+    }
     uint64_t deadline = ex_now_ms() + 5000;
     while (!game_server_match_active_load(a.seg) && ex_now_ms() < deadline) ex_sleep_ms(1);
-    for (unsigned looks = 1; game_server_match_active_load(a.seg); looks++) {
+    for (unsigned looks = 1; game_server_match_active_load(a.seg) && rc == 0; looks++) {
+        rc = game_drain_events(&a.events, GAME_SERVER_EVENT_KIND_KILLED, &a.tot->kills_seen);
         drain_kills(&a);
         rank(&a);
         if (looks % REPORT_EVERY == 0) report(&a);
         ex_sleep_ms(LOOK_MS);
     }
+    /* the server publishes the last kills while it ends the match */
     bool ok = game_wait_flag(&a.tot->server_finished, 5000);
+    if (rc == 0) rc = game_drain_events(&a.events, GAME_SERVER_EVENT_KIND_KILLED, &a.tot->kills_seen);
+    if (game_server_events_unsubscribe(&a.events) != 0 && rc == 0) rc = SHMGEN_INVALID_ARGUMENT;
+    if (rc != 0) fprintf(stderr, "analytics: events: %s\n", shmgen_strerror(rc));
     drain_kills(&a);
     rank(&a);
     atomic_store(&a.tot->analytics_finished, true);
@@ -117,5 +129,5 @@ int main(int argc, char **argv)
                (long)getpid(), a.ranked[0].name, (long long)a.ranked[0].score, a.ranked[1].name,
                (long long)a.ranked[1].score, a.ranked[2].name, (long long)a.ranked[2].score,
                (unsigned long long)atomic_load(&a.tot->kills_reported));
-    return game_server_close(a.seg) == 0 && ok ? 0 : 1;
+    return game_server_close(a.seg) == 0 && ok && rc == 0 ? 0 : 1;
 }

@@ -46,6 +46,44 @@ static inline bool game_wait_flag(_Atomic bool *flag, unsigned timeout_ms)
     return true;
 }
 
+/* ---- the events topic ---------------------------------------------------- */
+
+#define GAME_EVENT_WAIT_MS 1000 /* the longest the server waits for a slow subscriber */
+
+/* Subscriber records of `events` in use (the AI and the analytics once they are up). */
+static inline unsigned game_event_subscribers(game_server_t *seg)
+{
+    shmgen_topic_sub_info_t info;
+    unsigned n = 0;
+    for (uint32_t i = 0; i < game_server_events_max_subscribers(seg); i++)
+        n += game_server_events_subscriber_at(seg, i, &info) == 0;
+    return n;
+}
+
+/* Publishes one event, written in place into the slot the topic lends.  The
+ * topic is `block`: while a live subscriber is `capacity` events behind this
+ * waits (at most GAME_EVENT_WAIT_MS).  Returns 0 or the error. */
+static inline int game_publish_event(game_server_t *seg, game_server_event_kind_t kind, uint32_t monster,
+                                     uint32_t player)
+{
+    game_server_event_t *ev;
+    int rc = game_server_events_loan_wait(seg, &ev, GAME_EVENT_WAIT_MS);
+    if (rc != 0) return rc;
+    *ev = (game_server_event_t){.kind = kind, .monster = monster, .player = player, .tick = game_server_tick_load(seg)};
+    return game_server_events_publish(seg);
+}
+
+/* Takes every event published and not yet taken, counting those of `kind`
+ * into *count.  Returns 0, or the error that stopped it. */
+static inline int game_drain_events(game_server_events_sub_t *sub, game_server_event_kind_t kind, _Atomic uint64_t *count)
+{
+    game_server_event_t ev;
+    int rc;
+    while ((rc = game_server_events_take(sub, &ev)) == 0)
+        if (ev.kind == kind) atomic_fetch_add(count, 1);
+    return rc == SHMGEN_EMPTY ? 0 : rc;
+}
+
 /* Opens the segment named on the command line, or prints why not. */
 static inline game_server_t *game_open(const char *role, const char *name)
 {

@@ -6,7 +6,8 @@
  * shows that all of them are attached to the one segment, waits for the
  * match to end (bounded), then balances the books: every hit and move the
  * AI sent was applied or found its monster dead, every kill was reported,
- * the leaderboard is ranked, the tick stream has no hole, and every pool
+ * every spawn and kill reached its subscriber on `events`, the leaderboard
+ * is ranked, the tick stream has no hole, and every pool
  * slot came back.  Ends with a verdict line.
  *
  * Exits 0 when everything checks out, 1 otherwise.  Depends on game.h.
@@ -66,6 +67,25 @@ static int check_books(game_server_t *seg)
     return failures;
 }
 
+/* Every spawn and kill was published once on `events`, and each subscriber
+ * saw every one of the kind it counts (block: a live subscriber loses none). */
+static int check_events(game_server_t *seg)
+{
+    game_server_totals_t *t = game_totals(seg);
+    uint64_t spawned = atomic_load(&t->spawned), kills = atomic_load(&t->kills);
+    uint64_t published = game_server_events_published(seg);
+    int failures = 0;
+    printf("[launcher  pid %ld] events: %llu published = %llu spawns + %llu kills; the ai saw %llu spawns, the "
+           "analytics %llu kills\n",
+           (long)getpid(), U(published), U(spawned), U(kills), U(atomic_load(&t->spawns_seen)),
+           U(atomic_load(&t->kills_seen)));
+    if (published != spawned + kills || spawned == 0) failures += ex_fail("events do not balance");
+    if (atomic_load(&t->spawns_seen) != spawned) failures += ex_fail("the ai missed spawn events");
+    if (atomic_load(&t->kills_seen) != kills) failures += ex_fail("the analytics missed kill events");
+    if (game_server_events_evictions(seg) != 0) failures += ex_fail("a subscriber was evicted");
+    return failures;
+}
+
 static int check_ticks_and_leaders(game_server_t *seg)
 {
     int failures = 0;
@@ -75,7 +95,7 @@ static int check_ticks_and_leaders(game_server_t *seg)
         failures += ex_fail("tick %llu, %zu frame stats", U(game_server_tick_load(seg)), n);
     for (size_t i = 1; i < n; i++)
         if (w[i].tick != w[i - 1].tick + 1) failures += ex_fail("frame stats jump from tick %llu", U(w[i - 1].tick));
-    if (!game_server_leaderboard_present(seg)) return failures + ex_fail("no leaderboard in a version 3 segment");
+    if (!game_server_leaderboard_present(seg)) return failures + ex_fail("no leaderboard in a version 4 segment");
     const game_server_player_t *lb = game_server_leaderboard_data(seg);
     for (int i = 1; i < GAME_PLAYERS; i++)
         if (lb[i].score > lb[i - 1].score) failures += ex_fail("leaderboard out of order at %d", i);
@@ -116,7 +136,7 @@ int main(void)
     if (!start_roles(name, procs)) failures += ex_fail("cannot start the roles");
     if (!failures) show_attached(seg);
     if (!failures && ex_wait_all(procs, 3, 20000) != 0) failures += ex_fail("a role process failed or timed out");
-    if (!failures) failures += check_books(seg) + check_ticks_and_leaders(seg);
+    if (!failures) failures += check_books(seg) + check_events(seg) + check_ticks_and_leaders(seg);
     (void)game_server_close(seg);
     if (failures) {
         printf("game_server: FAILED (%d problems)\n", failures);

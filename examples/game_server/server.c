@@ -5,8 +5,10 @@
  * Each tick it spawns monsters into the `monsters` pool, applies the AI's
  * moves (`ai_commands`) and the players' hits (`damage_queue`), releases
  * killed monsters (crediting the player and logging the kill on `undo`),
- * redraws the `collision` grid, and pushes a `frame_stats` record.  It owns
- * `tick` and `match_active`.
+ * redraws the `collision` grid, and pushes a `frame_stats` record.  Every
+ * spawn and every kill is published on the `events` topic, which the AI and
+ * the analytics subscribe to (`block`: none of them misses one; the match
+ * starts once both are subscribed).  It owns `tick` and `match_active`.
  *
  * Usage: game_server_server SHM_NAME.  Depends on game.h.
  */
@@ -59,6 +61,8 @@ static void spawn_monsters(server_t *s)
         snprintf(m->name, sizeof m->name, "%s-%u", boss ? "boss" : "minion", (unsigned)(m->id % 100000u));
         s->alive++;
         s->bosses += boss;
+        atomic_fetch_add(&s->tot->spawned, 1);
+        if (game_publish_event(s->seg, GAME_SERVER_EVENT_KIND_SPAWNED, m->id, 0) != 0) s->errors++;
     }
 }
 
@@ -84,7 +88,8 @@ static void apply_commands(server_t *s)
 static void kill_monster(server_t *s, game_server_monsters_handle_t h, game_server_monster_t *m, uint32_t source)
 {
     bool boss = m->kind == GAME_SERVER_SPAWN_KIND_BOSS;
-    uint64_t entry = (uint64_t)m->id << 32 | source;
+    uint32_t id = m->id;
+    uint64_t entry = (uint64_t)id << 32 | source;
     if (game_server_monsters_release(s->seg, h) != 0) {
         s->errors++;
         return;
@@ -96,6 +101,7 @@ static void kill_monster(server_t *s, game_server_monsters_handle_t h, game_serv
         if (p) p->score += boss ? 50 : 10;
     }
     atomic_fetch_add(&s->tot->kills, 1);
+    if (game_publish_event(s->seg, GAME_SERVER_EVENT_KIND_KILLED, id, source) != 0) s->errors++;
     /* The analytics drains the kill log every 100 ms, far faster than 64
      * kills come; a full log is a lost entry, which the launcher will see. */
     if (game_server_undo_push(s->seg, &entry) != 0) s->undo_full++;
@@ -209,6 +215,9 @@ int main(int argc, char **argv)
     s.tot = game_totals(s.seg);
     s.grid = game_server_collision_data(s.seg);
     if (!spawn_players(&s)) s.errors++;
+    uint64_t wait_until = ex_now_ms() + 5000;
+    while (game_event_subscribers(s.seg) < 2 && ex_now_ms() < wait_until) ex_sleep_ms(1);
+    if (game_event_subscribers(s.seg) < 2) s.errors++;
     game_server_match_active_store(s.seg, true);
     uint64_t next = ex_now_ms();
     for (int t = 0; t < GAME_TICKS && s.errors == 0; t++) {
@@ -218,9 +227,9 @@ int main(int argc, char **argv)
         if (next > now) ex_sleep_ms((unsigned)(next - now));
     }
     finish(&s);
-    printf("[server    pid %ld] match over after %llu ticks: %u monsters spawned, %llu killed\n", (long)getpid(),
-           (unsigned long long)game_server_tick_load(s.seg), s.next_id,
-           (unsigned long long)atomic_load(&s.tot->kills));
+    printf("[server    pid %ld] match over after %llu ticks: %u monsters spawned, %llu killed, %llu events published\n",
+           (long)getpid(), (unsigned long long)game_server_tick_load(s.seg), s.next_id,
+           (unsigned long long)atomic_load(&s.tot->kills), (unsigned long long)game_server_events_published(s.seg));
     if (s.errors || s.undo_full) fprintf(stderr, "server: %u errors, %u kills not logged\n", s.errors, s.undo_full);
     return game_server_close(s.seg) == 0 && s.errors == 0 ? 0 : 1;
 }

@@ -1,15 +1,17 @@
 /*
  * SPDX-License-Identifier: MIT
  *
- * analytics.c — the analytics role of sensor_pipeline: a reader that never
- * consumes.  Every 20 ms it copies the newest 256 readings of `processed`
- * with last_n, checks that their sequence numbers increase and that each
- * matches the sample it came from, and prints per-sensor averages now and
- * then.  Counts mismatches in `analytics_bad`.
+ * analytics.c — the analytics role of sensor_pipeline: the "analytics"
+ * subscriber of `raw`, taking copies of the samples (take) and keeping
+ * per-sensor means, and a reader of `processed` that never consumes: every
+ * 2048 samples it copies the newest 256 readings with last_n and checks
+ * that their sequence numbers increase and that each matches the sample it
+ * came from.  Mismatches go to its book.
  *
  * Usage: sensors_analytics SHM_NAME.  Depends on sensors.h, sample.h,
  * ex_launch.h.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -18,53 +20,56 @@
 
 #define WINDOW 256
 
-static void print_means(const sensors_reading_t *r, size_t n, unsigned snapshot)
+typedef struct analytics {
+    sensors_t *seg;
+    double sum[SENSORS_COUNT];
+    uint64_t count[SENSORS_COUNT], samples, snapshots, readings_checked, readings_bad;
+} analytics_t;
+
+/* The newest readings of `processed`, checked without consuming them. */
+static void check_processed(analytics_t *a)
 {
-    double sum[SENSORS_COUNT] = {0};
-    unsigned cnt[SENSORS_COUNT] = {0};
-    for (size_t i = 0; i < n; i++) {
-        sum[r[i].sensor_id % SENSORS_COUNT] += r[i].filtered;
-        cnt[r[i].sensor_id % SENSORS_COUNT]++;
-    }
-    printf("[analytics pid %ld] snapshot %u: newest %zu readings, seq %u..%u, means", (long)getpid(), snapshot, n,
-           r[0].seq, r[n - 1].seq);
-    for (int s = 0; s < SENSORS_COUNT; s++) printf(" s%d=%.1f", s, cnt[s] ? sum[s] / cnt[s] : 0.0);
-    printf("\n");
+    static sensors_reading_t window[WINDOW];
+    size_t n = sensors_processed_last_n(a->seg, window, WINDOW);
+    a->readings_bad += sensors_check_readings(window, n);
+    a->readings_checked += n;
+    a->snapshots++;
+    if (n > 0 && a->snapshots % 8 == 1)
+        printf("[analytics pid %ld] snapshot %llu: newest %zu readings, seq %u..%u, sensor 0 mean %.1f\n",
+               (long)getpid(), (unsigned long long)a->snapshots, n, window[0].seq, window[n - 1].seq,
+               a->count[0] ? a->sum[0] / (double)a->count[0] : 0.0);
+}
+
+static bool take_sample(const sensors_sample_t *s, void *ctx)
+{
+    analytics_t *a = ctx;
+    a->sum[s->sensor_id % SENSORS_COUNT] += s->value;
+    a->count[s->sensor_id % SENSORS_COUNT]++;
+    if (++a->samples % 2048 == 0) check_processed(a);
+    return sensors_sample_matches(s);
 }
 
 int main(int argc, char **argv)
 {
     ex_line_buffered();
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s SHM_NAME\n", argv[0]);
-        return 2;
-    }
-    sensors_t *seg;
-    int rc = sensors_open(argv[1], NULL, &seg);
-    if (rc != 0) {
-        fprintf(stderr, "analytics: open %s: %s %s\n", argv[1], shmgen_strerror(rc), shmgen_segment_last_detail());
-        return 1;
-    }
-    static sensors_reading_t window[WINDOW];
-    unsigned snapshots = 0, printed = 0;
-    uint64_t bad = 0, checked = 0;
-    bool last = false;
-    while (!last) {
-        last = sensors_processor_done_load(seg); /* one more snapshot after the processor ends */
-        size_t n = sensors_processed_last_n(seg, window, WINDOW);
-        if (n > 0) {
-            bad += sensors_check_readings(window, n);
-            checked += n;
-            snapshots++;
-            if (snapshots % 8 == 1 && printed < 3) {
-                print_means(window, n, snapshots);
-                printed++;
-            }
-        }
-        if (!last) ex_sleep_ms(20);
-    }
-    sensors_analytics_bad_store(seg, bad);
-    printf("[analytics pid %ld] %u last_n snapshots, %llu readings checked, %llu not matching a sample\n",
-           (long)getpid(), snapshots, (unsigned long long)checked, (unsigned long long)bad);
-    return sensors_close(seg) == 0 && bad == 0 ? 0 : 1;
+    int rc;
+    sensors_t *seg = sensors_attach("analytics", argc, argv, &rc);
+    if (!seg) return rc;
+    static analytics_t a;
+    a.seg = seg;
+    sensors_handler_t h = {take_sample, NULL, &a};
+    rc = sensors_subscribe_and_run(seg, SENSORS_ANALYTICS, true, &h);
+    /* one more look once the processor is done: the final window */
+    uint64_t deadline = ex_now_ms() + SENSORS_WAIT_MS;
+    while (!sensors_processor_done_load(seg) && ex_now_ms() < deadline) ex_sleep_ms(1);
+    check_processed(&a);
+    sensors_book_t *b = sensors_book(seg, SENSORS_ANALYTICS);
+    atomic_fetch_add(&b->bad, a.readings_bad);
+    printf("[analytics pid %ld] took %llu samples, %llu lost; %llu last_n snapshots, %llu readings checked, "
+           "%llu not matching a sample\n",
+           (long)getpid(), (unsigned long long)b->received, (unsigned long long)b->lost,
+           (unsigned long long)a.snapshots, (unsigned long long)a.readings_checked,
+           (unsigned long long)a.readings_bad);
+    bool ok = rc == 0 && b->bad == 0; /* b is in the segment: read before closing */
+    return sensors_close(seg) == 0 && ok ? 0 : 1;
 }

@@ -154,10 +154,14 @@ const shmgen_command_t shmgen_cmd_inspect = {
     "attach count) and prints its format version, layout hash, schema segment name\n"
     "and version, total size, owner and permission bits, every structure (name,\n"
     "kind, element size, capacity, fill level: queue/stack/ring size or pool slots\n"
-    "in use, ring drops, offset and size), the processes in the roles it knows (a\n"
-    "ring's producer and consumer, with their names from /proc), the attached\n"
-    "processes and the attach count.  Work per structure is bounded: a pool larger\n"
-    "than 4 MiB is counted from evenly spaced slots and its fill marked '~'.",
+    "in use, ring drops, an atomic's value, a latest value's version, a topic's\n"
+    "published count, offset and size), the processes in the roles it knows (a\n"
+    "ring's producer and consumer, with their names from /proc), each topic's\n"
+    "policy, history, evictions and subscribers (name, pid and process name,\n"
+    "alive, position, lag, losses, evicted), the attached processes and the\n"
+    "attach count.  Work per structure is bounded: a pool larger than 4 MiB is\n"
+    "counted from evenly spaced slots and its fill marked '~'; a topic has at\n"
+    "most 1024 subscriber records.",
     options,
     exits,
     run,

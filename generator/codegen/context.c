@@ -222,6 +222,21 @@ static void structure_elem(const shmgen_schema_t *s, const shmgen_structure_t *s
     shmgen_value_set_bool(m, "is_integer", si.integer && st->elem.scalar != SHMGEN_BOOL);
 }
 
+/* A topic's parameters (0 and "" for other kinds): what the descriptor
+ * stores and what the header's comments say. */
+static void structure_topic(const shmgen_structure_t *st, shmgen_value_t *m)
+{
+    const char *policy = st->kind == SHMGEN_KIND_TOPIC ? shmgen_topic_policy_name(st->policy) : NULL;
+    char policy_enum[64] = "";
+    if (policy) snprintf(policy_enum, sizeof policy_enum, "SHMGEN_TOPIC_%s", policy);
+    upper(policy_enum);
+    shmgen_value_set_int(m, "subscribers", st->subscribers);
+    shmgen_value_set_int(m, "history", st->history);
+    shmgen_value_set_str(m, "policy", policy ? policy : "");
+    shmgen_value_set_str(m, "policy_enum", policy_enum);
+    shmgen_value_set_int(m, "deadline_ms", st->deadline_ms);
+}
+
 static shmgen_value_t *structure_ctx(const shmgen_schema_t *s, const shmgen_structure_t *st, size_t index)
 {
     shmgen_value_t *m = shmgen_value_map();
@@ -237,6 +252,7 @@ static shmgen_value_t *structure_ctx(const shmgen_schema_t *s, const shmgen_stru
     shmgen_value_set_int(m, "initial", (int64_t)st->initial_u);
     shmgen_value_set_int(m, "offset", (int64_t)st->offset);
     shmgen_value_set_int(m, "size", (int64_t)st->size);
+    structure_topic(st, m);
     return m;
 }
 

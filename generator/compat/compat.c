@@ -374,9 +374,40 @@ static size_t structure_by_name(const shmgen_schema_t *s, const char *name)
 
 static bool same_structure_layout(const shmgen_structure_t *a, const shmgen_structure_t *b)
 {
-    return a->kind == b->kind && a->capacity == b->capacity && a->elem.size == b->elem.size &&
+    return a->kind == b->kind && a->capacity == b->capacity && a->subscribers == b->subscribers &&
+           a->policy == b->policy && a->elem.size == b->elem.size &&
            a->elem.align == b->elem.align && a->elem.hash == b->elem.hash && a->elem.array_len == b->elem.array_len &&
            a->elem.kind == b->elem.kind && (a->elem.kind != SHMGEN_REF_SCALAR || a->elem.scalar == b->elem.scalar);
+}
+
+/* A change of a topic parameter is at its key in NEW, else at the structure. */
+static where_t at_key(where_t w, shmgen_loc_t key)
+{
+    if (key.line) w.loc = key;
+    return w;
+}
+
+/* A topic's own parameters.  subscribers, history and deadline_ms are stored
+ * in the segment's table and read from there, like the capacity; the policy
+ * decides what the topic's shared words mean, so both sides must agree. */
+static void compare_topic(ctx_t *x, const shmgen_structure_t *os, const shmgen_structure_t *ns, where_t w)
+{
+    if (os->subscribers != ns->subscribers)
+        add(x, SHMGEN_COMPAT_COMPATIBLE, "subscribers-changed", at_key(w, ns->subscribers_loc),
+            "subscribers of topic '%s' changed from %u to %u (read from the segment: a segment keeps the number "
+            "it was created with)", ns->name, os->subscribers, ns->subscribers);
+    if (os->history != ns->history)
+        add(x, SHMGEN_COMPAT_COMPATIBLE, "history-changed", at_key(w, ns->history_loc),
+            "history of topic '%s' changed from %u to %u (read from the segment)", ns->name, os->history, ns->history);
+    if (os->deadline_ms != ns->deadline_ms)
+        add(x, SHMGEN_COMPAT_COMPATIBLE, "deadline-changed", at_key(w, ns->deadline_loc),
+            "deadline_ms of topic '%s' changed from %u to %u (read from the segment)", ns->name, os->deadline_ms,
+            ns->deadline_ms);
+    if (os->policy != ns->policy)
+        add(x, SHMGEN_COMPAT_BREAKING, "policy-changed", at_key(w, ns->policy_loc),
+            "policy of topic '%s' changed from %s to %s (processes of the two versions would read the same words "
+            "with a different meaning)", ns->name, shmgen_topic_policy_name(os->policy),
+            shmgen_topic_policy_name(ns->policy));
 }
 
 static void compare_structure(ctx_t *x, const shmgen_structure_t *os, const shmgen_structure_t *ns)
@@ -387,7 +418,7 @@ static void compare_structure(ctx_t *x, const shmgen_structure_t *os, const shmg
     if (os->kind != ns->kind)
         add(x, SHMGEN_COMPAT_BREAKING, "kind-changed", w, "structure '%s' changed kind from %s to %s", ns->name,
             shmgen_kind_name((int)os->kind), shmgen_kind_name((int)ns->kind));
-    if (os->capacity != ns->capacity && ns->kind != SHMGEN_KIND_ATOMIC)
+    if (os->capacity != ns->capacity && ns->kind != SHMGEN_KIND_ATOMIC && ns->kind != SHMGEN_KIND_LATEST)
         add(x, SHMGEN_COMPAT_COMPATIBLE, "capacity-changed", w,
             "capacity of structure '%s' changed from %llu to %llu (read from the segment)", ns->name,
             (unsigned long long)os->capacity, (unsigned long long)ns->capacity);
@@ -398,6 +429,7 @@ static void compare_structure(ctx_t *x, const shmgen_structure_t *os, const shmg
         (os->initial_u != ns->initial_u || os->has_initial != ns->has_initial))
         add(x, SHMGEN_COMPAT_COMPATIBLE, "initial-changed", w,
             "initial value of structure '%s' changed (applies when a segment is created)", ns->name);
+    if (os->kind == SHMGEN_KIND_TOPIC && ns->kind == SHMGEN_KIND_TOPIC) compare_topic(x, os, ns, w);
     compare_ref(x, &os->elem, &ns->elem, "", w);
 }
 

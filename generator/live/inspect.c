@@ -3,7 +3,8 @@
  *
  * inspect.c — `shmgen inspect`: a read-only snapshot of a live segment
  * (header, owner and mode, every structure with its fill level and the
- * processes in its roles, attached processes).  Binding a kind on a
+ * processes in its roles, a topic's subscribers, a latest value's version,
+ * attached processes).  Binding a kind on a
  * read-only handle only reads (each kind's bind checks its own header
  * against the table first).  Work per structure is bounded whatever the
  * declared capacity (a pool is sampled beyond SHMGEN_INSPECT_POOL_BYTES).
@@ -91,6 +92,52 @@ static int pool_count(shmgen_segment_t *seg, shmgen_inspect_struct_t *s)
     return rc;
 }
 
+/* A latest value's update counter.  Returns 1: a version is not a fill level. */
+static int latest_version(shmgen_segment_t *seg, shmgen_inspect_struct_t *s)
+{
+    shmgen_latest_t l;
+    int rc = shmgen_latest_bind(&l, seg, &s->info);
+    if (rc != 0) return rc;
+    s->version = shmgen_latest_version(&l);
+    s->has_version = true;
+    return 1;
+}
+
+/* One subscriber record, if in use: appended to the topic's list. */
+static int topic_sub(const shmgen_topic_t *t, uint32_t i, shmgen_inspect_topic_t *out)
+{
+    shmgen_inspect_sub_t *sub = &out->subs[out->nsubs];
+    int rc = shmgen_topic_subscriber_at(t, i, &sub->info);
+    if (rc == SHMGEN_EMPTY) return 0;
+    if (rc != 0) return rc;
+    sub->record = i;
+    sub->info.name[SHMGEN_TOPIC_NAME_MAX] = '\0'; /* segment bytes: never trusted to be terminated */
+    if (sub->info.alive) shmgen_proc_name(sub->info.pid, sub->process);
+    else sub->process[0] = '\0';
+    out->nsubs++;
+    return 0;
+}
+
+/* A topic's counters and its subscribers in use: at most
+ * SHMGEN_TOPIC_MAX_SUBSCRIBERS records whatever the segment says (the table's
+ * check refuses more).  Returns 1: no fill level. */
+static int topic_state(shmgen_segment_t *seg, shmgen_inspect_struct_t *s)
+{
+    shmgen_inspect_topic_t *tp = &s->topic;
+    shmgen_topic_t t;
+    int rc = shmgen_topic_bind(&t, seg, &s->info);
+    if (rc != 0) return rc;
+    tp->max_subscribers = shmgen_topic_max_subscribers(&t);
+    if (tp->max_subscribers > SHMGEN_TOPIC_MAX_SUBSCRIBERS) return SHMGEN_CORRUPT;
+    tp->published = shmgen_topic_published(&t);
+    tp->evictions = shmgen_topic_evictions(&t);
+    if (!(tp->subs = calloc(tp->max_subscribers + 1u, sizeof *tp->subs))) return SHMGEN_NO_MEMORY;
+    for (uint32_t i = 0; i < tp->max_subscribers; i++)
+        if ((rc = topic_sub(&t, i, tp)) != 0) return rc;
+    s->has_topic = true;
+    return 1;
+}
+
 static int fill_level(shmgen_segment_t *seg, shmgen_inspect_struct_t *s)
 {
     s->fill_exact = true;
@@ -110,6 +157,8 @@ static int fill_level(shmgen_segment_t *seg, shmgen_inspect_struct_t *s)
     case SHMGEN_KIND_RING: return ring_state(seg, s);
     case SHMGEN_KIND_POOL: return pool_count(seg, s);
     case SHMGEN_KIND_ATOMIC: return atomic_value(seg, s);
+    case SHMGEN_KIND_TOPIC: return topic_state(seg, s);
+    case SHMGEN_KIND_LATEST: return latest_version(seg, s);
     default: return 1; /* array: no fill level */
     }
 }
@@ -175,7 +224,10 @@ int shmgen_inspect_take(const char *name, shmgen_inspect_t *out)
 
 void shmgen_inspect_free(shmgen_inspect_t *snap)
 {
-    for (size_t i = 0; i < snap->nstructs; i++) free(snap->structs[i].roles);
+    for (size_t i = 0; i < snap->nstructs; i++) {
+        free(snap->structs[i].roles);
+        free(snap->structs[i].topic.subs);
+    }
     free(snap->structs);
     free(snap->procs);
     memset(snap, 0, sizeof *snap);

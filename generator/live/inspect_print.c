@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: MIT
  *
  * inspect_print.c — the text and JSON ("shmgen-inspect/1") renderings of an
- * inspect snapshot.  Every string from the segment or /proc is untrusted
+ * inspect snapshot (topics' subscribers in their own section).  Every string from the segment or /proc is untrusted
  * bytes: the text form shows it through shmgen__out_printable, the JSON form
  * through the escaping JSON writer, so the output is valid UTF-8 and cannot
  * drive a terminal.  Depends on live.h, json_out.h, json_writer.h.
@@ -24,6 +24,8 @@ static void fill_text(const shmgen_inspect_struct_t *s, char *buf, size_t n)
 {
     if (s->bind_error) snprintf(buf, n, "error: %s", shmgen_error_name(s->bind_error));
     else if (s->has_value) snprintf(buf, n, "value %llu", (unsigned long long)s->value);
+    else if (s->has_version) snprintf(buf, n, "version %llu", (unsigned long long)s->version);
+    else if (s->has_topic) snprintf(buf, n, "published %llu", (unsigned long long)s->topic.published);
     else if (!s->has_fill) snprintf(buf, n, "-");
     else snprintf(buf, n, "%s%llu/%llu", s->fill_exact ? "" : "~", (unsigned long long)s->fill,
                   (unsigned long long)s->info.capacity);
@@ -91,12 +93,48 @@ static void text_roles(const shmgen_inspect_t *snap, FILE *out)
     }
 }
 
+static const char *policy_str(uint32_t policy)
+{
+    return policy == SHMGEN_TOPIC_LAP ? "lap" : policy == SHMGEN_TOPIC_BLOCK ? "block" : "unknown";
+}
+
+/* "  [0] slam                 pid 4242 (slam_node) alive, position 6, lag 0, lost 0" */
+static void text_subscriber(const shmgen_inspect_sub_t *sub, FILE *out)
+{
+    char name[4 * SHMGEN_TOPIC_NAME_MAX + 1], comm[17 * 4];
+    fprintf(out, "    [%u] %-20s pid %d", (unsigned)sub->record,
+            shmgen__out_printable(sub->info.name, name, sizeof name), (int)sub->info.pid);
+    if (sub->process[0]) fprintf(out, " (%s)", shmgen__out_printable(sub->process, comm, sizeof comm));
+    fprintf(out, " %s, position %llu, lag %llu, lost %llu%s\n", sub->info.alive ? "alive" : "dead",
+            (unsigned long long)sub->info.position, (unsigned long long)sub->info.lag,
+            (unsigned long long)sub->info.lost, sub->info.evicted ? ", evicted" : "");
+}
+
+/* Each topic's parameters and counters, then its subscribers in use. */
+static void text_topics(const shmgen_inspect_t *snap, FILE *out)
+{
+    char pname[SHMGEN_NAME_MAX * 4 + 1];
+    bool header = false;
+    for (size_t i = 0; i < snap->nstructs; i++) {
+        const shmgen_inspect_struct_t *s = &snap->structs[i];
+        if (!s->has_topic) continue;
+        if (!header) fputs("topics:\n", out), header = true;
+        fprintf(out, "  %s: policy %s, history %u", shmgen__out_printable(s->info.name, pname, sizeof pname),
+                policy_str(s->info.policy), (unsigned)s->info.history);
+        if (s->info.deadline_ms) fprintf(out, ", deadline %u ms", (unsigned)s->info.deadline_ms);
+        fprintf(out, ", %zu of %u subscribers, %llu evicted\n", s->topic.nsubs, (unsigned)s->topic.max_subscribers,
+                (unsigned long long)s->topic.evictions);
+        for (size_t k = 0; k < s->topic.nsubs; k++) text_subscriber(&s->topic.subs[k], out);
+    }
+}
+
 void shmgen_inspect_print_text(const shmgen_inspect_t *snap, FILE *out)
 {
     char comm[17 * 4];
     text_header(snap, out);
     text_table(snap, out);
     text_roles(snap, out);
+    text_topics(snap, out);
     fprintf(out, "attached processes: %u\n", snap->attach_count);
     for (size_t i = 0; i < snap->nprocs; i++) {
         const shmgen_inspect_proc_t *p = &snap->procs[i];
@@ -120,6 +158,41 @@ static void json_roles(shmgen__jw_t *w, const shmgen_inspect_struct_t *s)
     shmgen__jw_close(w, ']');
 }
 
+static void json_subscriber(shmgen__jw_t *w, const shmgen_inspect_sub_t *sub)
+{
+    shmgen__jw_open(w, NULL, '{');
+    shmgen__jw_u64(w, "record", sub->record);
+    shmgen__jw_str(w, "name", sub->info.name);
+    shmgen__jw_i64(w, "pid", sub->info.pid);
+    shmgen__jw_str(w, "process", sub->process[0] ? sub->process : NULL);
+    shmgen__jw_bool(w, "alive", sub->info.alive);
+    shmgen__jw_u64(w, "position", sub->info.position);
+    shmgen__jw_u64(w, "lag", sub->info.lag);
+    shmgen__jw_u64(w, "lost", sub->info.lost);
+    shmgen__jw_bool(w, "evicted", sub->info.evicted);
+    shmgen__jw_close(w, '}');
+}
+
+/* "topic": null, or its parameters, counters and subscribers in use. */
+static void json_topic(shmgen__jw_t *w, const shmgen_inspect_struct_t *s)
+{
+    if (!s->has_topic) {
+        shmgen__jw_null(w, "topic");
+        return;
+    }
+    shmgen__jw_open(w, "topic", '{');
+    shmgen__jw_str(w, "policy", policy_str(s->info.policy));
+    shmgen__jw_u64(w, "history", s->info.history);
+    shmgen__jw_u64(w, "deadline_ms", s->info.deadline_ms);
+    shmgen__jw_u64(w, "max_subscribers", s->topic.max_subscribers);
+    shmgen__jw_u64(w, "published", s->topic.published);
+    shmgen__jw_u64(w, "evictions", s->topic.evictions);
+    shmgen__jw_open(w, "subscribers", '[');
+    for (size_t k = 0; k < s->topic.nsubs; k++) json_subscriber(w, &s->topic.subs[k]);
+    shmgen__jw_close(w, ']');
+    shmgen__jw_close(w, '}');
+}
+
 static void json_struct(shmgen__jw_t *w, const shmgen_inspect_struct_t *s)
 {
     shmgen__jw_open(w, NULL, '{');
@@ -139,6 +212,9 @@ static void json_struct(shmgen__jw_t *w, const shmgen_inspect_struct_t *s)
     else shmgen__jw_null(w, "value");
     if (s->has_dropped) shmgen__jw_u64(w, "dropped", s->dropped);
     else shmgen__jw_null(w, "dropped");
+    if (s->has_version) shmgen__jw_u64(w, "version", s->version);
+    else shmgen__jw_null(w, "version");
+    json_topic(w, s);
     shmgen__jw_str(w, "error", s->bind_error ? shmgen_error_name(s->bind_error) : NULL);
     json_roles(w, s);
     shmgen__jw_close(w, '}');

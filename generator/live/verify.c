@@ -113,6 +113,7 @@ static const char *finding_name(shmgen_finding_kind_t k)
         [SHMGEN_FINDING_EXTRA] = "extra",               [SHMGEN_FINDING_KIND] = "kind",
         [SHMGEN_FINDING_ELEM_SIZE] = "element-size",    [SHMGEN_FINDING_ELEM_ALIGN] = "element-align",
         [SHMGEN_FINDING_ELEM_HASH] = "element-hash",    [SHMGEN_FINDING_CAPACITY] = "capacity",
+        [SHMGEN_FINDING_TOPIC_PARAMETER] = "topic-parameter", [SHMGEN_FINDING_TOPIC_POLICY] = "topic-policy",
     };
     return (unsigned)k < sizeof names / sizeof names[0] && names[k] ? names[k] : "other";
 }

@@ -90,7 +90,29 @@ static void compare_header(cmp_t *c)
                m->layout_hash, l->layout_hash);
 }
 
-/* A structure both sides have: everything but the capacity must agree. */
+static const char *policy_str(uint32_t policy)
+{
+    return policy == SHMGEN_TOPIC_LAP ? "lap" : policy == SHMGEN_TOPIC_BLOCK ? "block" : "unknown";
+}
+
+/* Both sides are topics: their parameters are read from the segment, all
+ * but the policy, which gives the topic's words their meaning. */
+static void compare_topic(cmp_t *c, subject_t s)
+{
+    static const char *const names[] = {"subscribers", "history", "deadline_ms"};
+    const uint32_t got[] = {s.got->subscribers, s.got->history, s.got->deadline_ms};
+    const uint32_t want[] = {s.want->subscribers, s.want->history, s.want->deadline_ms};
+    for (size_t i = 0; i < 3; i++)
+        if (got[i] != want[i])
+            report(c, SHMGEN_FINDING_TOPIC_PARAMETER, false, s, "%s %" PRIu32 " in the segment, %" PRIu32
+                   " in the schema (compatible: read from the segment)", names[i], got[i], want[i]);
+    if (s.got->policy != s.want->policy)
+        report(c, SHMGEN_FINDING_TOPIC_POLICY, true, s, "policy %s in the segment, %s in the schema",
+               policy_str(s.got->policy), policy_str(s.want->policy));
+}
+
+/* A structure both sides have: everything but the capacity (and a topic's
+ * parameters but its policy) must agree. */
 static void compare_present(cmp_t *c, subject_t s)
 {
     const shmgen_struct_desc_t *d = s.want;
@@ -107,10 +129,11 @@ static void compare_present(cmp_t *c, subject_t s)
     if (in->elem_hash != d->elem_hash)
         report(c, SHMGEN_FINDING_ELEM_HASH, true, s, "element type differs: layout hash 0x%016" PRIx64
                " in the segment, 0x%016" PRIx64 " in the schema", in->elem_hash, d->elem_hash);
-    /* an atomic holds one value whatever the schema says */
-    if (in->capacity != d->capacity && d->kind != SHMGEN_KIND_ATOMIC)
+    /* an atomic or a latest value holds one value whatever the schema says */
+    if (in->capacity != d->capacity && d->kind != SHMGEN_KIND_ATOMIC && d->kind != SHMGEN_KIND_LATEST)
         report(c, SHMGEN_FINDING_CAPACITY, false, s, "capacity %" PRIu64 " in the segment, %" PRIu64
                " in the schema (compatible: read from the segment)", in->capacity, d->capacity);
+    if (in->kind == SHMGEN_KIND_TOPIC && d->kind == SHMGEN_KIND_TOPIC) compare_topic(c, s);
 }
 
 /* A structure of the layout the segment lacks: compatible only when it was

@@ -5,7 +5,7 @@
  *
  * segment.c owns the mapping, registry.c the attach registry, journal.c the
  * operation journals and recover.c the repairs after a crash; each kind
- * (array.c, atomic.c, queue.c, stack.c, ring*.c, pool.c) exports one
+ * (array.c, atomic.c, queue.c, stack.c, ring*.c, pool.c, topic*.c, latest.c) exports one
  * shmgen__kind_ops_t that the segment calls to initialise, check and recover
  * its structures.  All shared-memory atomics go through atomics.h.
  * Depends on atomics.h, journal.h, shmgen/segment.h.
@@ -92,6 +92,8 @@ extern const shmgen__kind_ops_t shmgen__queue_ops;
 extern const shmgen__kind_ops_t shmgen__stack_ops;
 extern const shmgen__kind_ops_t shmgen__ring_ops;
 extern const shmgen__kind_ops_t shmgen__pool_ops;
+extern const shmgen__kind_ops_t shmgen__topic_ops;
+extern const shmgen__kind_ops_t shmgen__latest_ops;
 
 /* The ops of a kind, or NULL for an unknown kind value. */
 const shmgen__kind_ops_t *shmgen__kind_ops(int kind);

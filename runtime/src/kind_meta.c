@@ -19,11 +19,11 @@ void shmgen__cmeta_init(void *base, const shmgen_struct_info_t *info)
 int shmgen__cmeta_check(const void *base, const shmgen_struct_info_t *info, shmgen_kind_t kind)
 {
     const shmgen__cmeta_t *m = (const shmgen__cmeta_t *)base;
+    shmgen_struct_desc_t d;
     uint64_t need;
     if (info->kind != kind || info->size < SHMGEN__KIND_HEADER) return SHMGEN_CORRUPT;
-    if (shmgen_struct_footprint(kind, info->elem_size, info->elem_align, info->capacity, &need) != 0 ||
-        need > info->size)
-        return SHMGEN_CORRUPT;
+    shmgen_struct_info_desc(info, &d);
+    if (shmgen_struct_footprint_desc(&d, &need) != 0 || need > info->size) return SHMGEN_CORRUPT;
     if (m->magic != SHMGEN__CMETA_MAGIC + (uint32_t)kind || m->kind != (uint32_t)kind ||
         m->elem_size != info->elem_size || m->capacity != info->capacity ||
         m->slot_bytes != shmgen_kind_slot_bytes(kind, info->elem_size))

@@ -19,6 +19,8 @@ const char *shmgen_kind_name(int kind)
     case SHMGEN_KIND_STACK: return "stack";
     case SHMGEN_KIND_RING: return "ring";
     case SHMGEN_KIND_POOL: return "pool";
+    case SHMGEN_KIND_TOPIC: return "topic";
+    case SHMGEN_KIND_LATEST: return "latest";
     default: return NULL;
     }
 }
@@ -31,7 +33,9 @@ uint32_t shmgen_kind_header_bytes(shmgen_kind_t kind)
     case SHMGEN_KIND_QUEUE:
     case SHMGEN_KIND_STACK:
     case SHMGEN_KIND_RING:
-    case SHMGEN_KIND_POOL: return SHMGEN_CONCURRENT_HEADER_BYTES;
+    case SHMGEN_KIND_POOL:
+    case SHMGEN_KIND_TOPIC:
+    case SHMGEN_KIND_LATEST: return SHMGEN_CONCURRENT_HEADER_BYTES;
     default: return 0;
     }
 }
@@ -44,7 +48,11 @@ uint64_t shmgen_kind_slot_bytes(shmgen_kind_t kind, uint32_t elem_size)
     case SHMGEN_KIND_QUEUE:
     case SHMGEN_KIND_STACK:
     case SHMGEN_KIND_RING:
-    case SHMGEN_KIND_POOL: return 8u + (((uint64_t)elem_size + 7u) & ~(uint64_t)7u);
+    case SHMGEN_KIND_POOL:
+    case SHMGEN_KIND_TOPIC: return 8u + (((uint64_t)elem_size + 7u) & ~(uint64_t)7u);
+    case SHMGEN_KIND_LATEST:
+        return (8u + (((uint64_t)elem_size + 7u) & ~(uint64_t)7u) + SHMGEN_CACHE_LINE - 1) &
+               ~(uint64_t)(SHMGEN_CACHE_LINE - 1);
     default: return 0;
     }
 }
@@ -74,24 +82,51 @@ static int round_up_checked(uint64_t v, uint64_t to, uint64_t *out)
     return rc;
 }
 
-int shmgen_struct_footprint(shmgen_kind_t kind, uint32_t elem_size, uint32_t elem_align,
-                            uint64_t capacity, uint64_t *size_out)
+/* The topic's own parameters: cursors, history shorter than the ring, a policy. */
+static int topic_params_ok(const shmgen_struct_desc_t *d)
 {
-    uint64_t slot = shmgen_kind_slot_bytes(kind, elem_size);
-    uint64_t data, total;
+    if (d->kind != SHMGEN_KIND_TOPIC)
+        return d->subscribers == 0 && d->history == 0 && d->policy == 0 && d->deadline_ms == 0;
+    return d->subscribers >= 1 && d->subscribers <= SHMGEN_TOPIC_MAX_SUBSCRIBERS && d->history < d->capacity &&
+           (d->policy == SHMGEN_TOPIC_LAP || d->policy == SHMGEN_TOPIC_BLOCK) &&
+           (d->policy == SHMGEN_TOPIC_BLOCK || d->deadline_ms == 0);
+}
+
+int shmgen_struct_footprint_desc(const shmgen_struct_desc_t *d, uint64_t *size_out)
+{
+    uint64_t slot, count, data, total;
     int rc;
 
-    if (!size_out || slot == 0 || elem_size == 0 || capacity == 0) return SHMGEN_INVALID_ARGUMENT;
-    if (elem_align == 0 || elem_align > SHMGEN_MAX_ELEM_ALIGN || (elem_align & (elem_align - 1)) != 0 ||
-        elem_size % elem_align != 0)
+    if (!d || !size_out) return SHMGEN_INVALID_ARGUMENT;
+    slot = shmgen_kind_slot_bytes(d->kind, d->elem_size);
+    if (slot == 0 || d->elem_size == 0 || d->capacity == 0 || !topic_params_ok(d)) return SHMGEN_INVALID_ARGUMENT;
+    if (d->elem_align == 0 || d->elem_align > SHMGEN_MAX_ELEM_ALIGN || (d->elem_align & (d->elem_align - 1)) != 0 ||
+        d->elem_size % d->elem_align != 0)
         return SHMGEN_INVALID_ARGUMENT;
-    if (kind == SHMGEN_KIND_ATOMIC && (capacity != 1 || elem_size > 8)) return SHMGEN_INVALID_ARGUMENT;
+    if (d->kind == SHMGEN_KIND_ATOMIC && (d->capacity != 1 || d->elem_size > 8)) return SHMGEN_INVALID_ARGUMENT;
+    if (d->kind == SHMGEN_KIND_LATEST && d->capacity != 1) return SHMGEN_INVALID_ARGUMENT;
     /* Slot indices are 32-bit in the stack's and pool's tagged words. */
-    if ((kind == SHMGEN_KIND_STACK || kind == SHMGEN_KIND_POOL) && capacity > UINT32_MAX - 1)
+    if ((d->kind == SHMGEN_KIND_STACK || d->kind == SHMGEN_KIND_POOL) && d->capacity > UINT32_MAX - 1)
         return SHMGEN_OVERFLOW;
-    if ((rc = mul_checked(slot, capacity, &data)) != 0) return rc;
-    if ((rc = add_checked(data, shmgen_kind_header_bytes(kind), &total)) != 0) return rc;
+    count = d->kind == SHMGEN_KIND_LATEST ? SHMGEN_LATEST_BUFFERS : d->capacity;
+    if ((rc = mul_checked(slot, count, &data)) != 0) return rc;
+    if ((rc = add_checked(data, shmgen_kind_header_bytes(d->kind), &total)) != 0) return rc;
+    if (d->kind == SHMGEN_KIND_TOPIC &&
+        (rc = add_checked(total, (uint64_t)d->subscribers * SHMGEN_TOPIC_CURSOR_BYTES, &total)) != 0)
+        return rc;
     return round_up_checked(total, SHMGEN_CACHE_LINE, size_out);
+}
+
+int shmgen_struct_footprint(shmgen_kind_t kind, uint32_t elem_size, uint32_t elem_align, uint64_t capacity,
+                            uint64_t *size_out)
+{
+    shmgen_struct_desc_t d;
+    memset(&d, 0, sizeof d);
+    d.kind = kind;
+    d.elem_size = elem_size;
+    d.elem_align = elem_align;
+    d.capacity = capacity;
+    return shmgen_struct_footprint_desc(&d, size_out);
 }
 
 static uint32_t index_slots_for(size_t n)
@@ -134,7 +169,7 @@ int shmgen_layout_plan(const shmgen_layout_t *layout, uint64_t *offsets_out, shm
         const shmgen_struct_desc_t *d = &layout->structs[i];
         uint64_t size;
         if (!d->name || d->name[0] == '\0' || strlen(d->name) > SHMGEN_NAME_MAX) return SHMGEN_INVALID_ARGUMENT;
-        rc = shmgen_struct_footprint(d->kind, d->elem_size, d->elem_align, d->capacity, &size);
+        rc = shmgen_struct_footprint_desc(d, &size);
         if (rc != 0) return rc;
         if (offsets_out) offsets_out[i] = at;
         if ((rc = add_checked(at, size, &at)) != 0) return rc;

@@ -24,18 +24,17 @@
  * released > p - cap.
  *
  * Each side belongs to one attachment at a time, named in its owner word by
- * an owner token (pid << 32 | registry slot + 1, never reused by a later
- * attacher of the slot); OWNER_REPAIRING marks a side being repaired.
- * Depends on kind_meta.h, waitq.h, internal.h, shmgen/ring.h.
+ * an owner token (owner.h).
+ * Depends on kind_meta.h, owner.h, waitq.h, internal.h, shmgen/ring.h.
  */
 #ifndef SHMGEN_RING_PRIV_H
 #define SHMGEN_RING_PRIV_H
 
 #include "kind_meta.h"
+#include "owner.h"
 #include "shmgen/ring.h"
 #include "waitq.h"
 
-#define SHMGEN__RING_OWNER_REPAIRING ((uint64_t)1 << 63)
 /* On tail: the last move of tail was a producer's drop of position
  * (tail & ~TAIL_DROP) - 1, not a consumer's claim.  The next claim clears it. */
 #define SHMGEN__RING_TAIL_DROP ((uint64_t)1 << 63)

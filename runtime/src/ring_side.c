@@ -4,14 +4,12 @@
  * ring_side.c — who owns a ring's producer and consumer sides, and the repair
  * of a side whose owner died (the crash analysis is docs/crash-recovery.md).
  *
- * A side's owner word holds the owner token of the attachment that operates
- * it.  A second live attachment is refused (SHMGEN_BUSY) instead of silently
- * sharing the side; a side whose owner died, or left without handing it
- * over, is taken over after a repair.  Every repair runs under the segment's
- * recovery lock: there, registry slots cannot change hands, so "is the owner
- * dead" is one stable answer; inside shmgen_segment_recover it is exactly the
- * recovery's dead set.  Tools read the owners' pids (shmgen_ring_owners).
- * Depends on ring_priv.h, internal.h (tokens, recovery lock, details).
+ * The taking over itself is owner.h's (a second live attachment is refused
+ * with SHMGEN_BUSY; a side whose owner died, or left without handing it
+ * over, is taken over after a repair under the recovery lock); this file
+ * says what the repair of each side is.  Tools read the owners' pids
+ * (shmgen_ring_owners).
+ * Depends on ring_priv.h, owner.h, internal.h (tokens, recovery).
  */
 #include <string.h>
 
@@ -47,8 +45,9 @@ static int reclaim_dropped(shmgen_ring_t *r, uint64_t head, uint64_t idx)
  * single publication with head not advanced (maybe popped already: the
  * consumer reads slots, never head), or a won drop CAS with the slot not yet
  * rewritten.  Caller owns the producer side. */
-static int repair_producer(shmgen_ring_t *r)
+static int repair_producer(void *ctx)
 {
+    shmgen_ring_t *r = ctx;
     shmgen__ring_hdr_t *h = RING_HDR(r);
     /* Relaxed: the producer's own word; we own the side (acquired with the owner word). */
     uint64_t cap = r->capacity_, head = shmgen__load(&h->head, memory_order_relaxed);
@@ -84,8 +83,9 @@ static int repair_producer(shmgen_ring_t *r)
  * held zero-copy read (peek), or (plain mode) a freed slot with tail not
  * advanced.  Every position below the repaired tail is then done with: one
  * store of `released` frees them all. */
-static int repair_consumer(shmgen_ring_t *r)
+static int repair_consumer(void *ctx)
 {
+    shmgen_ring_t *r = ctx;
     shmgen__ring_hdr_t *h = RING_HDR(r);
     uint64_t cap = r->capacity_, s, rel;
     /* Acquire: as for the slots below. */
@@ -126,112 +126,50 @@ static int repair_consumer(shmgen_ring_t *r)
     return repairs;
 }
 
-static const char *side_name(const shmgen_ring_t *r, const shmgen__atomic_u64 *word)
+/* The producer or consumer side of r as owner.h sees it. */
+static shmgen__side_t side_of(shmgen_ring_t *r, bool producer)
 {
-    return word == &RING_HDR(r)->p_owner ? "producer" : "consumer";
-}
-
-/* Under the recovery lock: takes a side nobody live owns, repairing it first
- * when an owner is recorded (it died, or left without handing over). */
-static int take_locked(shmgen_ring_t *r, shmgen__atomic_u64 *word, int (*repair)(shmgen_ring_t *))
-{
-    /* Acquire: the previous owner's side state is visible once we own it. */
-    uint64_t cur = shmgen__load(word, memory_order_acquire);
-    uint64_t tok = cur & ~SHMGEN__RING_OWNER_REPAIRING;
-    if (cur == r->self_) return 0;
-    /* A repair mark under the lock was left by a recovery that died; a live
-     * owner without one keeps its side. */
-    if (cur != 0 && !(cur & SHMGEN__RING_OWNER_REPAIRING) && shmgen__token_state(r->seg_, tok) == SHMGEN__SLOT_LIVE) {
-        shmgen__set_detail("ring '%s': the %s side is owned by live pid %u", shmgen__struct_name(r->seg_, r->table_index_), side_name(r, word),
-                           (unsigned)(tok >> 32));
-        return SHMGEN_BUSY;
-    }
-    if (cur != 0) {
-        /* Relaxed: the lock orders it against every other repair. */
-        shmgen__store(word, SHMGEN__RING_OWNER_REPAIRING | r->self_, memory_order_relaxed);
-        (void)repair(r);
-    }
-    /* Release: the repaired state is visible to whoever sees us as owner. */
-    shmgen__store(word, r->self_, memory_order_release);
-    return 0;
-}
-
-static int take_side(shmgen_ring_t *r, shmgen__atomic_u64 *word, int (*repair)(shmgen_ring_t *))
-{
-    /* Acquire: as in take_locked. */
-    uint64_t cur = shmgen__load(word, memory_order_acquire);
-    int rc;
-    if (r->readonly_) return SHMGEN_READ_ONLY;
-    if (cur == r->self_) return 0;
-    /* Acq_rel: a free side may hold the repaired state of the last owner. */
-    if (cur == 0 && shmgen__cas(word, &cur, r->self_, memory_order_acq_rel, memory_order_acquire)) return 0;
-    if (cur != 0 && !(cur & SHMGEN__RING_OWNER_REPAIRING) &&
-        shmgen__token_state(r->seg_, cur) == SHMGEN__SLOT_LIVE) {
-        shmgen__set_detail("ring '%s': the %s side is owned by live pid %u", shmgen__struct_name(r->seg_, r->table_index_), side_name(r, word),
-                           (unsigned)(cur >> 32));
-        return SHMGEN_BUSY;
-    }
-    /* Dead, left, or being repaired: settle it under the recovery lock. */
-    if ((rc = shmgen__recovery_lock(r->seg_, -1)) != 0) return rc;
-    rc = take_locked(r, word, repair);
-    shmgen__recovery_unlock(r->seg_);
-    return rc;
+    shmgen__side_t s = {producer ? &RING_HDR(r)->p_owner : &RING_HDR(r)->c_owner,
+                        r->seg_,
+                        r->table_index_,
+                        r->readonly_ ? 0 : r->self_,
+                        "ring",
+                        producer ? "producer" : "consumer",
+                        producer ? repair_producer : repair_consumer,
+                        r};
+    return s;
 }
 
 int shmgen__ring_take_producer(shmgen_ring_t *r)
 {
-    return take_side(r, &RING_HDR(r)->p_owner, repair_producer);
+    shmgen__side_t s = side_of(r, true);
+    return shmgen__side_take(&s);
 }
 
 int shmgen__ring_take_consumer(shmgen_ring_t *r)
 {
-    return take_side(r, &RING_HDR(r)->c_owner, repair_consumer);
-}
-
-/* Whether token names an attachment this recovery decided is gone: its
- * registry slot moved on to another pid (or none), or records it and is in
- * the dead set. */
-static bool token_dead_in(shmgen_ring_t *r, uint64_t tok, const shmgen__deadset_t *dead)
-{
-    return shmgen__owner_pid(r->seg_, (uint32_t)tok) != (uint32_t)(tok >> 32) || shmgen__dead_has(dead, (uint32_t)tok);
-}
-
-/* Repairs a side whose owner is gone and leaves it unowned.  Runs under the
- * recovery lock (shmgen_segment_recover). */
-static int recover_side(shmgen_ring_t *r, shmgen__atomic_u64 *word, int (*repair)(shmgen_ring_t *),
-                        const shmgen__deadset_t *dead)
-{
-    /* Acquire: the dead owner's side state is visible to the repair. */
-    uint64_t cur = shmgen__load(word, memory_order_acquire);
-    int n;
-    if (cur == 0 || !token_dead_in(r, cur & ~SHMGEN__RING_OWNER_REPAIRING, dead)) return 0;
-    /* Acq_rel on success: ordered against a taker's CAS from 0 (the only
-     * change a side can see outside the lock). */
-    if (!shmgen__cas(word, &cur, SHMGEN__RING_OWNER_REPAIRING | r->self_, memory_order_acq_rel,
-                     memory_order_relaxed))
-        return 0;
-    n = repair(r);
-    /* Release: the repaired state is visible to the next owner. */
-    shmgen__store(word, 0, memory_order_release);
-    return n + 1;
+    shmgen__side_t s = side_of(r, false);
+    return shmgen__side_take(&s);
 }
 
 int shmgen__ring_recover(shmgen_segment_t *seg, void *base, const shmgen_struct_info_t *info,
                          const shmgen__deadset_t *dead)
 {
     shmgen_ring_t r;
+    shmgen__side_t p, c;
     int rc = shmgen_ring_bind(&r, seg, info);
     (void)base;
     if (rc != 0) return rc;
-    return recover_side(&r, &RING_HDR(&r)->p_owner, repair_producer, dead) +
-           recover_side(&r, &RING_HDR(&r)->c_owner, repair_consumer, dead);
+    p = side_of(&r, true);
+    c = side_of(&r, false);
+    return shmgen__side_recover(&p, dead) + shmgen__side_recover(&c, dead);
 }
 
 void shmgen__ring_repair_dead_consumer(shmgen_ring_t *r)
 {
     /* Acquire: as in take_side. */
     uint64_t c = shmgen__load(&RING_HDR(r)->c_owner, memory_order_acquire);
-    if (c == 0 || shmgen__token_state(r->seg_, c & ~SHMGEN__RING_OWNER_REPAIRING) == SHMGEN__SLOT_LIVE) return;
+    if (c == 0 || shmgen__token_state(r->seg_, c & ~SHMGEN__OWNER_REPAIRING) == SHMGEN__SLOT_LIVE) return;
     /* Through the recovery, which repairs it from its one dead set; a fork()ed
      * child's handle cannot recover and simply keeps waiting. */
     int repaired = shmgen_segment_recover(r->seg_);
@@ -281,7 +219,7 @@ int shmgen__ring_corrupt(const shmgen_ring_t *r, const char *what)
  * repair mark; 0 for no owner. */
 static pid_t token_pid(uint64_t word)
 {
-    return (pid_t)((word & ~SHMGEN__RING_OWNER_REPAIRING) >> 32);
+    return (pid_t)((word & ~SHMGEN__OWNER_REPAIRING) >> 32);
 }
 
 void shmgen_ring_owners(const shmgen_ring_t *r, pid_t *producer, pid_t *consumer)

@@ -264,8 +264,12 @@ static void init_structures(shmgen_segment_t *seg, const shmgen_layout_t *layout
         info.offset = offsets[i];
         info.since = d->since ? d->since : 1;
         info.table_index = (uint32_t)i;
+        info.subscribers = d->subscribers;
+        info.history = d->history;
+        info.policy = d->policy;
+        info.deadline_ms = d->deadline_ms;
         /* Cannot fail: the plan already computed this footprint. */
-        if (shmgen_struct_footprint(d->kind, d->elem_size, d->elem_align, d->capacity, &info.size) == 0)
+        if (shmgen_struct_footprint_desc(d, &info.size) == 0)
             shmgen__kind_ops(d->kind)->init(seg->base + offsets[i], &info, d->initial);
     }
 }

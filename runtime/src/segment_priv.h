@@ -73,7 +73,7 @@ typedef struct shmgen__table_entry {
     char name[64];
     uint32_t kind, elem_size, elem_align, since;
     uint64_t capacity, elem_hash, offset, size;
-    unsigned char reserved[SHMGEN_TABLE_ENTRY_BYTES - 112];
+    uint32_t subscribers, history, policy, deadline_ms; /* topic parameters; 0 for other kinds */
 } shmgen__table_entry_t;
 
 _Static_assert(sizeof(shmgen__header_t) == SHMGEN_HEADER_BYTES, "header size");

@@ -67,7 +67,11 @@ int shmgen__table_write(shmgen_segment_t *seg, const shmgen_layout_t *layout, co
         e->capacity = d->capacity;
         e->elem_hash = d->elem_hash;
         e->offset = offsets[i];
-        if ((rc = shmgen_struct_footprint(d->kind, d->elem_size, d->elem_align, d->capacity, &e->size)) != 0)
+        e->subscribers = d->subscribers;
+        e->history = d->history;
+        e->policy = d->policy;
+        e->deadline_ms = d->deadline_ms;
+        if ((rc = shmgen_struct_footprint_desc(d, &e->size)) != 0)
             return rc;
         index_words(seg)[slot] = i + 1;
     }
@@ -125,11 +129,12 @@ static int check_entry(shmgen_segment_t *seg, uint32_t i, uint64_t *end)
     if (e.offset % SHMGEN_CACHE_LINE != 0 || e.offset < *end || e.offset > seg->hdr.total_size ||
         e.size > seg->hdr.total_size - e.offset)
         return entry_error(i, "offset or size outside the segment");
-    if (shmgen_struct_footprint((shmgen_kind_t)e.kind, e.elem_size, e.elem_align, e.capacity, &size) != 0 ||
-        size != e.size)
-        return entry_error(i, "size does not match kind, element and capacity");
     if (e.since == 0 || e.since > seg->hdr.schema_version) return entry_error(i, "bad 'since'");
     memcpy(info->name, e.name, sizeof info->name);
+    info->subscribers = e.subscribers;
+    info->history = e.history;
+    info->policy = e.policy;
+    info->deadline_ms = e.deadline_ms;
     info->kind = (shmgen_kind_t)e.kind;
     info->elem_size = e.elem_size;
     info->elem_align = e.elem_align;
@@ -139,8 +144,30 @@ static int check_entry(shmgen_segment_t *seg, uint32_t i, uint64_t *end)
     info->size = e.size;
     info->since = e.since;
     info->table_index = i;
+    {
+        shmgen_struct_desc_t d;
+        shmgen_struct_info_desc(info, &d);
+        if (shmgen_struct_footprint_desc(&d, &size) != 0 || size != e.size)
+            return entry_error(i, "size does not match kind, element, capacity and parameters");
+    }
     *end = e.offset + e.size;
     return 0;
+}
+
+void shmgen_struct_info_desc(const shmgen_struct_info_t *info, shmgen_struct_desc_t *d)
+{
+    memset(d, 0, sizeof *d);
+    d->name = info->name;
+    d->kind = info->kind;
+    d->elem_size = info->elem_size;
+    d->elem_align = info->elem_align;
+    d->capacity = info->capacity;
+    d->elem_hash = info->elem_hash;
+    d->since = info->since;
+    d->subscribers = info->subscribers;
+    d->history = info->history;
+    d->policy = info->policy;
+    d->deadline_ms = info->deadline_ms;
 }
 
 /* Every entry must be reachable through the index, and the index must hold

@@ -3,7 +3,7 @@
  *
  * compute.c — the layout stage: type cycles, the C layout of every type
  * (natural alignment, explicit padding), structure footprints and offsets
- * through the runtime's pure shmgen_struct_footprint()/shmgen_layout_plan()
+ * through the runtime's pure shmgen_struct_footprint_desc()/shmgen_layout_plan()
  * (so generator and runtime agree byte for byte), the declared `size` check
  * and the layout hashes.  Parts that an earlier error left unresolved are
  * skipped silently: one mistake, one message.  Depends on internal.h and
@@ -146,6 +146,7 @@ static void visit_types(ctx_t *c)
 static bool structure_layout(ctx_t *c, shmgen_structure_t *st)
 {
     shmgen_loc_t at = st->capacity_loc.line ? st->capacity_loc : st->loc;
+    shmgen_struct_desc_t d;
     int rc;
 
     if (!st->name || !st->kind || st->capacity == 0 || !ref_layout(c, &st->elem)) return false;
@@ -154,7 +155,8 @@ static bool structure_layout(ctx_t *c, shmgen_structure_t *st)
                         (unsigned long long)st->capacity, shmgen_kind_name(st->kind));
         return false;
     }
-    rc = shmgen_struct_footprint(st->kind, (uint32_t)st->elem.size, st->elem.align, st->capacity, &st->size);
+    shmgen_schema_struct_desc(c->s, (size_t)(st - c->s->structures), &d);
+    rc = shmgen_struct_footprint_desc(&d, &st->size);
     if (rc == SHMGEN_OVERFLOW)
         shmgen_diag_add(c->d, SHMGEN_SEV_ERROR, at,
                         "capacity %llu of %llu-byte elements makes structure '%s' overflow the 64-bit layout "

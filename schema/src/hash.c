@@ -116,6 +116,11 @@ uint64_t shmgen__hash_segment(const shmgen_schema_t *s)
         put_u32(&f, st->since);
         put_u64(&f, st->offset);
         put_u64(&f, st->size);
+        /* Only topics carry these, so every other segment hashes as before. */
+        if (st->kind == SHMGEN_KIND_TOPIC) {
+            put_u32(&f, st->subscribers);
+            put_u32(&f, st->policy);
+        }
     }
     return f.h;
 }

@@ -4,7 +4,7 @@
  * layout_read.c — reads a layout JSON ("shmgen-layout/1") back into the
  * model.  The declarative part (segment, version, size, mode, enums, types
  * with their field types, structures with kind, type, capacity, since,
- * initial) is rearranged into a tree of segment.yaml shape — keeping the
+ * initial and a topic's parameters) is rearranged into a tree of segment.yaml shape — keeping the
  * JSON locations — and goes through the very same loader and layout; then
  * every stored offset, size and hash is compared with the recomputed one.
  * Depends on internal.h and shmgen_schema/layout_json.h.
@@ -133,8 +133,8 @@ static const shmgen__node_t *items_of(reader_t *r, const shmgen__node_t *root, c
 #define FIELD_KEYS "name\0type\0?ref\0?base\0?array_len\0offset\0size\0align\0?padding_before\0"
 #define TYPE_KEYS "name\0size\0align\0?tail_padding\0hash\0fields\0"
 #define STRUCT_KEYS                                                                                            \
-    "name\0kind\0type\0?ref\0?base\0?array_len\0capacity\0since\0?initial\0offset\0size\0elem_size\0elem_align\0" \
-    "elem_hash\0"
+    "name\0kind\0type\0?ref\0?base\0?array_len\0capacity\0since\0?initial\0?subscribers\0?history\0?policy\0"   \
+    "?deadline_ms\0offset\0size\0elem_size\0elem_align\0elem_hash\0"
 
 static void build_enums(reader_t *r, const shmgen__node_t *list, shmgen__node_t *out)
 {
@@ -172,6 +172,23 @@ static void build_types(reader_t *r, const shmgen__node_t *list, shmgen__node_t 
     }
 }
 
+/* atomic and latest hold one value: their stored capacity (1) is not a schema key. */
+static bool one_value_kind(const shmgen__node_t *kind)
+{
+    return kind->type == SHMGEN__SCALAR && (strcmp(kind->text, "atomic") == 0 || strcmp(kind->text, "latest") == 0);
+}
+
+/* A topic's parameters, each where the file has it: a lock file written
+ * before they existed (or without one of them) gets the schema's defaults. */
+static void put_topic_params(reader_t *r, shmgen__node_t *m, const shmgen__node_t *st)
+{
+    static const char *const keys[] = {"subscribers", "history", "policy", "deadline_ms"};
+    for (size_t i = 0; i < 4; i++) {
+        const shmgen__node_t *v = shmgen__map_get(st, keys[i]);
+        if (v) put(r, m, keys[i], v->loc, v);
+    }
+}
+
 static void build_structures(reader_t *r, const shmgen__node_t *list, shmgen__node_t *out)
 {
     for (size_t i = 0; list && i < list->n; i++) {
@@ -186,10 +203,10 @@ static void build_structures(reader_t *r, const shmgen__node_t *list, shmgen__no
         }
         put(r, m, "kind", kind->loc, kind);
         put(r, m, "type", st->loc, shmgen__map_get(st, "type"));
-        if (!(kind->type == SHMGEN__SCALAR && strcmp(kind->text, "atomic") == 0))
-            put(r, m, "capacity", st->loc, shmgen__map_get(st, "capacity"));
+        if (!one_value_kind(kind)) put(r, m, "capacity", st->loc, shmgen__map_get(st, "capacity"));
         put(r, m, "since", st->loc, shmgen__map_get(st, "since"));
         if (init && !shmgen__is_null(init)) put(r, m, "initial", init->loc, init);
+        put_topic_params(r, m, st);
         put_node(r, out, shmgen__map_get(st, "name"), m);
     }
 }

@@ -111,6 +111,15 @@ static void write_initial(const shmgen_structure_t *st, FILE *out)
     else fprintf(out, "%" PRIu64, st->initial_u);
 }
 
+/* A topic's own parameters; other kinds have none (and no keys for them, so
+ * the lock files of schemas without topics are as before). */
+static void write_topic(const shmgen_structure_t *st, FILE *out)
+{
+    if (st->kind != SHMGEN_KIND_TOPIC) return;
+    fprintf(out, ", \"subscribers\": %" PRIu32 ", \"history\": %" PRIu32 ", \"policy\": \"%s\", \"deadline_ms\": %" PRIu32,
+            st->subscribers, st->history, shmgen_topic_policy_name(st->policy), st->deadline_ms);
+}
+
 static void write_structure(const shmgen_schema_t *s, const shmgen_structure_t *st, FILE *out)
 {
     fprintf(out, "\n    {\"name\": ");
@@ -119,6 +128,7 @@ static void write_structure(const shmgen_schema_t *s, const shmgen_structure_t *
     write_ref(s, &st->elem, out);
     fprintf(out, ",\n     \"capacity\": %" PRIu64 ", \"since\": %" PRIu32, st->capacity, st->since);
     write_initial(st, out);
+    write_topic(st, out);
     fprintf(out, ", \"offset\": %" PRIu64 ", \"size\": %" PRIu64 ", \"elem_size\": %" PRIu64
                  ", \"elem_align\": %" PRIu32 ", \"elem_hash\": ",
             st->offset, st->size, st->elem.size, st->elem.align);
@@ -186,9 +196,16 @@ static void text_overhead(const shmgen_schema_t *s, int w, FILE *out)
     text_row(out, w, p->index_offset, p->index_size, "(name index)", rest);
 }
 
+static const char *deadline_text(uint32_t ms, char *buf, size_t n)
+{
+    if (ms) snprintf(buf, n, ", deadline %" PRIu32 " ms", ms);
+    else buf[0] = '\0';
+    return buf;
+}
+
 int shmgen_layout_text_write(const shmgen_schema_t *s, FILE *out)
 {
-    char type[SHMGEN_NAME_MAX + 32], rest[SHMGEN_NAME_MAX + 128], h1[32], h2[32];
+    char type[SHMGEN_NAME_MAX + 32], rest[SHMGEN_NAME_MAX + 192], h1[32], h2[32], dl[40];
     int w = 12;
 
     for (size_t i = 0; i < s->nstructures; i++)
@@ -202,6 +219,10 @@ int shmgen_layout_text_write(const shmgen_schema_t *s, FILE *out)
         const shmgen_structure_t *st = &s->structures[i];
         snprintf(rest, sizeof rest, "%-6s %-16s %5" PRIu64 "/%-4" PRIu32 " %" PRIu64, shmgen_kind_name(st->kind),
                  shmgen_type_ref_str(s, &st->elem, type, sizeof type), st->elem.size, st->elem.align, st->capacity);
+        if (st->kind == SHMGEN_KIND_TOPIC)
+            snprintf(rest + strlen(rest), sizeof rest - strlen(rest),
+                     ", %" PRIu32 " subscribers, history %" PRIu32 ", %s%s", st->subscribers, st->history,
+                     shmgen_topic_policy_name(st->policy), deadline_text(st->deadline_ms, dl, sizeof dl));
         if (st->since > 1) snprintf(rest + strlen(rest), sizeof rest - strlen(rest), " (since %" PRIu32 ")", st->since);
         text_row(out, w, st->offset, st->size, st->name, rest);
     }

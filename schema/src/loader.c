@@ -62,7 +62,7 @@ static const char *suggest(loader_t *L, const char *word, const char *const *can
 static unsigned check_keys(loader_t *L, const shmgen__node_t *map, const char *const *allowed, size_t n,
                        const char *where, const char *expected)
 {
-    shmgen_loc_t first[8];
+    shmgen_loc_t first[16]; /* n <= 16 (asserted by the callers' tables) */
     unsigned seen = 0, suggested = 0;
     char shown[SHMGEN__PRINT_BUF];
 
@@ -524,21 +524,28 @@ static void load_fields(loader_t *L, shmgen_type_t *t, const shmgen__node_t *nod
 
 /* ---- structures ------------------------------------------------------------ */
 
-static const char *const kind_names[] = {"array", "atomic", "queue", "stack", "ring", "pool"};
+static const char *const kind_names[] = {"array", "atomic", "queue", "stack", "ring", "pool", "topic", "latest"};
 static const shmgen_kind_t kind_values[] = {SHMGEN_KIND_ARRAY, SHMGEN_KIND_ATOMIC, SHMGEN_KIND_QUEUE,
-                                            SHMGEN_KIND_STACK, SHMGEN_KIND_RING,   SHMGEN_KIND_POOL};
-static const char *const struct_keys[] = {"kind", "type", "capacity", "initial", "since"};
+                                            SHMGEN_KIND_STACK, SHMGEN_KIND_RING,   SHMGEN_KIND_POOL,
+                                            SHMGEN_KIND_TOPIC, SHMGEN_KIND_LATEST};
+#define NKINDS (sizeof kind_names / sizeof kind_names[0])
+#define KIND_LIST "array, atomic, queue, stack, ring, pool, topic, latest"
+static const char *const struct_keys[] = {"kind", "type", "capacity", "initial", "since",
+                                          "subscribers", "history", "policy", "deadline_ms"};
+#define NSTRUCT_KEYS (sizeof struct_keys / sizeof struct_keys[0])
+_Static_assert(NSTRUCT_KEYS <= 16, "check_keys() tracks at most 16 keys");
+enum { KEY_KIND = 1u << 0, KEY_TYPE = 1u << 1, KEY_CAPACITY = 1u << 2 }; /* bits of check_keys' result */
 
 static shmgen_kind_t load_kind(loader_t *L, const shmgen__node_t *node)
 {
     char buf[SHMGEN__PRINT_BUF + 4];
     const char *s;
-    for (size_t i = 0; node->type == SHMGEN__SCALAR && i < 6; i++)
+    for (size_t i = 0; node->type == SHMGEN__SCALAR && i < NKINDS; i++)
         if (key_is(node, kind_names[i])) return kind_values[i];
-    s = node->type == SHMGEN__SCALAR && strlen(node->text) == node->len ? suggest(L, node->text, kind_names, 6) : NULL;
+    s = node->type == SHMGEN__SCALAR && strlen(node->text) == node->len ? suggest(L, node->text, kind_names, NKINDS)
+                                                                         : NULL;
     if (s) err(L, node->loc, "unknown kind %s; did you mean '%s'?", shmgen__node_what(node, buf, sizeof buf), s);
-    else err(L, node->loc, "unknown kind %s; expected one of array, atomic, queue, stack, ring, pool",
-             shmgen__node_what(node, buf, sizeof buf));
+    else err(L, node->loc, "unknown kind %s; expected one of " KIND_LIST, shmgen__node_what(node, buf, sizeof buf));
     return 0;
 }
 
@@ -595,25 +602,110 @@ static void load_initial(loader_t *L, shmgen_structure_t *st, const shmgen__node
     st->initial_i = (int64_t)st->initial_u;
 }
 
+/* "a queue", "an array", "a structure" (kind not known). */
+static const char *a_kind(shmgen_kind_t kind, char *buf, size_t n)
+{
+    const char *k = kind ? shmgen_kind_name(kind) : "structure";
+    snprintf(buf, n, "a%s %s", kind == SHMGEN_KIND_ARRAY || kind == SHMGEN_KIND_ATOMIC ? "n" : "", k);
+    return buf;
+}
+
+/* atomic and latest hold one value: capacity 1, and no `capacity` key. */
+static bool holds_one_value(shmgen_kind_t kind)
+{
+    return kind == SHMGEN_KIND_ATOMIC || kind == SHMGEN_KIND_LATEST;
+}
+
 static void load_capacity(loader_t *L, shmgen_structure_t *st, const shmgen__node_t *key,
                           const shmgen__node_t *body, unsigned misspelt)
 {
     const shmgen__node_t *cap = shmgen__map_get(body, "capacity"), *init = shmgen__map_get(body, "initial");
+    char buf[32];
     uint64_t v;
 
-    if (st->kind == SHMGEN_KIND_ATOMIC) {
+    if (holds_one_value(st->kind)) {
         st->capacity = 1;
-        if (cap) err(L, cap->loc, "'capacity' does not apply to atomic structure '%s' (it holds one value)", st->name);
-        if (init) load_initial(L, st, init);
+        if (cap)
+            err(L, cap->loc, "'capacity' does not apply to %s structure '%s' (it holds one value)",
+                shmgen_kind_name(st->kind), st->name);
+    } else {
+        if (cap && get_uint(L, cap, "capacity", 1, UINT64_MAX, &v)) st->capacity = v;
+        if (cap) st->capacity_loc = cap->loc;
+        else if (st->kind && !(misspelt & KEY_CAPACITY))
+            err(L, key->loc, "structure '%s' (%s) has no 'capacity'", st->name, shmgen_kind_name(st->kind));
+    }
+    if (init && st->kind == SHMGEN_KIND_ATOMIC) load_initial(L, st, init);
+    else if (init)
+        err(L, init->loc, "'initial' applies only to atomic structures; '%s' is %s", st->name,
+            a_kind(st->kind, buf, sizeof buf));
+}
+
+/* ---- topic parameters ------------------------------------------------------ */
+
+static const char *const policy_names[] = {"lap", "block"}; /* indexed by shmgen_topic_policy_t */
+
+static void load_policy(loader_t *L, shmgen_structure_t *st, const shmgen__node_t *node)
+{
+    char buf[SHMGEN__PRINT_BUF + 4];
+    const char *s = NULL;
+    st->policy_loc = node->loc;
+    for (uint32_t i = 0; node->type == SHMGEN__SCALAR && i < 2; i++)
+        if (key_is(node, policy_names[i])) {
+            st->policy = i;
+            return;
+        }
+    if (node->type == SHMGEN__SCALAR && strlen(node->text) == node->len) s = suggest(L, node->text, policy_names, 2);
+    if (s) err(L, node->loc, "unknown policy %s; did you mean '%s'?", shmgen__node_what(node, buf, sizeof buf), s);
+    else
+        err(L, node->loc, "policy must be lap (the publisher never waits; a slow subscriber loses samples) or block "
+            "(the publisher waits for the slowest subscriber); found %s", shmgen__node_what(node, buf, sizeof buf));
+}
+
+/* history and deadline_ms, which depend on capacity and policy. */
+static void load_history_deadline(loader_t *L, shmgen_structure_t *st, const shmgen__node_t *history,
+                                  const shmgen__node_t *deadline)
+{
+    char buf[SHMGEN__PRINT_BUF + 4];
+    uint64_t v;
+    if (history && get_uint(L, history, "history", 0, UINT32_MAX, &v)) {
+        st->history_loc = history->loc;
+        if (st->capacity && v >= st->capacity)
+            err(L, history->loc, "history %s must be less than the capacity %llu (a late joiner gets at most "
+                "capacity - 1 samples)", SHOW(history, buf), (unsigned long long)st->capacity);
+        else st->history = (uint32_t)v;
+    }
+    if (deadline && get_uint(L, deadline, "deadline_ms", 0, UINT32_MAX, &v)) {
+        st->deadline_loc = deadline->loc;
+        if (v && st->policy != SHMGEN_TOPIC_BLOCK)
+            err(L, deadline->loc, "deadline_ms applies only with policy: block (a lap publisher never waits for a "
+                "subscriber)%s", st->policy_loc.line ? "" : "; the policy is lap when not given");
+        else st->deadline_ms = (uint32_t)v;
+    }
+}
+
+/* subscribers, history, policy, deadline_ms: for topics, refused elsewhere.
+ * A bad value is reported and the default kept, so that the layout does not
+ * report the same mistake again. */
+static void load_topic_params(loader_t *L, shmgen_structure_t *st, const shmgen__node_t *body)
+{
+    const shmgen__node_t *subs = shmgen__map_get(body, "subscribers"), *history = shmgen__map_get(body, "history");
+    const shmgen__node_t *policy = shmgen__map_get(body, "policy"), *deadline = shmgen__map_get(body, "deadline_ms");
+    const shmgen__node_t *given[] = {subs, history, policy, deadline};
+    char buf[32];
+    uint64_t v;
+
+    if (st->kind != SHMGEN_KIND_TOPIC) {
+        for (size_t i = 0; i < 4; i++)
+            if (given[i] && st->kind)
+                err(L, given[i]->loc, "'%s' applies only to topic structures; '%s' is %s", struct_keys[5 + i], st->name,
+                    a_kind(st->kind, buf, sizeof buf));
         return;
     }
-    if (cap && get_uint(L, cap, "capacity", 1, UINT64_MAX, &v)) st->capacity = v;
-    if (cap) st->capacity_loc = cap->loc;
-    else if (st->kind && !(misspelt & 4u))
-        err(L, key->loc, "structure '%s' (%s) has no 'capacity'", st->name, shmgen_kind_name(st->kind));
-    if (init)
-        err(L, init->loc, "'initial' applies only to atomic structures; '%s' is a%s %s", st->name,
-            st->kind == SHMGEN_KIND_ARRAY ? "n" : "", st->kind ? shmgen_kind_name(st->kind) : "structure");
+    st->subscribers = SHMGEN_TOPIC_DEFAULT_SUBSCRIBERS;
+    if (subs && get_uint(L, subs, "subscribers", 1, SHMGEN_TOPIC_MAX_SUBSCRIBERS, &v)) st->subscribers = (uint32_t)v;
+    if (subs) st->subscribers_loc = subs->loc;
+    if (policy) load_policy(L, st, policy);
+    load_history_deadline(L, st, history, deadline);
 }
 
 static void load_structure_body(loader_t *L, shmgen_structure_t *st, const shmgen__node_t *key,
@@ -627,15 +719,16 @@ static void load_structure_body(loader_t *L, shmgen_structure_t *st, const shmge
 
     snprintf(where, sizeof where, "structure '%s'", st->name);
     /* A misspelt key was reported with its suggestion: not again as missing. */
-    misspelt = check_keys(L, body, struct_keys, 5, where, "kind, type, capacity, initial, since");
+    misspelt = check_keys(L, body, struct_keys, NSTRUCT_KEYS, where,
+                          "kind, type, capacity, initial, since, subscribers, history, policy, deadline_ms");
     if (kind) st->kind = load_kind(L, kind), st->kind_loc = kind->loc;
-    else if (!(misspelt & 1u))
-        err(L, key->loc, "structure '%s' has no 'kind'; expected one of array, atomic, queue, stack, ring, pool",
-            st->name);
+    else if (!(misspelt & KEY_KIND))
+        err(L, key->loc, "structure '%s' has no 'kind'; expected one of " KIND_LIST, st->name);
     if (type) load_ref(L, type, &st->elem, where);
-    else if (!(misspelt & 2u)) err(L, key->loc, "structure '%s' has no 'type'", st->name);
+    else if (!(misspelt & KEY_TYPE)) err(L, key->loc, "structure '%s' has no 'type'", st->name);
     if (type && st->kind == SHMGEN_KIND_ATOMIC) check_atomic_type(L, st);
     load_capacity(L, st, key, body, misspelt);
+    load_topic_params(L, st, body);
     st->since = 1;
     if (since && get_uint(L, since, "since", 1, UINT32_MAX, &v)) {
         st->since = (uint32_t)v;

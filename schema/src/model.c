@@ -43,6 +43,19 @@ void shmgen_schema_struct_desc(const shmgen_schema_t *s, size_t i, shmgen_struct
     out->elem_hash = st->elem.hash;
     out->since = st->since;
     out->initial = st->initial_u;
+    out->subscribers = st->subscribers;
+    out->history = st->history;
+    out->policy = st->policy;
+    out->deadline_ms = st->deadline_ms;
+}
+
+const char *shmgen_topic_policy_name(uint32_t policy)
+{
+    switch (policy) {
+    case SHMGEN_TOPIC_LAP: return "lap";
+    case SHMGEN_TOPIC_BLOCK: return "block";
+    default: return NULL;
+    }
 }
 
 int shmgen_schema_runtime_layout(const shmgen_schema_t *s, shmgen_layout_t *out, shmgen_struct_desc_t **descs)

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 #
-# Tests of the concurrent kinds (queue, stack, ring, pool): unit tests, multi-
+# Tests of the concurrent kinds (queue, stack, ring, pool, topic, latest): unit tests, multi-
 # process stress ("stress"), threaded variants run under TSan ("tsan") and
 # SIGKILL crash tests ("crash").  Included from tests/runtime/CMakeLists.txt.
 #
@@ -20,7 +20,7 @@ target_link_libraries(shmgen_kinds_util_mini PUBLIC shmgen_runtime PRIVATE shmge
 target_compile_definitions(shmgen_kinds_util_mini PUBLIC KINDS_MINICR=1 PRIVATE _GNU_SOURCE)
 target_include_directories(shmgen_kinds_util_mini PUBLIC ${_kd})
 
-foreach(kind ring queue stack pool)
+foreach(kind ring queue stack pool topic latest)
   shmgen_add_test(test_${kind} SOURCES ${_kd}/test_${kind}.c LIBS shmgen_kinds_util shmgen_runtime
                   LABELS unit TIMEOUT 120)
   shmgen_add_test(test_${kind}_stress SOURCES ${_kd}/test_${kind}_stress.c LIBS shmgen_kinds_util shmgen_runtime
@@ -38,5 +38,11 @@ endforeach()
 # Hostile values in every shared word of every kind: each operation returns.
 shmgen_add_test(test_adversarial SOURCES ${_kd}/test_adversarial.c LIBS shmgen_kinds_util shmgen_runtime
                 LABELS unit TIMEOUT 600)
+# Deterministic tests of the topic's dangerous steps: a publisher or a
+# subscriber stopped (SIGSTOP) or killed at each, both policies.
+shmgen_add_test(test_topic_steps SOURCES ${_kd}/test_topic_steps.c LIBS shmgen_kinds_util shmgen_runtime
+                LABELS unit TIMEOUT 120)
 # Unit tests that stop a process at a named point use the runtime's test hook.
-target_include_directories(test_ring PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src)
+foreach(t test_ring test_topic test_topic_steps test_topic_crash test_latest test_latest_crash)
+  target_include_directories(${t} PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src)
+endforeach()

@@ -23,16 +23,14 @@
 #include <time.h>
 #include <unistd.h>
 
-void kutil_create(kutil_seg_t *k, const char *tag, shmgen_kind_t kind, uint32_t elem_size, uint64_t capacity)
+void kutil_create_desc(kutil_seg_t *k, const char *tag, const shmgen_struct_desc_t *d)
 {
     static int counter;
     memset(k, 0, sizeof *k);
     snprintf(k->name, sizeof k->name, "/shmgen-kt-%s-%d-%d", tag, (int)getpid(), counter++);
+    k->desc = *d;
     k->desc.name = "s";
-    k->desc.kind = kind;
-    k->desc.elem_size = elem_size;
-    k->desc.elem_align = elem_size % 8 == 0 ? 8 : (elem_size % 4 == 0 ? 4 : 1);
-    k->desc.capacity = capacity;
+    k->desc.elem_align = d->elem_size % 8 == 0 ? 8 : (d->elem_size % 4 == 0 ? 4 : 1);
     k->desc.since = 1;
     k->layout.segment = "kinds";
     k->layout.schema_version = 1;
@@ -42,6 +40,31 @@ void kutil_create(kutil_seg_t *k, const char *tag, shmgen_kind_t kind, uint32_t 
     if (shmgen_segment_unlink(k->name) != 0) { /* absent: nothing to remove */ }
     cr_assert_eq(shmgen_segment_create(k->name, &k->layout, NULL, &k->seg), 0, "create %s", k->name);
     cr_assert_eq(shmgen_segment_find(k->seg, "s", &k->info), 0);
+}
+
+void kutil_create(kutil_seg_t *k, const char *tag, shmgen_kind_t kind, uint32_t elem_size, uint64_t capacity)
+{
+    shmgen_struct_desc_t d;
+    memset(&d, 0, sizeof d);
+    d.kind = kind;
+    d.elem_size = elem_size;
+    d.capacity = capacity;
+    kutil_create_desc(k, tag, &d);
+}
+
+void kutil_create_topic(kutil_seg_t *k, const char *tag, uint32_t elem_size, uint64_t capacity, uint32_t subscribers,
+                        uint32_t history, shmgen_topic_policy_t policy, uint32_t deadline_ms)
+{
+    shmgen_struct_desc_t d;
+    memset(&d, 0, sizeof d);
+    d.kind = SHMGEN_KIND_TOPIC;
+    d.elem_size = elem_size;
+    d.capacity = capacity;
+    d.subscribers = subscribers;
+    d.history = history;
+    d.policy = policy;
+    d.deadline_ms = deadline_ms;
+    kutil_create_desc(k, tag, &d);
 }
 
 void kutil_destroy(kutil_seg_t *k)
@@ -155,6 +178,14 @@ int kutil_kill_loop(kutil_seg_t *k, kutil_worker_fn fn, void *ctx, int rounds, u
     return killed;
 }
 
+int kutil_kill_reap(pid_t pid)
+{
+    int st;
+    kill(pid, SIGKILL);
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+}
+
 void kutil_assert_attached(kutil_seg_t *k, unsigned expected)
 {
     unsigned count = 0;
@@ -179,6 +210,32 @@ bool kutil_bit_set(_Atomic uint64_t *bm, uint64_t i)
 bool kutil_bit_get(_Atomic uint64_t *bm, uint64_t i)
 {
     return (atomic_load(&bm[i / 64]) >> (i % 64)) & 1u;
+}
+
+static unsigned char check_byte(uint64_t seq, uint32_t i)
+{
+    return (unsigned char)((seq * 0x9E3779B97F4A7C15ull) >> (8 * (i % 8))) ^ (unsigned char)i;
+}
+
+void kutil_fill(unsigned char *e, uint32_t size, uint64_t seq)
+{
+    memcpy(e, &seq, 8);
+    for (uint32_t i = 8; i < size; i++) e[i] = check_byte(seq, i);
+}
+
+uint64_t kutil_seq_of(const unsigned char *e)
+{
+    uint64_t seq;
+    memcpy(&seq, e, 8);
+    return seq;
+}
+
+bool kutil_intact(const unsigned char *e, uint32_t size)
+{
+    uint64_t seq = kutil_seq_of(e);
+    for (uint32_t i = 8; i < size; i++)
+        if (e[i] != check_byte(seq, i)) return false;
+    return true;
 }
 
 uint64_t kutil_scale(uint64_t n)

@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: MIT
  *
- * kinds_util.h — shared helpers of the queue/stack/ring/pool tests: one-
+ * kinds_util.h — shared helpers of the queue/stack/ring/pool/topic/latest tests: one-
  * structure segments with unique names, shared result areas that survive
  * fork, running workers as processes or threads, and bitmaps for counting
  * elements.  Depends on the public runtime API and Criterion.
@@ -31,8 +31,12 @@ typedef struct kutil_report {
     char msg[256];
 } kutil_report_t;
 
-/* Creates a segment holding one structure "s" (asserts on failure). */
+/* Creates a segment holding one structure "s" (asserts on failure): kind,
+ * element size and capacity (and a topic's parameters) from d. */
+void kutil_create_desc(kutil_seg_t *k, const char *tag, const shmgen_struct_desc_t *d);
 void kutil_create(kutil_seg_t *k, const char *tag, shmgen_kind_t kind, uint32_t elem_size, uint64_t capacity);
+void kutil_create_topic(kutil_seg_t *k, const char *tag, uint32_t elem_size, uint64_t capacity, uint32_t subscribers,
+                        uint32_t history, shmgen_topic_policy_t policy, uint32_t deadline_ms);
 /* Closes and unlinks (idempotent). */
 void kutil_destroy(kutil_seg_t *k);
 /* A worker process's own attachment; NULL on failure. */
@@ -57,6 +61,8 @@ pid_t kutil_spawn(kutil_seg_t *k, kutil_worker_fn fn, int id, void *ctx);
  * how many died by our SIGKILL; *bad counts workers that failed otherwise. */
 int kutil_kill_loop(kutil_seg_t *k, kutil_worker_fn fn, void *ctx, int rounds, unsigned max_delay_us,
                     uint64_t seed, int *bad);
+/* SIGKILLs pid and reaps it: whether it died of that SIGKILL. */
+int kutil_kill_reap(pid_t pid);
 /* Asserts that exactly `expected` processes are attached to k's segment. */
 void kutil_assert_attached(kutil_seg_t *k, unsigned expected);
 /* Number of set bits of a & ~b over nbits. */
@@ -65,6 +71,12 @@ uint64_t kutil_count_andnot(_Atomic uint64_t *a, _Atomic uint64_t *b, uint64_t n
 /* Sets bit i; returns its previous value (atomic, shared between processes). */
 bool kutil_bit_set(_Atomic uint64_t *bm, uint64_t i);
 bool kutil_bit_get(_Atomic uint64_t *bm, uint64_t i);
+
+/* Elements that show a torn copy: the sequence number in the first 8 bytes,
+ * then bytes derived from it (size >= 8). */
+void kutil_fill(unsigned char *e, uint32_t size, uint64_t seq);
+uint64_t kutil_seq_of(const unsigned char *e);
+bool kutil_intact(const unsigned char *e, uint32_t size);
 
 /* n times SHMGEN_STRESS_SCALE (a positive number, default 1). */
 uint64_t kutil_scale(uint64_t n);

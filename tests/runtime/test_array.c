@@ -11,8 +11,8 @@ TestSuite(array, .fini = tu_cleanup);
 typedef struct { uint32_t id; float x, y; } item_t;
 
 static const shmgen_struct_desc_t arr_structs[] = {
-    {"items", SHMGEN_KIND_ARRAY, sizeof(item_t), _Alignof(item_t), 1000, 0xa1, 1, 0},
-    {"counter", SHMGEN_KIND_ATOMIC, 8, 8, 1, 0xa2, 1, 0},
+    {"items", SHMGEN_KIND_ARRAY, sizeof(item_t), _Alignof(item_t), 1000, 0xa1, 1, 0, 0, 0, 0, 0},
+    {"counter", SHMGEN_KIND_ATOMIC, 8, 8, 1, 0xa2, 1, 0, 0, 0, 0, 0},
 };
 
 static shmgen_layout_t arr_layout(void)

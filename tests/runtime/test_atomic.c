@@ -12,12 +12,12 @@
 TestSuite(atomic, .fini = tu_cleanup);
 
 static const shmgen_struct_desc_t at_structs[] = {
-    {"a_u32", SHMGEN_KIND_ATOMIC, 4, 4, 1, 1, 1, 0xfffffffeu},
-    {"a_u64", SHMGEN_KIND_ATOMIC, 8, 8, 1, 2, 1, 1ull << 40},
-    {"a_i32", SHMGEN_KIND_ATOMIC, 4, 4, 1, 3, 1, (uint64_t)(int64_t)-5},
-    {"a_i64", SHMGEN_KIND_ATOMIC, 8, 8, 1, 4, 1, (uint64_t)INT64_MIN},
-    {"a_bool", SHMGEN_KIND_ATOMIC, 1, 1, 1, 5, 1, 1},
-    {"plain", SHMGEN_KIND_ARRAY, 4, 4, 1, 6, 1, 0},
+    {"a_u32", SHMGEN_KIND_ATOMIC, 4, 4, 1, 1, 1, 0xfffffffeu, 0, 0, 0, 0},
+    {"a_u64", SHMGEN_KIND_ATOMIC, 8, 8, 1, 2, 1, 1ull << 40, 0, 0, 0, 0},
+    {"a_i32", SHMGEN_KIND_ATOMIC, 4, 4, 1, 3, 1, (uint64_t)(int64_t)-5, 0, 0, 0, 0},
+    {"a_i64", SHMGEN_KIND_ATOMIC, 8, 8, 1, 4, 1, (uint64_t)INT64_MIN, 0, 0, 0, 0},
+    {"a_bool", SHMGEN_KIND_ATOMIC, 1, 1, 1, 5, 1, 1, 0, 0, 0, 0},
+    {"plain", SHMGEN_KIND_ARRAY, 4, 4, 1, 6, 1, 0, 0, 0, 0, 0},
 };
 
 static shmgen_segment_t *seg_create(const char *name)
@@ -101,7 +101,7 @@ Test(atomic, bind_checks_the_kind)
 
 Test(atomic, atomic_of_an_unsupported_width_is_refused)
 {
-    shmgen_struct_desc_t d = {"half", SHMGEN_KIND_ATOMIC, 2, 2, 1, 1, 1, 0};
+    shmgen_struct_desc_t d = {"half", SHMGEN_KIND_ATOMIC, 2, 2, 1, 1, 1, 0, 0, 0, 0, 0};
     shmgen_layout_t l = {"atomics", 1, 1, 0, 1, &d, 0};
     shmgen_segment_t *seg = NULL;
     cr_assert_eq(shmgen_segment_create(tu_name("atomicw"), &l, NULL, &seg), SHMGEN_INVALID_ARGUMENT);

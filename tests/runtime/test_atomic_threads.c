@@ -28,8 +28,8 @@
 enum { THREADS = 4, PER_THREAD = 20000, CHURN = 40 };
 
 static const shmgen_struct_desc_t structs[] = {
-    {"hits", SHMGEN_KIND_ATOMIC, 8, 8, 1, 1, 1, 0},
-    {"flag", SHMGEN_KIND_ATOMIC, 4, 4, 1, 2, 1, 0},
+    {"hits", SHMGEN_KIND_ATOMIC, 8, 8, 1, 1, 1, 0, 0, 0, 0, 0},
+    {"flag", SHMGEN_KIND_ATOMIC, 4, 4, 1, 2, 1, 0, 0, 0, 0, 0},
 };
 static const shmgen_layout_t layout = {"threads", 1, 1, 0, 2, structs, 0};
 static char name[64];

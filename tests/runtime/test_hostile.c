@@ -29,7 +29,7 @@
 
 #include "shmgen/shmgen.h"
 
-static const shmgen_struct_desc_t descs[] = {{"c", SHMGEN_KIND_ATOMIC, 8, 8, 1, 1, 1, 0}};
+static const shmgen_struct_desc_t descs[] = {{"c", SHMGEN_KIND_ATOMIC, 8, 8, 1, 1, 1, 0, 0, 0, 0, 0}};
 static const shmgen_layout_t layout = {"hostile", 1, 0x1234, 0, 1, descs, 0};
 static char name[64], path[96];
 

@@ -6,7 +6,9 @@
  *
  * Each test: a holder process takes something in a structure (pool slots, the
  * ring's consumer side, a stack node in flight, a queue position claimed but
- * not published) and is SIGKILLed; a scanner process starts attaching and is
+ * not published, a topic's publisher side and a subscriber record holding
+ * the publisher back, a latest's writer word in the middle of a store) and
+ * is SIGKILLed; a scanner process starts attaching and is
  * stopped (SIGSTOP, from a test hook) while its registry scan stands at the
  * dead holder's slot; the test process then recovers.  Every kind must repair
  * what the holder left, although the scanner sits in the middle of the scan,
@@ -29,14 +31,16 @@
 #include "shmgen/shmgen.h"
 #include "testhook.h"
 
-enum { S_POOL, S_RING, S_STACK, S_QUEUE, NSTRUCTS };
+enum { S_POOL, S_RING, S_STACK, S_QUEUE, S_TOPIC, S_LATEST, NSTRUCTS };
 #define CAP 4
 
 static const shmgen_struct_desc_t descs[NSTRUCTS] = {
-    {"p", SHMGEN_KIND_POOL, 8, 8, CAP, 1, 1, 0},
-    {"r", SHMGEN_KIND_RING, 8, 8, CAP, 1, 1, 0},
-    {"s", SHMGEN_KIND_STACK, 8, 8, CAP, 1, 1, 0},
-    {"q", SHMGEN_KIND_QUEUE, 8, 8, CAP, 1, 1, 0},
+    {"p", SHMGEN_KIND_POOL, 8, 8, CAP, 1, 1, 0, 0, 0, 0, 0},
+    {"r", SHMGEN_KIND_RING, 8, 8, CAP, 1, 1, 0, 0, 0, 0, 0},
+    {"s", SHMGEN_KIND_STACK, 8, 8, CAP, 1, 1, 0, 0, 0, 0, 0},
+    {"q", SHMGEN_KIND_QUEUE, 8, 8, CAP, 1, 1, 0, 0, 0, 0, 0},
+    {"t", SHMGEN_KIND_TOPIC, 8, 8, CAP, 1, 1, 0, 2, 0, SHMGEN_TOPIC_BLOCK, 0},
+    {"l", SHMGEN_KIND_LATEST, 8, 8, 1, 1, 1, 0, 0, 0, 0, 0},
 };
 static const shmgen_layout_t layout = {"race", 1, 0x5eed, 0, NSTRUCTS, descs, 0};
 
@@ -105,11 +109,27 @@ static void holder(int which)
         shmgen__test_hook = die_here; /* dies with a node taken off the stack */
         (void)shmgen_stack_pop(&st, &v);
         _exit(6);
-    } else {
+    } else if (which == S_QUEUE) {
         shmgen_queue_t q;
         if (shmgen_queue_bind(&q, s, &info) != 0) _exit(4);
         shmgen__test_hook = die_here; /* dies with a position claimed, not published */
         (void)shmgen_queue_enqueue(&q, &v);
+        _exit(6);
+    } else if (which == S_TOPIC) {
+        shmgen_topic_t t;
+        shmgen_topic_sub_t sub;
+        const void *p;
+        /* Subscribed at 0 and holding a read of it, after filling the topic
+         * (block): the publisher side and a record holding the publisher back. */
+        if (shmgen_topic_bind(&t, s, &info) != 0 || shmgen_topic_subscribe(&t, "h", &sub) != 0) _exit(4);
+        for (v = 0; v < CAP; v++)
+            if (shmgen_topic_publish_copy(&t, &v) != 0) _exit(5);
+        if (shmgen_topic_read(&sub, &p) != 0) _exit(6);
+    } else {
+        shmgen_latest_t l;
+        if (shmgen_latest_bind(&l, s, &info) != 0) _exit(4);
+        shmgen__test_hook = die_here; /* dies inside a store, holding the writer word */
+        (void)shmgen_latest_store(&l, &v);
         _exit(6);
     }
     atomic_store(&sh->holder_ready, 1);
@@ -161,7 +181,7 @@ static void race(int which, void (*check)(void))
     int st;
     pid_t h = spawn(holder, which), s;
     unsigned count;
-    if (which == S_POOL || which == S_RING) {
+    if (which == S_POOL || which == S_RING || which == S_TOPIC) {
         while (!atomic_load(&sh->holder_ready)) usleep(1000);
         kill(h, SIGKILL);
     }
@@ -290,4 +310,40 @@ Test(recovery_race, a_slot_being_scanned_is_no_process)
     kill(s, SIGCONT);
     cr_assert_eq(waitpid(s, &st, 0), s);
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static void check_topic(void)
+{
+    shmgen_struct_info_t info = info_of(seg, S_TOPIC);
+    shmgen_topic_t t;
+    shmgen_topic_sub_info_t rec;
+    uint64_t v = 100;
+    cr_assert_eq(shmgen_topic_bind(&t, seg, &info), 0);
+    /* The dead holder's record is detached (it no longer holds the publisher
+     * back) and its publisher side free: publishing goes on at once. */
+    cr_assert_eq(shmgen_topic_subscriber_at(&t, 0, &rec), 0);
+    cr_assert_eq(rec.pid, 0, "detached");
+    cr_assert_eq(rec.position, 0, "its cursor is kept");
+    cr_assert_eq(shmgen_topic_publish_copy(&t, &v), 0, "%s", shmgen_segment_last_detail());
+}
+
+Test(recovery_race, topic_publisher_and_subscriber_of_a_dead_holder_are_repaired)
+{
+    race(S_TOPIC, check_topic);
+}
+
+/* Header words of a latest (docs/segment-format.md): line 1 holds version, writer. */
+#define LATEST_WRITER_AT 72u
+
+static void check_latest(void)
+{
+    shmgen_struct_info_t info = info_of(seg, S_LATEST);
+    _Atomic uint64_t *writer = (_Atomic uint64_t *)(void *)((unsigned char *)shmgen_segment_struct_base(seg, &info) +
+                                                            LATEST_WRITER_AT);
+    cr_assert_eq(atomic_load(writer), 0, "the dead writer's word was cleared");
+}
+
+Test(recovery_race, latest_writer_word_of_a_dead_writer_is_cleared)
+{
+    race(S_LATEST, check_latest);
 }

@@ -114,14 +114,6 @@ static void worker(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int 
     }
 }
 
-static int kill_and_reap(pid_t pid)
-{
-    int st;
-    kill(pid, SIGKILL);
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
-    return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
-}
-
 static kutil_seg_t K; /* removed by the suite's fini even when an assertion fails */
 
 static void teardown(void)
@@ -150,7 +142,7 @@ static void crash_run(int overwrite, uint32_t words)
     for (int i = 0; i < KILLS; i++) {
         int which = (int)(kutil_rand(&rnd) % 2);
         usleep((useconds_t)(kutil_rand(&rnd) % 3000));
-        killed += kill_and_reap(side[which]);
+        killed += kutil_kill_reap(side[which]);
         side[which] = kutil_spawn(kp, worker, 3 * (i + 1) + which, sh);
     }
     popped_before = atomic_load(&sh->last_popped);

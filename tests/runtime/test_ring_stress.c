@@ -40,32 +40,6 @@ typedef struct shared {
     _Atomic uint64_t consumed, reader_reads;
 } shared_t;
 
-static unsigned char check_byte(uint64_t seq, uint32_t i)
-{
-    return (unsigned char)((seq * 0x9E3779B97F4A7C15ull) >> (8 * (i % 8))) ^ (unsigned char)i;
-}
-
-static void fill(unsigned char *e, uint32_t size, uint64_t seq)
-{
-    memcpy(e, &seq, 8);
-    for (uint32_t i = 8; i < size; i++) e[i] = check_byte(seq, i);
-}
-
-static uint64_t seq_of(const unsigned char *e)
-{
-    uint64_t seq;
-    memcpy(&seq, e, 8);
-    return seq;
-}
-
-static bool intact(const unsigned char *e, uint32_t size)
-{
-    uint64_t seq = seq_of(e);
-    for (uint32_t i = 8; i < size; i++)
-        if (e[i] != check_byte(seq, i)) return false;
-    return true;
-}
-
 static void producer(shmgen_ring_t *r, shared_t *sh)
 {
     uint64_t rnd = 0x1234567, next = 1;
@@ -77,17 +51,17 @@ static void producer(shmgen_ring_t *r, shared_t *sh)
         if (choice < 3) {
             size_t n = 1 + kutil_rand(&rnd) % 16, got;
             if (n > sh->total - next + 1) n = (size_t)(sh->total - next + 1);
-            for (size_t i = 0; i < n; i++) fill(batch + i * sz, sz, next + i);
+            for (size_t i = 0; i < n; i++) kutil_fill(batch + i * sz, sz, next + i);
             got = shmgen_ring_push_bulk(r, batch, n);
             next += got;
             if (got == 0) kutil_backoff(&spins);
         } else if (choice == 3) {
-            fill(batch, sz, next);
+            kutil_fill(batch, sz, next);
             int rc = shmgen_ring_push_wait(r, batch, 1000);
             if (rc == 0) next++;
             else if (rc != SHMGEN_TIMEOUT) kutil_error(&sh->report, "push_wait: %d", rc);
         } else {
-            fill(batch, sz, next);
+            kutil_fill(batch, sz, next);
             if (shmgen_ring_push(r, batch) == 0) next++, spins = 0;
             else kutil_backoff(&spins);
         }
@@ -96,9 +70,9 @@ static void producer(shmgen_ring_t *r, shared_t *sh)
 
 static void check_popped(shared_t *sh, const unsigned char *e, uint64_t *expect)
 {
-    if (seq_of(e) != *expect || !intact(e, sh->size))
-        kutil_error(&sh->report, "consumer: got %llu expected %llu%s", (unsigned long long)seq_of(e),
-                    (unsigned long long)*expect, intact(e, sh->size) ? "" : " (torn)");
+    if (kutil_seq_of(e) != *expect || !kutil_intact(e, sh->size))
+        kutil_error(&sh->report, "consumer: got %llu expected %llu%s", (unsigned long long)kutil_seq_of(e),
+                    (unsigned long long)*expect, kutil_intact(e, sh->size) ? "" : " (torn)");
     (*expect)++;
 }
 
@@ -137,9 +111,9 @@ static void reader(shmgen_ring_t *r, shared_t *sh)
     while (!atomic_load(&sh->done)) {
         size_t n = shmgen_ring_last_n(r, out, 4);
         for (size_t i = 0; i < n; i++) {
-            if (!intact(out + i * sz, sz))
-                kutil_error(&sh->report, "reader: torn element %llu", (unsigned long long)seq_of(out + i * sz));
-            if (i > 0 && seq_of(out + i * sz) != seq_of(out + (i - 1) * sz) + 1)
+            if (!kutil_intact(out + i * sz, sz))
+                kutil_error(&sh->report, "reader: torn element %llu", (unsigned long long)kutil_seq_of(out + i * sz));
+            if (i > 0 && kutil_seq_of(out + i * sz) != kutil_seq_of(out + (i - 1) * sz) + 1)
                 kutil_error(&sh->report, "reader: not consecutive");
         }
         atomic_fetch_add(&sh->reader_reads, n);

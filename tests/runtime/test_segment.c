@@ -238,7 +238,7 @@ Test(segment, capacity_may_differ_and_since_structures_may_be_absent)
     memcpy(old, tu_structs, sizeof old);  /* version 2: no leaderboard */
     memcpy(newer, tu_structs, sizeof tu_structs);
     newer[0].capacity = 5000;             /* capacity changed: compatible */
-    newer[8] = (shmgen_struct_desc_t){"late", SHMGEN_KIND_ARRAY, 8, 8, 4, 0x9, 2, 0}; /* since 2 <= 2 */
+    newer[8] = (shmgen_struct_desc_t){"late", SHMGEN_KIND_ARRAY, 8, 8, 4, 0x9, 2, 0, 0, 0, 0, 0}; /* since 2 <= 2 */
     a = create_ok(name, &lo, NULL);
     cr_assert_eq(shmgen_segment_open(name, &ln, NULL, &b), SHMGEN_STRUCT_MISSING);
     cr_assert_str_eq(shmgen_segment_last_detail(), "structure 'late': missing from the segment (schema version 2)");
@@ -281,7 +281,7 @@ Test(segment, find_uses_the_index_for_ten_thousand_structures, .timeout = 60)
 
     for (int i = 0; i < N; i++) {
         snprintf(names[i], sizeof names[i], "s%d", i);
-        d[i] = (shmgen_struct_desc_t){names[i], SHMGEN_KIND_ARRAY, 4, 4, (uint64_t)(i % 7) + 1, (uint64_t)i, 1, 0};
+        d[i] = (shmgen_struct_desc_t){names[i], SHMGEN_KIND_ARRAY, 4, 4, (uint64_t)(i % 7) + 1, (uint64_t)i, 1, 0, 0, 0, 0, 0};
     }
     seg = create_ok(name, &l, NULL);
     cr_assert_eq(shmgen_segment_open_readonly(name, &ro), 0);

@@ -47,14 +47,14 @@ static inline void tu_cleanup(void)
 
 /* Every kind once, plus a `since: 3` structure (schema version 3). */
 static const shmgen_struct_desc_t tu_structs[] = {
-    {"collision", SHMGEN_KIND_ARRAY, 4, 4, 100, 0x1111, 1, 0},
-    {"tick", SHMGEN_KIND_ATOMIC, 8, 8, 1, 0x2222, 1, 42},
-    {"damage_queue", SHMGEN_KIND_QUEUE, 12, 4, 16, 0x3333, 1, 0},
-    {"undo", SHMGEN_KIND_STACK, 8, 8, 8, 0x4444, 1, 0},
-    {"frame_stats", SHMGEN_KIND_RING, 16, 8, 32, 0x5555, 1, 0},
-    {"monsters", SHMGEN_KIND_POOL, 40, 4, 10, 0x6666, 1, 0},
-    {"match_active", SHMGEN_KIND_ATOMIC, 1, 1, 1, 0x7777, 1, 1},
-    {"leaderboard", SHMGEN_KIND_ARRAY, 40, 4, 10, 0x6666, 3, 0},
+    {"collision", SHMGEN_KIND_ARRAY, 4, 4, 100, 0x1111, 1, 0, 0, 0, 0, 0},
+    {"tick", SHMGEN_KIND_ATOMIC, 8, 8, 1, 0x2222, 1, 42, 0, 0, 0, 0},
+    {"damage_queue", SHMGEN_KIND_QUEUE, 12, 4, 16, 0x3333, 1, 0, 0, 0, 0, 0},
+    {"undo", SHMGEN_KIND_STACK, 8, 8, 8, 0x4444, 1, 0, 0, 0, 0, 0},
+    {"frame_stats", SHMGEN_KIND_RING, 16, 8, 32, 0x5555, 1, 0, 0, 0, 0, 0},
+    {"monsters", SHMGEN_KIND_POOL, 40, 4, 10, 0x6666, 1, 0, 0, 0, 0, 0},
+    {"match_active", SHMGEN_KIND_ATOMIC, 1, 1, 1, 0x7777, 1, 1, 0, 0, 0, 0},
+    {"leaderboard", SHMGEN_KIND_ARRAY, 40, 4, 10, 0x6666, 3, 0, 0, 0, 0, 0},
 };
 
 static inline shmgen_layout_t tu_layout(void)

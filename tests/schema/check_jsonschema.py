@@ -30,6 +30,12 @@ SHAPE_ERRORS = [
     "44-empty-type", "45-nested-mapping-field", "47-structure-key-typo", "48-missing-kind-and-type",
     "51-enum-empty", "54-reserved-identifier", "55-two-dim-array", "56-sequence-as-type",
     "57-enum-value-out-of-range", "58-structure-not-mapping", "61-top-level-sequence",
+    "66-topic-subscribers-zero", "67-topic-subscribers-too-many", "69-topic-history-negative",
+    "70-topic-policy-typo", "71-topic-policy-not-a-name", "72-topic-deadline-with-lap",
+    "73-topic-deadline-default-policy", "74-topic-deadline-not-integer", "75-topic-without-capacity",
+    "76-topic-key-typo", "77-topic-params-on-queue", "78-latest-with-capacity",
+    "79-latest-with-initial-and-history", "80-kind-typo-topic", "81-topic-subscribers-wrong-type",
+    "82-topic-history-too-large",
 ]
 
 

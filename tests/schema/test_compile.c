@@ -156,3 +156,4 @@ Test(compile, boolchar) { check_schema("boolchar"); }
 Test(compile, enums) { check_schema("enums"); }
 Test(compile, atomics) { check_schema("atomics"); }
 Test(compile, contract) { check_schema("contract"); }
+Test(compile, topics) { check_schema("topics"); }

@@ -114,6 +114,35 @@ Test(layout, runtime_layout_carries_the_schema_mode)
     shmgen_schema_free(s);
 }
 
+/* Topics are laid out by the runtime's shmgen_struct_footprint_desc (their
+ * cursors count), latest values hold one element, double-buffered. */
+Test(layout, topics_and_latest_use_the_runtime_footprint)
+{
+    shmgen_schema_t *s = load_ok(HEAD "structures:\n"
+                                      "  t: {kind: topic, type: u64, capacity: 8, subscribers: 3, history: 2, policy: block, deadline_ms: 9}\n"
+                                      "  d: {kind: topic, type: u64, capacity: 8}\n"
+                                      "  l: {kind: latest, type: \"u8[100]\"}\n");
+    shmgen_struct_desc_t d;
+    uint64_t size;
+    for (size_t i = 0; i < 3; i++) {
+        shmgen_schema_struct_desc(s, i, &d);
+        cr_assert_eq(shmgen_struct_footprint_desc(&d, &size), 0);
+        cr_expect_eq(s->structures[i].size, size, "structure %zu", i);
+    }
+    shmgen_schema_struct_desc(s, 0, &d);
+    cr_expect_eq(d.subscribers, 3);
+    cr_expect_eq(d.history, 2);
+    cr_expect_eq(d.policy, SHMGEN_TOPIC_BLOCK);
+    cr_expect_eq(d.deadline_ms, 9);
+    cr_expect_eq(s->structures[1].subscribers, SHMGEN_TOPIC_DEFAULT_SUBSCRIBERS, "the default");
+    cr_expect_eq(s->structures[1].policy, SHMGEN_TOPIC_LAP, "the default");
+    cr_expect_eq(s->structures[1].size - s->structures[0].size, 5 * SHMGEN_TOPIC_CURSOR_BYTES, "five more cursors");
+    cr_expect_eq(s->structures[2].capacity, 1);
+    shmgen_schema_struct_desc(s, 2, &d);
+    cr_expect_eq(d.subscribers + d.history + d.policy + d.deadline_ms, 0, "latest has no topic parameters");
+    shmgen_schema_free(s);
+}
+
 static uint64_t type_hash(const char *types, uint64_t *segment_hash)
 {
     char yaml[1024];
@@ -166,6 +195,31 @@ Test(hash, segment_hash_covers_structure_names_and_capacities)
     cr_expect_neq(h[0], h[2], "capacity");
     cr_expect_neq(h[0], h[3], "segment name");
     cr_expect_eq(h[0], h[4], "the version number alone is not layout");
+}
+
+static uint64_t segment_hash(const char *structure)
+{
+    char yaml[512];
+    snprintf(yaml, sizeof yaml, HEAD "structures:\n  e: %s\n", structure);
+    shmgen_schema_t *s = load_ok(yaml);
+    uint64_t h = s->layout_hash;
+    shmgen_schema_free(s);
+    return h;
+}
+
+/* subscribers (bytes) and policy (meaning) are layout; history and the
+ * deadline, like an atomic's initial value, are not. */
+Test(hash, segment_hash_covers_topic_subscribers_and_policy)
+{
+    uint64_t base = segment_hash("{kind: topic, type: u32, capacity: 8}");
+    cr_expect_neq(segment_hash("{kind: topic, type: u32, capacity: 8, subscribers: 9}"), base, "subscribers");
+    cr_expect_neq(segment_hash("{kind: topic, type: u32, capacity: 8, policy: block}"), base, "policy");
+    cr_expect_eq(segment_hash("{kind: topic, type: u32, capacity: 8, history: 3}"), base, "history");
+    cr_expect_eq(segment_hash("{kind: topic, type: u32, capacity: 8, subscribers: 8, policy: lap}"), base,
+                 "the defaults written out");
+    cr_expect_eq(segment_hash("{kind: topic, type: u32, capacity: 8, policy: block, deadline_ms: 5}"),
+                 segment_hash("{kind: topic, type: u32, capacity: 8, policy: block}"), "deadline");
+    cr_expect_neq(segment_hash("{kind: latest, type: u32}"), segment_hash("{kind: atomic, type: u32}"), "kind");
 }
 
 /* Pinned: the documented canonical form (docs/layout-hash.md) must not

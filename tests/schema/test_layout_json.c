@@ -72,6 +72,10 @@ static void expect_same_model(const shmgen_schema_t *a, const shmgen_schema_t *b
         cr_expect_eq(x->initial_u, y->initial_u);
         cr_expect_eq(x->offset, y->offset);
         cr_expect_eq(x->size, y->size);
+        cr_expect_eq(x->subscribers, y->subscribers);
+        cr_expect_eq(x->history, y->history);
+        cr_expect_eq(x->policy, y->policy);
+        cr_expect_eq(x->deadline_ms, y->deadline_ms);
         expect_same_ref(&x->elem, &y->elem);
     }
 }
@@ -224,4 +228,43 @@ Test(layout_json, load_any_tells_json_from_yaml)
     unlink(path);
     shmgen_diags_free(&d);
     free(json);
+}
+
+/* A lock file written before topics had their parameters (or by hand
+ * without them) still reads: the schema's defaults apply, and the stored
+ * sizes and hashes agree with them. */
+Test(layout_json, topic_parameters_are_optional_in_a_lock_file)
+{
+    shmgen_schema_t *y = th_load("segment: t\nversion: 1\nstructures:\n  ev: {kind: topic, type: u32, capacity: 4}\n"
+                                 "  cfg: {kind: latest, type: u64}\n", NULL);
+    char *json, *bare, *diags;
+    shmgen_schema_t *j;
+    cr_assert_not_null(y);
+    json = th_layout_json(y);
+    cr_assert(th_contains(json, "\"subscribers\": 8, \"history\": 0, \"policy\": \"lap\", \"deadline_ms\": 0"), "%s", json);
+    bare = edit(json, ", \"subscribers\": 8, \"history\": 0, \"policy\": \"lap\", \"deadline_ms\": 0", "");
+    j = from_json(bare, &diags);
+    cr_assert_not_null(j, "%s", diags);
+    expect_same_model(y, j);
+    cr_expect_eq(j->structures[0].subscribers, SHMGEN_TOPIC_DEFAULT_SUBSCRIBERS);
+    cr_expect_eq(j->structures[1].capacity, 1);
+    free(json), free(bare), free(diags);
+    shmgen_schema_free(y);
+    shmgen_schema_free(j);
+}
+
+/* Topic parameters in a lock file go through the same validation as in YAML. */
+Test(layout_json, bad_topic_parameters_are_refused_at_their_place)
+{
+    shmgen_schema_t *y = th_load("segment: t\nversion: 1\nstructures:\n  ev: {kind: topic, type: u32, capacity: 4}\n",
+                                 NULL);
+    char *json = th_layout_json(y);
+    char *wrong_policy = edit(json, "\"policy\": \"lap\"", "\"policy\": \"sometimes\"");
+    char *deadline = edit(json, "\"deadline_ms\": 0", "\"deadline_ms\": 5");
+    char *history = edit(json, "\"history\": 0", "\"history\": 4");
+    expect_json_error(wrong_policy, "policy must be lap");
+    expect_json_error(deadline, "deadline_ms applies only with policy: block");
+    expect_json_error(history, "history 4 must be less than the capacity 4");
+    free(json), free(wrong_policy), free(deadline), free(history);
+    shmgen_schema_free(y);
 }

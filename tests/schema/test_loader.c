@@ -98,7 +98,7 @@ static void expect_error(const char *yaml, const char *message)
 Test(loader, single_mistakes_are_named_at_their_place)
 {
     expect_error(HEAD "structures:\n  q: {kind: hashmap, type: u8, capacity: 1}\n",
-                 "t.yaml:4:13: error: unknown kind 'hashmap'; expected one of array, atomic, queue, stack, ring, pool");
+                 "t.yaml:4:13: error: unknown kind 'hashmap'; expected one of array, atomic, queue, stack, ring, pool, topic, latest");
     expect_error(HEAD "structures:\n  q: {kind: queue, type: u8, capacity: 0}\n",
                  "t.yaml:4:40: error: capacity must be >= 1; found 0");
     expect_error(HEAD "structures:\n  q: {kind: array, type: u8, capacity: 18446744073709551615}\n",

@@ -15,6 +15,9 @@
  *     (the segment is newer and added it), else mismatch (removed, renamed);
  *   - kind, element size, element alignment, element layout hash: mismatch;
  *   - capacity: note (programs read it from the segment);
+ *   - a topic's subscribers, history, deadline_ms: note (read from the
+ *     segment, like the capacity); its policy: mismatch (the same words
+ *     mean something else under lap and block);
  *   - segment name: mismatch;
  *   - schema version or layout hash: note (the structures decide).
  * SHMGEN_COMPARE_STRICT makes every difference a mismatch.
@@ -46,6 +49,8 @@ typedef enum shmgen_finding_kind {
     SHMGEN_FINDING_ELEM_ALIGN,       /* its alignment, */
     SHMGEN_FINDING_ELEM_HASH,        /* or its layout (fields, their types and offsets) */
     SHMGEN_FINDING_CAPACITY,         /* another capacity */
+    SHMGEN_FINDING_TOPIC_PARAMETER,  /* a topic's subscribers, history or deadline_ms */
+    SHMGEN_FINDING_TOPIC_POLICY,     /* a topic's policy (lap / block) */
 } shmgen_finding_kind_t;
 
 /* One difference; every pointer is valid during the callback only. */

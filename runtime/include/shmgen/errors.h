@@ -69,7 +69,8 @@ extern "C" {
     XX(OVERFLOW, -22, "size computation overflows")                                       \
     XX(BUSY, -23, "structure is busy; try again")                                         \
     XX(WRONG_KIND, -24, "structure is of another kind")                                   \
-    XX(PERMISSION, -25, "segment is owned by another user or more open than requested")
+    XX(PERMISSION, -25, "segment is owned by another user or more open than requested")   \
+    XX(EVICTED, -26, "subscriber was evicted for stalling the publisher")
 
 typedef enum shmgen_error {
 #define SHMGEN__ERR_ENUM(name, value, msg) SHMGEN_##name = (value),

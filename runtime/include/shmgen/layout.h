@@ -43,7 +43,19 @@ typedef enum shmgen_kind {
     SHMGEN_KIND_STACK = 4,
     SHMGEN_KIND_RING = 5,
     SHMGEN_KIND_POOL = 6,
+    SHMGEN_KIND_TOPIC = 7,
+    SHMGEN_KIND_LATEST = 8,
 } shmgen_kind_t;
+
+/* A topic's policy toward a subscriber that falls `capacity` samples behind. */
+typedef enum shmgen_topic_policy {
+    SHMGEN_TOPIC_LAP = 0,   /* the publisher never waits; the subscriber is told what it lost */
+    SHMGEN_TOPIC_BLOCK = 1, /* the publisher waits for the slowest live subscriber */
+} shmgen_topic_policy_t;
+
+#define SHMGEN_TOPIC_DEFAULT_SUBSCRIBERS 8u
+#define SHMGEN_TOPIC_MAX_SUBSCRIBERS 1024u
+#define SHMGEN_TOPIC_NAME_MAX 31 /* bytes in a subscriber's name */
 
 /* "array", "queue"...; NULL for a value outside the enum. */
 const char *shmgen_kind_name(int kind);
@@ -58,6 +70,11 @@ typedef struct shmgen_struct_desc {
     uint64_t elem_hash;   /* layout hash of the element type */
     uint32_t since;       /* schema version that added it; 1 for "always there" */
     uint64_t initial;     /* atomic: initial value (two's complement bits); else 0 */
+    /* topic only (0 for every other kind): */
+    uint32_t subscribers; /* named subscriber cursors, 1..SHMGEN_TOPIC_MAX_SUBSCRIBERS */
+    uint32_t history;     /* newest samples a late joiner starts with, < capacity */
+    uint32_t policy;      /* shmgen_topic_policy_t */
+    uint32_t deadline_ms; /* block: a live subscriber stalled this long is evicted; 0 = never */
 } shmgen_struct_desc_t;
 
 /* What a program expects the whole segment to be. */
@@ -88,6 +105,8 @@ typedef struct shmgen_layout_plan {
 #define SHMGEN_HEADER_BYTES 512u
 #define SHMGEN_SIMPLE_HEADER_BYTES 64u      /* array, atomic */
 #define SHMGEN_CONCURRENT_HEADER_BYTES 256u /* four cache lines: queue, stack, ring, pool... */
+#define SHMGEN_TOPIC_CURSOR_BYTES 128u      /* one subscriber's record in a topic (two lines) */
+#define SHMGEN_LATEST_BUFFERS 2u            /* a latest value is double-buffered */
 #define SHMGEN_REGISTRY_SLOT_BYTES 64u
 #define SHMGEN_JOURNAL_BYTES 64u
 #define SHMGEN_TABLE_ENTRY_BYTES 128u
@@ -98,12 +117,18 @@ uint32_t shmgen_kind_header_bytes(shmgen_kind_t kind);
 /* Bytes one element occupies in the data region: elem_size for array, the
  * 8-byte slot word plus the element rounded up to 8 for the concurrent kinds
  * (a ring of elements under 64 bytes stores all words apart from the
- * elements), 64 (one cache line) for atomic. 0 for an unknown kind. */
+ * elements), 64 (one cache line) for atomic, and for latest one of its two
+ * buffers (word + value, rounded up to 64).  0 for an unknown kind. */
 uint64_t shmgen_kind_slot_bytes(shmgen_kind_t kind, uint32_t elem_size);
 
-/* Total bytes (header + data, rounded up to 64) of one structure.
- * Returns 0, SHMGEN_OVERFLOW if the size does not fit in 63 bits, or
- * SHMGEN_INVALID_ARGUMENT for a bad kind/size/alignment/capacity. */
+/* Total bytes (header + data, rounded up to 64) of one structure described
+ * by d (name and `since` are not looked at; the topic fields are for topics
+ * only).  Returns 0, SHMGEN_OVERFLOW if the size does not fit in 63 bits, or
+ * SHMGEN_INVALID_ARGUMENT for a bad kind/size/alignment/capacity/parameter. */
+SHMGEN_MUST_CHECK int shmgen_struct_footprint_desc(const shmgen_struct_desc_t *d, uint64_t *size_out);
+
+/* The same for kinds without parameters (every kind but topic, for which it
+ * returns SHMGEN_INVALID_ARGUMENT: use shmgen_struct_footprint_desc). */
 SHMGEN_MUST_CHECK int shmgen_struct_footprint(shmgen_kind_t kind, uint32_t elem_size,
                                               uint32_t elem_align, uint64_t capacity,
                                               uint64_t *size_out);

@@ -61,7 +61,15 @@ typedef struct shmgen_struct_info {
     uint64_t size;
     uint32_t since;
     uint32_t table_index; /* position in the segment's table */
+    uint32_t subscribers; /* topic only (else 0): as in shmgen_struct_desc_t */
+    uint32_t history;
+    uint32_t policy;
+    uint32_t deadline_ms;
 } shmgen_struct_info_t;
+
+/* The descriptor form of info (name pointing into info): what
+ * shmgen_struct_footprint_desc and the layout functions take. */
+void shmgen_struct_info_desc(const shmgen_struct_info_t *info, shmgen_struct_desc_t *desc);
 
 /* Header fields of an attached segment, for tools and diagnostics. */
 typedef struct shmgen_segment_meta {

@@ -86,15 +86,24 @@ typedef struct shmgen_structure {
     shmgen_loc_t loc;
     shmgen_kind_t kind;
     shmgen_type_ref_t elem; /* for atomic: a scalar u32/u64/i32/i64/bool */
-    uint64_t capacity;      /* 1 for atomic */
+    uint64_t capacity;      /* 1 for atomic and latest */
     uint32_t since;         /* 1 when not given */
     bool has_initial;
     int64_t initial_i;      /* atomic i32/i64 */
     uint64_t initial_u;     /* atomic u32/u64/bool (bool: 0/1); two's complement bits of initial_i for signed */
+    /* topic only (0 for every other kind), as in shmgen_struct_desc_t: */
+    uint32_t subscribers;   /* named subscriber cursors; SHMGEN_TOPIC_DEFAULT_SUBSCRIBERS when not given */
+    uint32_t history;       /* newest samples a late joiner starts with, < capacity */
+    uint32_t policy;        /* shmgen_topic_policy_t; lap when not given */
+    uint32_t deadline_ms;   /* block only: a stalled live subscriber is evicted after this; 0 = never */
     uint64_t offset;        /* from the segment start (filled by the layout) */
     uint64_t size;          /* footprint, header + data */
     shmgen_loc_t kind_loc, capacity_loc, since_loc, initial_loc; /* line 0 when absent */
+    shmgen_loc_t subscribers_loc, history_loc, policy_loc, deadline_loc;
 } shmgen_structure_t;
+
+/* "lap", "block"; NULL for another value. */
+const char *shmgen_topic_policy_name(uint32_t policy);
 
 typedef struct shmgen_schema {
     char *path;             /* as given to the loader */

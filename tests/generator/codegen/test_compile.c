@@ -4,8 +4,8 @@
  * test_compile.c — generated code as a user's compiler sees it: every golden
  * schema's output compiles cleanly with gcc and clang at -std=c11 -Wall
  * -Wextra -Werror -pedantic, the header compiles as C++17 (g++, clang++), every
- * accessor type-checks (use_game_server.c), and wrong element or handle types
- * are rejected.  A compiler that is not installed is skipped, not failed.
+ * accessor type-checks (use_game_server.c, use_kitchen_sink.c for topics and
+ * latest values), and wrong element, handle or subscription types are rejected.  A compiler that is not installed is skipped, not failed.
  */
 #include <ctype.h>
 
@@ -71,6 +71,8 @@ Test(compile, every_accessor_type_checks)
 {
     char *dir = generate("game_server");
     compile_c_everywhere(dir, SHMGEN_SOURCE_DIR "/tests/generator/codegen/use_game_server.c");
+    dir = generate("everything");
+    compile_c_everywhere(dir, SHMGEN_SOURCE_DIR "/tests/generator/codegen/use_kitchen_sink.c");
 }
 
 Test(compile, headers_compile_as_cxx)
@@ -80,7 +82,12 @@ Test(compile, headers_compile_as_cxx)
     compile_header_as_cxx(generate("everything"), "kitchen_sink.h",
                           "int f(kitchen_sink_t *k) { kitchen_sink_blobs_elem_t b = {}; "
                           "kitchen_sink_inner_t *i = kitchen_sink_slots_get(k, kitchen_sink_slots_acquire(k)); "
-                          "return kitchen_sink_blobs_enqueue(k, &b) + (i != nullptr); }");
+                          "return kitchen_sink_blobs_enqueue(k, &b) + (i != nullptr); }\n"
+                          "int g(kitchen_sink_t *k) { kitchen_sink_feed_sub_t s; const kitchen_sink_inner_t *in; "
+                          "kitchen_sink_inner_t *slot; kitchen_sink_scalars_t c = {}; "
+                          "int rc = kitchen_sink_feed_loan(k, &slot) + kitchen_sink_feed_subscribe(k, \"cxx\", &s); "
+                          "rc += kitchen_sink_feed_read(&s, &in) + kitchen_sink_config_load(k, &c, nullptr); "
+                          "return rc + (in != nullptr); }");
     compile_header_as_cxx(generate("game_server"), "game_server.h",
                           "int f(game_server_t *g) { game_server_vec3_t v = {1, 2, 3}; "
                           "game_server_monster_t *m = game_server_monsters_get(g, game_server_monsters_acquire(g)); "
@@ -120,6 +127,40 @@ Test(compile, wrong_element_type_does_not_compile)
         cr_expect_eq(compile("g++", "-x c++", dir, good_src), 0, "the control snippet must compile as C++");
         cr_expect_neq(compile("g++", "-x c++", dir, bad_src), 0, "C++ accepted a monster for a vec3");
     }
+}
+
+/* Topics: a sample of the wrong type, a pointer of the wrong type for a
+ * zero-copy read or loan, and another topic's subscription are refused. */
+Test(compile, wrong_types_for_a_topic_do_not_compile)
+{
+    char *dir = generate("everything");
+    static const char *const bad[][2] = {
+        {"topic_wrong_sample", "kitchen_sink_scalars_t v; memset(&v, 0, sizeof v); "
+                               "return kitchen_sink_feed_publish_copy(p, &v);"},
+        {"topic_wrong_read", "kitchen_sink_feed_sub_t s; const kitchen_sink_scalars_t *v; memset(&s, 0, sizeof s); "
+                             "return kitchen_sink_feed_read(&s, &v);"},
+        {"topic_wrong_loan", "uint32_t *v; return kitchen_sink_feed_loan(p, &v);"},
+        {"topic_mutable_read", "kitchen_sink_feed_sub_t s; kitchen_sink_inner_t *v; memset(&s, 0, sizeof s); "
+                               "return kitchen_sink_feed_read(&s, &v);"},
+        {"latest_wrong_value", "uint64_t v = 0; return kitchen_sink_config_store(p, &v);"},
+    };
+    char *good_src = snippet(dir, "topic_right_types", "kitchen_sink",
+                             "kitchen_sink_feed_sub_t s; const kitchen_sink_inner_t *v; kitchen_sink_inner_t *w; "
+                             "kitchen_sink_scalars_t c; memset(&c, 0, sizeof c); "
+                             "if (kitchen_sink_feed_subscribe(p, \"a\", &s) || kitchen_sink_feed_loan(p, &w)) return 1; "
+                             "return kitchen_sink_feed_read(&s, &v) + kitchen_sink_config_store(p, &c);");
+    char *mixed_src = snippet(dir, "topic_other_sub", "kitchen_sink",
+                              "kitchen_sink_feed_sub_t s; const uint32_t *v; memset(&s, 0, sizeof s); "
+                              "return kitchen_sink_late_feed_read(&s, &v);");
+    cr_expect_eq(compile("cc", "-std=c11 -Werror", dir, good_src), 0, "the control snippet must compile");
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *src = snippet(dir, bad[i][0], "kitchen_sink", bad[i][1]);
+        cr_expect_neq(compile("cc", "-std=c11 -Werror", dir, src), 0, "%s compiled", bad[i][0]);
+        if (have_tool("clang")) cr_expect_neq(compile("clang", "-std=c11 -Werror", dir, src), 0, "%s compiled", bad[i][0]);
+    }
+    /* pointers to distinct struct types: a constraint violation (an error
+     * under -Werror, and by default from gcc 14 on) */
+    cr_expect_neq(compile("cc", "-std=c11 -Werror", dir, mixed_src), 0, "feed's subscription was accepted by late_feed");
 }
 
 Test(compile, handles_of_different_pools_do_not_mix)
@@ -168,7 +209,12 @@ static const char *const must_use_calls[] = {
     "game_server_frame_stats_push_bulk(p, st, 1)", "game_server_frame_stats_pop_bulk(p, st, 1)",
     "game_server_frame_stats_push_overwrite(p, st)", "game_server_frame_stats_wait_data(p, 0)",
     "game_server_frame_stats_wait_space(p, 0)", "game_server_frame_stats_push_wait(p, st, 0)",
-    "game_server_frame_stats_pop_wait(p, st, 0)", "game_server_undo_push(p, w)", "game_server_undo_pop(p, w)",
+    "game_server_frame_stats_pop_wait(p, st, 0)", "game_server_frame_stats_reserve(p)",
+    "game_server_frame_stats_commit(p)", "game_server_frame_stats_peek(p)", "game_server_frame_stats_release(p)",
+    "game_server_frame_stats_release_producer(p)", "game_server_frame_stats_release_consumer(p)",
+    "game_server_undo_push(p, w)", "game_server_undo_pop(p, w)", "game_server_undo_wait_data(p, 0)",
+    "game_server_undo_wait_space(p, 0)", "game_server_undo_push_wait(p, w, 0)", "game_server_undo_pop_wait(p, w, 0)",
+    "game_server_recover(p)", "game_server_owner_id(p, u)",
     "game_server_tick_compare_exchange(p, w, 1)", "game_server_match_active_compare_exchange(p, b, true)",
     "game_server_leaderboard_at(p, 0)", "game_server_leaderboard_get(p, 0, m)",
     "game_server_leaderboard_set(p, 0, m)",
@@ -267,4 +313,57 @@ Test(compile, ignored_results_fail_and_a_void_cast_silences_them)
     }
     cr_expect_eq(ignored_results("gcc", "-std=c11 -Wall -Wextra -Werror -pedantic", dir, ignoring),
                  marked(fmt("%s/game_server.h", dir), "SHMGEN_GEN_MUST_CHECK"), "C11: only the warn_unused_result ones");
+}
+
+/* ---- must-check results of topics and latest values ------------------------ */
+
+/* Every topic / latest accessor of kitchen_sink whose result reports an
+ * error: the first TOPIC_MUST_CHECK are SHMGEN_GEN_MUST_CHECK (ignoring them
+ * loses or misreads data), the others SHMGEN_GEN_NODISCARD. */
+static const char *const topic_calls[] = {
+    "kitchen_sink_feed_loan(p, &slot)", "kitchen_sink_feed_loan_wait(p, &slot, 0)", "kitchen_sink_feed_publish(p)",
+    "kitchen_sink_feed_publish_copy(p, &in)", "kitchen_sink_feed_publish_wait(p, &in, 0)",
+    "kitchen_sink_feed_subscribe(p, \"x\", &sub)", "kitchen_sink_feed_read(&sub, &cin)",
+    "kitchen_sink_feed_release(&sub)", "kitchen_sink_feed_take(&sub, &in)",
+    "kitchen_sink_feed_take_wait(&sub, &in, 0)", "kitchen_sink_config_store(p, &cfg)",
+    "kitchen_sink_config_load(p, &cfg, NULL)",
+    "kitchen_sink_feed_release_publisher(p)", "kitchen_sink_feed_unsubscribe(&sub)", "kitchen_sink_feed_wait(&sub, 0)",
+    "kitchen_sink_feed_subscriber_at(p, 0, &info)", "kitchen_sink_config_wait(p, 0, 0)",
+};
+#define TOPIC_CALLS (sizeof topic_calls / sizeof topic_calls[0])
+#define TOPIC_MUST_CHECK 12
+
+static char *topic_calls_file(const char *dir, const char *name, const char *cast)
+{
+    char *body = fmt("#include <string.h>\n#include \"kitchen_sink.h\"\n"
+                     "void f(kitchen_sink_t *p);\n"
+                     "void f(kitchen_sink_t *p)\n{\n"
+                     "    kitchen_sink_inner_t in, *slot;\n    const kitchen_sink_inner_t *cin;\n"
+                     "    kitchen_sink_feed_sub_t sub;\n    kitchen_sink_scalars_t cfg;\n"
+                     "    shmgen_topic_sub_info_t info;\n"
+                     "    memset(&in, 0, sizeof in);\n    memset(&sub, 0, sizeof sub);\n    memset(&cfg, 0, sizeof cfg);\n");
+    for (size_t i = 0; i < TOPIC_CALLS; i++) body = fmt("%s    %s%s;\n", body, cast, topic_calls[i]);
+    spit(fmt("%s/%s", dir, name), fmt("%s}\n", body));
+    return fmt("%s/%s", dir, name);
+}
+
+Test(compile, ignored_topic_and_latest_results_fail_and_a_void_cast_silences_them)
+{
+    static const char *const modes[][2] = {{"gcc", "-std=c2x"}, {"clang", "-std=c2x -ferror-limit=0"},
+                                          {"g++", "-x c++ -std=c++17"}, {"clang++", "-x c++ -std=c++17 -ferror-limit=0"}};
+    char *dir = generate("everything"), *ignoring = topic_calls_file(dir, "topic_ignoring.c", "");
+    char *cast = topic_calls_file(dir, "topic_cast.c", "(void)");
+    for (size_t i = 0; i < 4; i++) {
+        char *flags = fmt("%s -Wall -Wextra -Werror -pedantic", modes[i][1]);
+        if (!have_tool(modes[i][0])) {
+            cr_log_warn("%s not installed: skipped", modes[i][0]);
+            continue;
+        }
+        cr_expect_eq(ignored_results(modes[i][0], flags, dir, ignoring), (int)TOPIC_CALLS, "%s %s", modes[i][0],
+                     modes[i][1]);
+        cr_expect_eq(ignored_results(modes[i][0], flags, dir, cast), -1, "%s %s: (void) must silence", modes[i][0],
+                     modes[i][1]);
+    }
+    cr_expect_eq(ignored_results("gcc", "-std=c11 -Wall -Wextra -Werror -pedantic", dir, ignoring), TOPIC_MUST_CHECK,
+                 "C11: only the warn_unused_result ones");
 }

@@ -96,7 +96,7 @@ Test(generate, every_kind_has_its_template)
     size_t kinds = 0;
     for (int k = 1; shmgen_kind_name(k); k++, kinds++)
         cr_expect(embedded(fmt("kinds/%s.h.tmpl", shmgen_kind_name(k))), "no template for kind %s", shmgen_kind_name(k));
-    cr_expect_geq(kinds, 6);
+    cr_expect_geq(kinds, 8);
 }
 
 Test(generate, rendering_twice_gives_identical_bytes)
@@ -285,6 +285,21 @@ Test(generate, operations_a_kind_template_defines_are_checked_for_collisions)
     cr_expect(strstr(text, "ops.yaml:5:3: error: generated C name 'ops_a_b_size' of the structure 'a_b' collides with "
                            "the one of the structure 'a'; rename one of them\nnote: ops.yaml:4:3: the structure 'a' "
                            "is declared here\n") != NULL, "%s", text);
+}
+
+/* The names the topic template composes (a subscription type) take part in
+ * the check like any other: a declared type `feed_sub` clashes with topic
+ * feed's subscription type. */
+Test(generate, a_topic_subscription_type_is_checked_for_collisions)
+{
+    static const char yaml[] = "segment: ops\nversion: 1\ntypes:\n  feed_sub: {x: u32}\nstructures:\n"
+                               "  feed: {kind: topic, type: feed_sub, capacity: 2}\n"
+                               "  pose: {kind: latest, type: u64}\n";
+    char text[4096] = "";
+    cr_expect_eq(render_errors(yaml, NULL, text, sizeof text), 1, "%s", text);
+    cr_expect(strstr(text, "ops.yaml:6:3: error: generated C name 'ops_feed_sub_t' of the structure 'feed' collides "
+                           "with the one of the type 'feed_sub'") != NULL, "%s", text);
+    cr_expect(strstr(text, "note: ops.yaml:4:3: the type 'feed_sub' is declared here") != NULL, "%s", text);
 }
 
 /* --depfile: one Makefile rule, absolute paths, the schema and what was read

@@ -22,10 +22,11 @@ int use_everything(game_server_t *gs)
 {
     game_server_vec3_t v = {1.0f, 2.0f, 3.0f}, vs[4];
     game_server_monster_t m, *mp;
-    game_server_stats_t st[2];
+    game_server_stats_t st[2], *slot;
+    const game_server_stats_t *peeked;
     game_server_monsters_handle_t h;
     uint64_t u = 0, tick;
-    uint32_t sum = 0, *cell;
+    uint32_t sum = 0, *cell, owner = 0;
     bool active = false;
     int rc = 0;
     size_t n;
@@ -62,9 +63,21 @@ int use_everything(game_server_t *gs)
                   game_server_frame_stats_dropped(gs));
     rc |= game_server_frame_stats_wait_data(gs, 0) | game_server_frame_stats_wait_space(gs, 0);
     rc |= game_server_frame_stats_push_wait(gs, &st[0], 1) | game_server_frame_stats_pop_wait(gs, &st[1], 1);
+    n += (size_t)(game_server_frame_stats_pushed(gs) - game_server_frame_stats_popped(gs));
+    if ((slot = game_server_frame_stats_reserve(gs))) *slot = st[0];
+    rc |= game_server_frame_stats_commit(gs);
+    if ((peeked = game_server_frame_stats_peek(gs))) n += (size_t)(peeked != NULL);
+    rc |= game_server_frame_stats_release(gs);
+    rc |= game_server_frame_stats_release_producer(gs) | game_server_frame_stats_release_consumer(gs);
     /* stack */
     rc |= game_server_undo_push(gs, &u) | game_server_undo_pop(gs, &u);
     n += (size_t)(game_server_undo_size(gs) + game_server_undo_capacity(gs));
+    rc |= game_server_undo_wait_data(gs, 0) | game_server_undo_wait_space(gs, 0);
+    rc |= game_server_undo_push_wait(gs, &u, 1) | game_server_undo_pop_wait(gs, &u, 1);
+    /* the segment */
+    rc |= game_server_recover(gs);
+    rc |= game_server_owner_id(gs, &owner);
+    n += owner;
     /* atomics */
     game_server_tick_store(gs, 5);
     tick = game_server_tick_load(gs) + game_server_tick_exchange(gs, 6) + game_server_tick_fetch_add(gs, 1) +

@@ -50,9 +50,9 @@ static int run1(const char *a, const char *b, const char *c, char **out)
 Test(hostile, names_with_invalid_utf8_give_valid_json_and_clean_text, .init = setup, .fini = teardown)
 {
     static const shmgen_struct_desc_t structs[] = {
-        {"frames\xc3(\x1b[2J", SHMGEN_KIND_RING, 4, 4, 4, 0x1234, 1, 0},
-        {"slots\xe2\x82\x01", SHMGEN_KIND_POOL, 8, 8, 4, 0x5678, 1, 0},
-        {"tick\xf0\x9f\xff", SHMGEN_KIND_ATOMIC, 8, 8, 1, 0x9abc, 1, 0},
+        {"frames\xc3(\x1b[2J", SHMGEN_KIND_RING, 4, 4, 4, 0x1234, 1, 0, 0, 0, 0, 0},
+        {"slots\xe2\x82\x01", SHMGEN_KIND_POOL, 8, 8, 4, 0x5678, 1, 0, 0, 0, 0, 0},
+        {"tick\xf0\x9f\xff", SHMGEN_KIND_ATOMIC, 8, 8, 1, 0x9abc, 1, 0, 0, 0, 0, 0},
     };
     shmgen_layout_t layout = {"seg\xff\x1b[31m", 1, 1, 0, 3, structs, 0};
     char *schema = write_schema("live.yaml", base_schema), *out = NULL;

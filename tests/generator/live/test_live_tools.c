@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -137,6 +138,25 @@ Test(verify, json_document_for_match_mismatch_and_error, .init = setup, .fini = 
     free(schema);
 }
 
+/* A topic's findings have their own kinds in the JSON document. */
+Test(verify, json_kinds_of_topic_findings, .init = setup, .fini = teardown)
+{
+    static const char live[] = "segment: live\nversion: 1\nstructures:\n"
+                               "  feed: {kind: topic, type: u64, capacity: 8, subscribers: 2}\n";
+    char *schema = write_schema("block.yaml", "segment: live\nversion: 1\nstructures:\n"
+                                              "  feed: {kind: topic, type: u64, capacity: 8, subscribers: 3, policy: block}\n");
+    const char *args[] = {"verify", "--json", schema, fx.name, NULL};
+    char *out = NULL;
+    create_segment(live, false);
+    cr_expect_eq(tool_run(args, &out, NULL), 1);
+    cr_expect_eq(tool_json_check(out, 0, "d['result'] == 'mismatch' and "
+                                         "[(f['kind'], f['severity']) for f in d['findings'] if f['structure']] == "
+                                         "[('topic-parameter', 'note'), ('topic-policy', 'mismatch')]"),
+                 0, "%s", out);
+    free(out);
+    free(schema);
+}
+
 Test(verify, usage_errors_exit_2_and_strict_goes_anywhere, .init = setup, .fini = teardown)
 {
     char *schema = write_schema("live.yaml", base_schema), *err = NULL;
@@ -247,6 +267,138 @@ Test(inspect, known_fill_levels_text_and_json, .init = setup, .fini = teardown)
     cr_assert_eq(tool_run(json_args, &out, NULL), 0);
     m = masked(out);
     check_golden("inspect.json", m);
+    free(m);
+    free(out);
+    cr_expect_eq(attach_count(), 1, "inspect must not register");
+}
+
+/* ---- inspect: topics and latest values ---- */
+
+static const char topics_schema[] =
+    "segment: live\n"
+    "version: 1\n"
+    "types:\n"
+    "  scan: {seq: u64, range: f32}\n"
+    "structures:\n"
+    "  lidar: {kind: topic, type: scan, capacity: 4, subscribers: 4, history: 1}\n"
+    "  cmds: {kind: topic, type: u32, capacity: 8, subscribers: 2, policy: block, deadline_ms: 500}\n"
+    "  pose: {kind: latest, type: scan}\n";
+
+static void bind_topic(const char *name, shmgen_topic_t *t)
+{
+    shmgen_struct_info_t info;
+    cr_assert_eq(shmgen_segment_find(fx.seg, name, &info), 0);
+    cr_assert_eq(shmgen_topic_bind(t, fx.seg, &info), 0);
+}
+
+static pid_t dead_pid; /* the subscriber that died, masked in the goldens */
+
+/* A subscriber that subscribes in a child process which then exits: its
+ * record stays, held by a dead pid, until a recovery. */
+static void subscribe_and_die(shmgen_topic_t *t, const char *name)
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        shmgen_segment_t *seg;
+        shmgen_struct_info_t info;
+        shmgen_topic_t ct;
+        shmgen_topic_sub_t sub;
+        (void)t;
+        if (shmgen_segment_open(fx.name, NULL, NULL, &seg) != 0 || shmgen_segment_find(seg, "lidar", &info) != 0 ||
+            shmgen_topic_bind(&ct, seg, &info) != 0 || shmgen_topic_subscribe(&ct, name, &sub) != 0)
+            _exit(1);
+        _exit(0); /* no unsubscribe, no close: as if killed */
+    }
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child could not subscribe");
+    dead_pid = pid;
+}
+
+/* Overwrites, inside structure `st` of the live segment, the first copy of
+ * `from` with `to` (same length): segment bytes no API would write. */
+static void scribble(const char *st, const char *from, const char *to)
+{
+    shmgen_struct_info_t info;
+    unsigned char *base, *hit;
+    cr_assert_eq(strlen(from), strlen(to));
+    cr_assert_eq(shmgen_segment_find(fx.seg, st, &info), 0);
+    cr_assert_not_null(base = shmgen_segment_struct_base(fx.seg, &info));
+    hit = memmem(base, info.size, from, strlen(from));
+    cr_assert_not_null(hit, "'%s' is not in %s", from, st);
+    memcpy(hit, to, strlen(to));
+}
+
+/* Two live subscribers (one lapped), one dead, a name of hostile bytes; a
+ * block topic with no subscriber; a latest value stored three times. */
+static void fill_topics(void)
+{
+    shmgen_topic_t lidar, cmds;
+    shmgen_topic_sub_t slam, logger, odd;
+    shmgen_struct_info_t info;
+    shmgen_latest_t pose;
+    uint64_t scan[2] = {0, 0};
+    uint32_t cmd = 1;
+
+    bind_topic("lidar", &lidar);
+    bind_topic("cmds", &cmds);
+    cr_assert_eq(shmgen_topic_subscribe(&lidar, "slam", &slam), 0);
+    cr_assert_eq(shmgen_topic_subscribe(&lidar, "logger", &logger), 0);
+    subscribe_and_die(&lidar, "crashed");
+    cr_assert_eq(shmgen_topic_subscribe(&lidar, "hostile_name_here", &odd), 0);
+    /* bytes no API lets through: invalid UTF-8, an escape sequence, a quote, a backslash */
+    scribble("lidar", "hostile_name_here", "bad\xff\xfe\x1b[31m\"\\\xc3\x28" "end");
+    /* 6 samples through 4 slots: slam keeps up, logger is lapped */
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 3; i++, scan[0]++) cr_assert_eq(shmgen_topic_publish_copy(&lidar, scan), 0);
+        for (int i = 0; i < 3; i++) cr_assert_eq(shmgen_topic_take(&slam, scan), 0, "slam reads everything");
+    }
+    cr_assert_eq(shmgen_topic_take(&logger, scan), 0, "logger lost 2, reads 1");
+    cr_assert_eq(shmgen_topic_lost(&logger), 2);
+    cr_assert_eq(shmgen_topic_publish_copy(&cmds, &cmd), 0);
+    cr_assert_eq(shmgen_segment_find(fx.seg, "pose", &info), 0);
+    cr_assert_eq(shmgen_latest_bind(&pose, fx.seg, &info), 0);
+    for (int i = 0; i < 3; i++) cr_assert_eq(shmgen_latest_store(&pose, scan), 0);
+}
+
+/* The pids of this run (this process's, the dead subscriber's), masked. */
+static char *masked_topics(const char *text)
+{
+    static const char *const forms[][2] = {
+        {"pid %d (", "pid <PID> ("}, {"\"pid\": %d,", "\"pid\": <PID>,"},
+        {"pid %d dead", "pid <DEAD> dead"}, {"\"pid\": %d,", "\"pid\": <DEAD>,"},
+    };
+    char *cur = masked(text);
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        char from[64], *next;
+        snprintf(from, sizeof from, forms[i][0], (int)(i < 2 ? getpid() : dead_pid));
+        next = tool_replace(cur, from, forms[i][1]);
+        free(cur);
+        cur = next;
+    }
+    return cur;
+}
+
+Test(inspect, topics_show_subscribers_and_latest_its_version, .init = setup, .fini = teardown)
+{
+    const char *text_args[] = {"inspect", NULL, NULL}, *json_args[] = {"inspect", NULL, "--json", NULL};
+    char *out = NULL, *m;
+    create_segment(topics_schema, false);
+    fill_topics();
+    text_args[1] = json_args[1] = fx.name;
+    cr_assert_eq(tool_run(text_args, &out, NULL), 0);
+    cr_expect(!strchr(out, '\x1b'), "an escape byte of the segment reached the terminal:\n%s", out);
+    m = masked_topics(out);
+    check_golden("inspect_topics.txt", m);
+    free(m);
+    free(out);
+    cr_assert_eq(tool_run(json_args, &out, NULL), 0);
+    cr_expect_eq(tool_json_check(out, 0, "d['structures'][0]['topic']['subscribers'][3]['name'] == "
+                                         "'bad\\ufffd\\ufffd\\u001b[31m\"\\\\\\ufffd(end'"), 0,
+                 "inspect --json: not valid UTF-8 JSON, or the hostile name is not escaped as expected:\n%s", out);
+    m = masked_topics(out);
+    check_golden("inspect_topics.json", m);
     free(m);
     free(out);
     cr_expect_eq(attach_count(), 1, "inspect must not register");

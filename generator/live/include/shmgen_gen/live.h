@@ -23,6 +23,7 @@
 
 #include "shmgen/compare.h"
 #include "shmgen/segment.h"
+#include "shmgen/topic.h"
 #include "shmgen_schema/model.h"
 
 /* ---- verify ---- */
@@ -70,7 +71,8 @@ void shmgen_verify_print_json_error(int error, const char *detail, const shmgen_
 /* ---- inspect ---- */
 
 /* Read-only tools do bounded work per structure whatever its declared
- * capacity: a pool is counted exactly while it spans at most
+ * capacity (a topic has at most SHMGEN_TOPIC_MAX_SUBSCRIBERS records, the
+ * table's check refuses more): a pool is counted exactly while it spans at most
  * SHMGEN_INSPECT_POOL_BYTES (or has at most SHMGEN_INSPECT_MIN_SAMPLES
  * slots), else estimated from SHMGEN_INSPECT_MIN_SAMPLES evenly spaced slots
  * (shmgen_pool_count_sampled).  So a sparse segment declaring a huge pool
@@ -86,6 +88,22 @@ typedef struct shmgen_inspect_role {
     char process[17];   /* /proc/PID/comm ("" when unreadable); any bytes: escape before printing */
 } shmgen_inspect_role_t;
 
+/* One subscriber record of a topic that is in use. */
+typedef struct shmgen_inspect_sub {
+    uint32_t record;              /* its index among the topic's records */
+    shmgen_topic_sub_info_t info; /* name: segment bytes, NUL-terminated; escape before printing */
+    char process[17];             /* /proc/PID/comm of a live holder; "" when unknown */
+} shmgen_inspect_sub_t;
+
+/* A topic's counters and its subscribers in use (its policy, history and
+ * deadline are in the table entry, shmgen_struct_info_t). */
+typedef struct shmgen_inspect_topic {
+    uint32_t max_subscribers;     /* records (the schema's `subscribers`, at most 1024) */
+    uint64_t published, evictions;
+    shmgen_inspect_sub_t *subs;   /* malloc'ed: the records in use, in record order */
+    size_t nsubs;
+} shmgen_inspect_topic_t;
+
 typedef struct shmgen_inspect_struct {
     shmgen_struct_info_t info;
     int bind_error;      /* 0, or the error binding the kind (then no fill level) */
@@ -98,6 +116,10 @@ typedef struct shmgen_inspect_struct {
     uint64_t value;
     shmgen_inspect_role_t *roles; /* malloc'ed; nroles of them */
     size_t nroles;
+    bool has_version;    /* latest values: the update counter */
+    uint64_t version;
+    bool has_topic;      /* topics */
+    shmgen_inspect_topic_t topic;
 } shmgen_inspect_struct_t;
 
 typedef struct shmgen_inspect_proc {

@@ -18,6 +18,9 @@
 #define HISTORY 20
 #define SAMPLES 5
 #define BLOBS 3
+#define EARLY 2         /* events published before anyone subscribed: the history a late joiner gets */
+#define EVENTS 100      /* events published once the consumer subscribed, through a topic of 4 */
+#define POSES 3         /* stores of the latest value */
 #define WAIT_MS 10000
 
 #define CHECK(cond)                                                                      \

@@ -45,12 +45,16 @@ static void check_others(e2e_t *s)
 {
     uint64_t v;
     e2e_point_t pts[SAMPLES];
+    const e2e_point_t *first;
     e2e_blobs_elem_t b;
     for (uint64_t want = HISTORY; want >= 1; want--) CHECK(e2e_history_pop(s, &v) == 0 && v == want);
     CHECK(e2e_history_pop(s, &v) == SHMGEN_EMPTY);
     CHECK(e2e_samples_last_n(s, pts, 3) == 3 && pts[0].seq == 2 && pts[2].seq == 4);
-    CHECK(e2e_samples_pop_bulk(s, pts, SAMPLES) == SAMPLES);
-    for (uint32_t i = 0; i < SAMPLES; i++) CHECK(pts[i].seq == i && pts[i].y == -(double)i);
+    CHECK((first = e2e_samples_peek(s)) != NULL && first->seq == 0); /* zero copy: read in place */
+    CHECK_RC(e2e_samples_release(s));
+    CHECK(e2e_samples_pop_bulk(s, pts + 1, SAMPLES - 1) == SAMPLES - 1);
+    for (uint32_t i = 1; i < SAMPLES; i++) CHECK(pts[i].seq == i && pts[i].y == -(double)i);
+    CHECK(e2e_samples_popped(s) == SAMPLES && e2e_samples_peek(s) == NULL);
     for (int i = 0; i < BLOBS; i++) {
         CHECK_RC(e2e_blobs_dequeue(s, &b));
         CHECK(b.v[0] == 'a' + i && b.v[15] == 'a' + i);
@@ -73,14 +77,62 @@ static uint64_t drain_points(e2e_t *s)
     return sum;
 }
 
+/* As a late joiner of `events` (history 2): the two early events, then all
+ * the others in order, read in place and by copy; the block topic lost none. */
+static void check_events(e2e_t *s)
+{
+    e2e_events_sub_t sub;
+    const e2e_point_t *p;
+    e2e_point_t copy;
+    CHECK_RC(e2e_events_subscribe(s, "checker", &sub));
+    CHECK(e2e_events_position(&sub) == 0); /* the history: starts EARLY back */
+    for (uint32_t i = 0; i < EARLY + EVENTS; i++) {
+        if (i % 3 == 0) {
+            CHECK_RC(e2e_events_take_wait(&sub, &copy, WAIT_MS));
+            p = &copy;
+        } else {
+            CHECK_RC(e2e_events_wait(&sub, WAIT_MS));
+            CHECK_RC(e2e_events_read(&sub, &p));
+        }
+        CHECK(p->seq == i && p->x == 1.5 * i);
+        if (p != &copy) CHECK(e2e_events_release(&sub) == 0); /* block: never overwritten while read */
+    }
+    CHECK(e2e_events_position(&sub) == EARLY + EVENTS && e2e_events_lost(&sub) == 0);
+    CHECK(e2e_events_take(&sub, &copy) == SHMGEN_EMPTY);
+    CHECK_RC(e2e_events_unsubscribe(&sub));
+}
+
+/* The latest value: wait until the last store, then it loads whole. */
+static void check_pose(e2e_t *s)
+{
+    uint64_t seen = 0;
+    e2e_job_t j;
+    while (seen < POSES) {
+        CHECK_RC(e2e_pose_wait(s, seen, WAIT_MS));
+        CHECK_RC(e2e_pose_load(s, &j, &seen));
+        CHECK(j.id == 1000 + seen && j.weight == (float)seen && j.role == E2E_ROLE_BOSS);
+    }
+    CHECK(strcmp(j.label, "pose-3") == 0 && e2e_pose_version(s) == POSES);
+}
+
 /* Against a version-1 segment: `extra` is absent and says so. */
 static void check_absent(e2e_t *s)
 {
     uint32_t x;
+    e2e_point_t p = {.seq = 1}, *slot;
+    e2e_events_sub_t sub;
+    e2e_job_t j;
+    memset(&j, 0, sizeof j);
     CHECK(!e2e_extra_present(s));
     CHECK(e2e_extra_at(s, 0) == NULL && e2e_extra_data(s) == NULL && e2e_extra_capacity(s) == 0);
     CHECK(e2e_extra_get(s, 0, &x) == SHMGEN_STRUCT_MISSING);
     CHECK(e2e_history_capacity(s) == 32);
+    CHECK(!e2e_events_present(s) && !e2e_pose_present(s));
+    CHECK(e2e_events_publish_copy(s, &p) == SHMGEN_STRUCT_MISSING && e2e_events_published(s) == 0);
+    CHECK(e2e_events_loan(s, &slot) == SHMGEN_STRUCT_MISSING && slot == NULL);
+    CHECK(e2e_events_subscribe(s, "x", &sub) == SHMGEN_STRUCT_MISSING);
+    CHECK(e2e_pose_load(s, &j, NULL) == SHMGEN_STRUCT_MISSING && e2e_pose_version(s) == 0);
+    CHECK(e2e_pose_store(s, &j) == SHMGEN_STRUCT_MISSING);
 }
 
 int main(int argc, char **argv)
@@ -98,6 +150,8 @@ int main(int argc, char **argv)
         check_others(s);
         sum = drain_points(s);
         CHECK_RC(e2e_replies_enqueue(s, &sum));
+        check_events(s);
+        check_pose(s);
     }
     e2e_phase_store(s, 2);
     CHECK_RC(e2e_close(s));

@@ -189,6 +189,23 @@ static inline shmgen_segment_t *game_server_segment(game_server_t *seg)
     return seg->segment;
 }
 
+/* Repairs, now, what dead processes left in every structure (held slots,
+ * claimed-but-unpublished elements, ring sides, topic cursors); open does it
+ * too.  Returns the number of repairs (>= 0), SHMGEN_TIMEOUT when another
+ * process held the recovery lock past the open's timeout, or an error. */
+SHMGEN_GEN_NODISCARD static inline int game_server_recover(game_server_t *seg)
+{
+    return shmgen_segment_recover(seg->segment);
+}
+
+/* This process's owner number in the segment (1..SHMGEN_MAX_PROCESSES): what
+ * pool slots, ring sides, topic cursors and `shmgen inspect` name it by.
+ * 0 with *owner set, or an error. */
+SHMGEN_GEN_MUST_CHECK static inline int game_server_owner_id(const game_server_t *seg, uint32_t *owner)
+{
+    return shmgen_segment_owner_id(seg->segment, owner);
+}
+
 /* ---- monsters: pool of game_server_monster_t, capacity 1000 */
 
 /* Whether the segment has monsters (always true). */
@@ -400,7 +417,8 @@ static inline bool game_server_frame_stats_present(const game_server_t *seg)
     return seg->present.frame_stats;
 }
 
-/* Single-producer single-consumer stream; last_n/size/dropped from anyone. */
+/* Single-producer single-consumer stream, each side owned by one process at a
+ * time; last_n/size/dropped/pushed/popped from anyone. */
 
 /* Producer: copies *value in.  0, or SHMGEN_FULL. */
 SHMGEN_GEN_MUST_CHECK static inline int game_server_frame_stats_push(game_server_t *seg, const game_server_stats_t *value)
@@ -482,6 +500,59 @@ SHMGEN_GEN_MUST_CHECK static inline int game_server_frame_stats_pop_wait(game_se
     return shmgen_ring_pop_wait(&seg->h.frame_stats, out, timeout_ms);
 }
 
+/* Stream positions: elements pushed since creation, and positions popped or
+ * dropped; pushed - popped is the size. */
+static inline uint64_t game_server_frame_stats_pushed(game_server_t *seg)
+{
+    return shmgen_ring_pushed(&seg->h.frame_stats);
+}
+
+static inline uint64_t game_server_frame_stats_popped(game_server_t *seg)
+{
+    return shmgen_ring_popped(&seg->h.frame_stats);
+}
+
+/* Producer, zero copy: the slot the next push fills, for the caller to write
+ * before _commit (a second reserve returns the same slot); NULL when full or
+ * when another live process is the producer. */
+SHMGEN_GEN_NODISCARD static inline game_server_stats_t *game_server_frame_stats_reserve(game_server_t *seg)
+{
+    return (game_server_stats_t *)shmgen_ring_reserve(&seg->h.frame_stats);
+}
+
+/* Publishes the reserved slot: 0, or SHMGEN_INVALID_ARGUMENT without a reserve. */
+SHMGEN_GEN_NODISCARD static inline int game_server_frame_stats_commit(game_server_t *seg)
+{
+    return shmgen_ring_commit(&seg->h.frame_stats);
+}
+
+/* Consumer, zero copy: the oldest element, held for the caller (the producer
+ * cannot overwrite it) until _release; NULL when empty, when a peek is held
+ * already, or when another live process is the consumer. */
+SHMGEN_GEN_NODISCARD static inline const game_server_stats_t *game_server_frame_stats_peek(game_server_t *seg)
+{
+    return (const game_server_stats_t *)shmgen_ring_peek(&seg->h.frame_stats);
+}
+
+/* Removes the peeked element: 0, or SHMGEN_INVALID_ARGUMENT without a peek. */
+SHMGEN_GEN_NODISCARD static inline int game_server_frame_stats_release(game_server_t *seg)
+{
+    return shmgen_ring_release(&seg->h.frame_stats);
+}
+
+/* Each side (producer, consumer) belongs to one process at a time: another
+ * live process gets SHMGEN_BUSY.  These hand this process's side over:
+ * 0, or SHMGEN_INVALID_ARGUMENT when it does not own that side. */
+SHMGEN_GEN_NODISCARD static inline int game_server_frame_stats_release_producer(game_server_t *seg)
+{
+    return shmgen_ring_release_producer(&seg->h.frame_stats);
+}
+
+SHMGEN_GEN_NODISCARD static inline int game_server_frame_stats_release_consumer(game_server_t *seg)
+{
+    return shmgen_ring_release_consumer(&seg->h.frame_stats);
+}
+
 /* ---- undo: stack of uint64_t, capacity 64 */
 
 /* Whether the segment has undo (always true). */
@@ -514,6 +585,30 @@ static inline uint64_t game_server_undo_size(game_server_t *seg)
 static inline uint64_t game_server_undo_capacity(game_server_t *seg)
 {
     return shmgen_stack_capacity(&seg->h.undo);
+}
+
+/* Block up to timeout_ms (< 0: forever) until an element may be there /
+ * a node may be free.  0 or SHMGEN_TIMEOUT. */
+SHMGEN_GEN_NODISCARD static inline int game_server_undo_wait_data(game_server_t *seg, int timeout_ms)
+{
+    return shmgen_stack_wait_data(&seg->h.undo, timeout_ms);
+}
+
+SHMGEN_GEN_NODISCARD static inline int game_server_undo_wait_space(game_server_t *seg, int timeout_ms)
+{
+    return shmgen_stack_wait_space(&seg->h.undo, timeout_ms);
+}
+
+/* push / pop that wait up to timeout_ms (in all) while full / empty.
+ * 0, SHMGEN_TIMEOUT or an error. */
+SHMGEN_GEN_MUST_CHECK static inline int game_server_undo_push_wait(game_server_t *seg, const uint64_t *value, int timeout_ms)
+{
+    return shmgen_stack_push_wait(&seg->h.undo, value, timeout_ms);
+}
+
+SHMGEN_GEN_MUST_CHECK static inline int game_server_undo_pop_wait(game_server_t *seg, uint64_t *out, int timeout_ms)
+{
+    return shmgen_stack_pop_wait(&seg->h.undo, out, timeout_ms);
 }
 
 /* ---- tick: atomic of uint64_t */

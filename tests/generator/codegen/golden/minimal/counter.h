@@ -120,6 +120,23 @@ static inline shmgen_segment_t *counter_segment(counter_t *seg)
     return seg->segment;
 }
 
+/* Repairs, now, what dead processes left in every structure (held slots,
+ * claimed-but-unpublished elements, ring sides, topic cursors); open does it
+ * too.  Returns the number of repairs (>= 0), SHMGEN_TIMEOUT when another
+ * process held the recovery lock past the open's timeout, or an error. */
+SHMGEN_GEN_NODISCARD static inline int counter_recover(counter_t *seg)
+{
+    return shmgen_segment_recover(seg->segment);
+}
+
+/* This process's owner number in the segment (1..SHMGEN_MAX_PROCESSES): what
+ * pool slots, ring sides, topic cursors and `shmgen inspect` name it by.
+ * 0 with *owner set, or an error. */
+SHMGEN_GEN_MUST_CHECK static inline int counter_owner_id(const counter_t *seg, uint32_t *owner)
+{
+    return shmgen_segment_owner_id(seg->segment, owner);
+}
+
 /* ---- hits: atomic of uint64_t */
 
 /* Whether the segment has hits (always true). */
