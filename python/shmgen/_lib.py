@@ -46,7 +46,8 @@ class StructDesc(ctypes.Structure):
     """shmgen_struct_desc_t (shmgen/layout.h)."""
 
     _fields_ = [("name", c_char_p), ("kind", c_int), ("elem_size", c_uint32), ("elem_align", c_uint32),
-                ("capacity", c_uint64), ("elem_hash", c_uint64), ("since", c_uint32), ("initial", c_uint64)]
+                ("capacity", c_uint64), ("elem_hash", c_uint64), ("since", c_uint32), ("initial", c_uint64),
+                ("subscribers", c_uint32), ("history", c_uint32), ("policy", c_uint32), ("deadline_ms", c_uint32)]
 
 
 class LayoutDesc(ctypes.Structure):
@@ -69,7 +70,8 @@ class StructInfo(ctypes.Structure):
 
     _fields_ = [("name", ctypes.c_char * (NAME_MAX + 1)), ("kind", c_int), ("elem_size", c_uint32),
                 ("elem_align", c_uint32), ("capacity", c_uint64), ("elem_hash", c_uint64), ("offset", c_uint64),
-                ("size", c_uint64), ("since", c_uint32), ("table_index", c_uint32)]
+                ("size", c_uint64), ("since", c_uint32), ("table_index", c_uint32),
+                ("subscribers", c_uint32), ("history", c_uint32), ("policy", c_uint32), ("deadline_ms", c_uint32)]
 
 
 class PoolHandle(ctypes.Structure):
