@@ -7,7 +7,8 @@ module with one NumPy structured dtype per schema type (the C layout, checked
 on import), the segment's layout, and create() / open() / open_or_create().
 This package is what those modules run on: it loads the C runtime's shared
 library (libshmgen-runtime.so.N, see _lib) and wraps each structure kind;
-every queue, ring, stack, pool and atomic operation is one call into it.
+every queue, ring, stack, pool, atomic, topic and latest operation is one
+call into it.
 
     import game_server
     with game_server.open_or_create("/game") as seg:
@@ -25,7 +26,8 @@ from .errors import Error, ErrorCode
 from .kinds import Atomic, Pool, Queue, Ring, Stack
 from .layout import Layout, LayoutError, Structure, require_abi, struct_dtype
 from .segment import Segment, structure
+from .topic import Latest, Loan, Read, Subscription, Topic
 
 __all__ = ["ABI_VERSION", "Atomic", "Error", "ErrorCode", "IntEnum", "Layout", "LayoutError", "LibraryError",
-           "Pool", "Queue", "Ring", "Segment", "Stack", "Structure", "__version__", "require_abi",
-           "runtime_library_path", "struct_dtype", "structure"]
+           "Latest", "Loan", "Pool", "Queue", "Read", "Ring", "Segment", "Stack", "Structure", "Subscription",
+           "Topic", "__version__", "require_abi", "runtime_library_path", "struct_dtype", "structure"]

@@ -20,7 +20,10 @@ message instead of being handed structs of the wrong size.
 
 The GIL: a call that may block or run long (every wait, open / create /
 close / recover, copies of many elements, scans of a whole pool, the ring's
-overwrite that may wait ~20 ms for a consumer: RELEASE_GIL) goes through a
+overwrite that may wait ~20 ms for a consumer, a latest store that may wait
+~20 ms for another writer, a topic's loan (its first one may repair a dead
+publisher's side under the recovery lock) and (un)subscribe, which may wait
+100 ms for another one: RELEASE_GIL) goes through a
 ctypes.CDLL handle, which releases the GIL around it; the single lock-free
 operations (bounded, well under a microsecond) go through a ctypes.PyDLL
 handle of the same library, which keeps it: releasing and retaking the GIL
@@ -40,6 +43,7 @@ c_int32, c_int64, c_size_t, c_bool = ctypes.c_int32, ctypes.c_int64, ctypes.c_si
 c_char_p, c_void_p, POINTER = ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER
 
 NAME_MAX = 63  # SHMGEN_NAME_MAX
+TOPIC_NAME_MAX = 31  # SHMGEN_TOPIC_NAME_MAX: bytes in a topic subscriber's name
 
 
 class StructDesc(ctypes.Structure):
@@ -74,6 +78,13 @@ class StructInfo(ctypes.Structure):
                 ("subscribers", c_uint32), ("history", c_uint32), ("policy", c_uint32), ("deadline_ms", c_uint32)]
 
 
+class TopicSubInfo(ctypes.Structure):
+    """shmgen_topic_sub_info_t (shmgen/topic.h); pid_t is 32-bit on Linux."""
+
+    _fields_ = [("name", ctypes.c_char * (TOPIC_NAME_MAX + 1)), ("pid", c_int32), ("alive", c_bool),
+                ("evicted", c_bool), ("position", c_uint64), ("lag", c_uint64), ("lost", c_uint64)]
+
+
 class PoolHandle(ctypes.Structure):
     """shmgen_pool_handle_t (shmgen/pool.h), passed by value."""
 
@@ -83,9 +94,11 @@ class PoolHandle(ctypes.Structure):
 # The structs this module fills or reads itself, checked against the library.
 MIRRORS = {"shmgen_struct_desc_t": StructDesc, "shmgen_layout_t": LayoutDesc,
            "shmgen_open_options_t": OpenOptions, "shmgen_struct_info_t": StructInfo,
-           "shmgen_pool_handle_t": PoolHandle}
-# Bound handles, treated as opaque buffers of the library's size.
-HANDLES = ("array", "atomic", "queue", "stack", "ring", "pool")
+           "shmgen_pool_handle_t": PoolHandle, "shmgen_topic_sub_info_t": TopicSubInfo}
+# Bound handles (those with a shmgen_<kind>_bind), treated as opaque buffers
+# of the library's size; topic_sub is a topic subscription, filled by subscribe.
+BOUND = ("array", "atomic", "queue", "stack", "ring", "pool", "topic", "latest")
+HANDLES = BOUND + ("topic_sub",)
 
 POOL_VISIT_FN = ctypes.CFUNCTYPE(None, PoolHandle, c_void_p, c_void_p)
 
@@ -117,7 +130,7 @@ _SIGNATURES = {
     "shmgen_ring_release_producer": (c_int, [_VP]),
     "shmgen_ring_release_consumer": (c_int, [_VP]),
 }
-for _kind in HANDLES:
+for _kind in BOUND:
     _SIGNATURES["shmgen_%s_bind" % _kind] = (c_int, [_VP, _VP, _P(StructInfo)])
 for _kind in ("queue", "stack", "ring", "pool"):
     _SIGNATURES["shmgen_%s_capacity" % _kind] = (c_uint64, [_VP])
@@ -134,6 +147,30 @@ for _put, _take, _kind in (("enqueue", "dequeue", "queue"), ("push", "pop", "sta
 for _name in ("dropped", "pushed", "popped"):
     _SIGNATURES["shmgen_ring_" + _name] = (c_uint64, [_VP])
 _SIGNATURES["shmgen_pool_num_allocated"] = (c_uint64, [_VP])
+# topic (shmgen/topic.h): `h` the topic, `s` a subscription
+_SIGNATURES.update({
+    "shmgen_topic_loan": (c_int, [_VP, _P(_VP)]),
+    "shmgen_topic_loan_wait": (c_int, [_VP, _P(_VP), c_int]),
+    "shmgen_topic_publish": (c_int, [_VP]),
+    "shmgen_topic_publish_copy": (c_int, [_VP, _VP]),
+    "shmgen_topic_publish_wait": (c_int, [_VP, _VP, c_int]),
+    "shmgen_topic_release_publisher": (c_int, [_VP]),
+    "shmgen_topic_subscribe": (c_int, [_VP, c_char_p, _VP]),
+    "shmgen_topic_unsubscribe": (c_int, [_VP]),
+    "shmgen_topic_read": (c_int, [_VP, _P(_VP)]),
+    "shmgen_topic_release": (c_int, [_VP]),
+    "shmgen_topic_take": (c_int, [_VP, _VP]),
+    "shmgen_topic_take_wait": (c_int, [_VP, _VP, c_int]),
+    "shmgen_topic_wait": (c_int, [_VP, c_int]),
+    "shmgen_topic_subscriber_at": (c_int, [_VP, c_uint32, _P(TopicSubInfo)]),
+    "shmgen_topic_max_subscribers": (c_uint32, [_VP]),
+    "shmgen_latest_store": (c_int, [_VP, _VP]),
+    "shmgen_latest_load": (c_int, [_VP, _VP, _P(c_uint64)]),
+    "shmgen_latest_version": (c_uint64, [_VP]),
+    "shmgen_latest_wait": (c_int, [_VP, c_uint64, c_int]),
+})
+for _name in ("topic_published", "topic_capacity", "topic_evictions", "topic_position", "topic_lag", "topic_lost"):
+    _SIGNATURES["shmgen_" + _name] = (c_uint64, [_VP])
 
 # The atomic kind's C value type per function suffix (shmgen/atomic.h).
 ATOMIC_TYPES = {"u32": c_uint32, "u64": c_uint64, "i32": c_int32, "i64": c_int64, "bool": c_bool}
@@ -149,7 +186,8 @@ for _suffix, _ct in ATOMIC_TYPES.items():
 
 # Parts of the names of the functions called with the GIL released.
 RELEASE_GIL = ("_wait", "_bulk", "_last_n", "_visit", "_num_allocated", "_push_overwrite", "segment_create",
-               "segment_open", "segment_close", "segment_recover", "segment_unlink")
+               "segment_open", "segment_close", "segment_recover", "segment_unlink", "topic_loan", "topic_publish_copy",
+               "topic_release_publisher", "topic_subscribe", "topic_unsubscribe", "latest_store")
 
 
 def releases_gil(name):

@@ -83,7 +83,7 @@ class _Bound:
     runtime handle bound to it in this attachment."""
 
     kind = None
-    __slots__ = ("name", "dtype", "_desc", "_att", "_hbuf", "_h", "_local", "_count")
+    __slots__ = ("name", "dtype", "_desc", "_att", "_hbuf", "_h", "_local")
 
     @classmethod
     def bind(cls, att, desc, info):
@@ -94,7 +94,6 @@ class _Bound:
         obj = object.__new__(cls)
         obj.name, obj.dtype, obj._desc, obj._att = desc.name, desc.dtype, desc, att
         obj._hbuf, obj._h, obj._local = hbuf, ctypes.addressof(hbuf), threading.local()
-        obj._count = math.prod(desc.shape)
         return obj.setup()
 
     def setup(self):
@@ -452,6 +451,19 @@ class Ring(_Elements):
         return rc == 1
 
 
+def one_element(att, desc, ptr):
+    """A one-element array (shape (1,) + element shape) over the element at ptr
+    in att's mapping (which stays attached while the array lives)."""
+    buf = att.view(ptr, desc.elem_size)
+    return np.frombuffer(buf, desc.base, count=math.prod(desc.shape)).reshape((1,) + desc.shape)
+
+
+def as_element(arr, desc):
+    """The element of a one_element() array as a zero-copy view: a record
+    (np.void) for a structured type, else an ndarray (0-d for a scalar)."""
+    return arr[0] if desc.dtype.names else arr.reshape(desc.shape)
+
+
 def _handle(h):
     if not isinstance(h, (int, np.integer)) or not 0 < h < _U64:
         raise ValueError("a pool handle is an int in 1..2**64-1, not %r" % (h,))
@@ -504,13 +516,10 @@ class Pool(_Bound):
         return ptr
 
     def _one(self, ptr):
-        """A one-element array (shape (1,) + element shape) over the element at ptr."""
-        buf = self._att.view(ptr, self._desc.elem_size)
-        return np.frombuffer(buf, self._desc.base, count=self._count).reshape((1,) + self._desc.shape)
+        return one_element(self._att, self._desc, ptr)
 
     def _view(self, ptr):
-        arr = self._one(ptr)
-        return arr[0] if self.dtype.names else arr.reshape(self._desc.shape)
+        return as_element(one_element(self._att, self._desc, ptr), self._desc)
 
     def items(self):
         """[(handle, view)] of every slot held when the scan reached it."""

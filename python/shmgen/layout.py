@@ -49,20 +49,32 @@ def _check(name, dt, size, align):
                           % (name, dt.itemsize, dt.alignment, size, align))
 
 
+# shmgen_topic_policy_t (shmgen/layout.h) by the schema's spelling
+TOPIC_POLICIES = {"lap": 0, "block": 1}
+
+
 class Structure:
-    """One structure of the schema, as the generated module declares it."""
+    """One structure of the schema, as the generated module declares it.  A
+    topic's parameters (subscribers, history, policy "lap" or "block",
+    deadline_ms) go into the descriptor the runtime compares at open, as the
+    C header's do; they are 0 (policy None) for the other kinds."""
 
     __slots__ = ("name", "kind", "dtype", "elem_size", "elem_align", "capacity", "elem_hash", "since", "initial",
-                 "shape", "base")
+                 "shape", "base", "subscribers", "history", "policy", "deadline_ms")
 
-    def __init__(self, name, kind, elem, size, align, capacity, hash, since, initial):
-        from .kinds import KINDS
+    def __init__(self, name, kind, elem, size, align, capacity, hash, since, initial, subscribers=0, history=0,
+                 policy=None, deadline_ms=0):
+        from .topic import KINDS
         if kind not in _lib.kinds or kind not in KINDS:
             raise LayoutError("structure %s: kind %r is not supported by this shmgen package (%s) with the "
                               "runtime at %s" % (name, kind, ", ".join(sorted(KINDS)), _lib.path))
         self.name, self.kind, self.dtype = name, kind, np.dtype(elem)
         self.elem_size, self.elem_align, self.capacity = size, align, capacity
         self.elem_hash, self.since, self.initial = hash, since, initial
+        if (policy is not None) != (kind == "topic") or (policy is not None and policy not in TOPIC_POLICIES):
+            raise LayoutError("structure %s: policy %r for a %s (a topic's is one of %s)"
+                              % (name, policy, kind, ", ".join(TOPIC_POLICIES)))
+        self.subscribers, self.history, self.policy, self.deadline_ms = subscribers, history, policy, deadline_ms
         _check("structure %s's element" % name, self.dtype, size, align)
         # an element "u8[64]" is a sub-array dtype: NumPy arrays of it are (n, 64) of u8
         self.base, self.shape = self.dtype.subdtype if self.dtype.subdtype else (self.dtype, ())
@@ -91,6 +103,8 @@ class Layout:
                 d.name, d.kind = s.name.encode(), _lib.kinds[s.kind]
                 d.elem_size, d.elem_align, d.capacity = s.elem_size, s.elem_align, s.capacity
                 d.elem_hash, d.since, d.initial = s.elem_hash, s.since, s.initial
+                d.subscribers, d.history, d.deadline_ms = s.subscribers, s.history, s.deadline_ms
+                d.policy = TOPIC_POLICIES.get(s.policy, 0)
             c = _lib.LayoutDesc(segment=self.segment.encode(), schema_version=self.schema_version,
                                 layout_hash=self.layout_hash, declared_size=self.declared_size,
                                 nstructs=len(self.structures), mode=self.mode,

@@ -24,7 +24,7 @@ import weakref
 
 from . import _lib
 from .errors import Error, ErrorCode, raise_error
-from .kinds import KINDS
+from .topic import KINDS
 
 _L = _lib.lib
 # SHMGEN_TRUST_* (shmgen/segment.h)
@@ -122,7 +122,7 @@ class Segment:
     create() / open() / open_or_create(); a context manager.
 
     seg.<structure> (or seg.structure(name)) is the structure: an ndarray view
-    for an array, else an Atomic, Queue, Stack, Ring or Pool.  Share a Segment
+    for an array, else an Atomic, Queue, Stack, Ring, Pool, Topic or Latest.  Share a Segment
     between threads freely, except that close() must not race their calls."""
 
     __slots__ = ("_shmgen_att", "_shmgen_objs", "_shmgen_absent", "shm_name", "created", "__weakref__")

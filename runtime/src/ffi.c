@@ -23,6 +23,8 @@ static const struct {
     SHMGEN__FFI_TYPE(shmgen_array_t),       SHMGEN__FFI_TYPE(shmgen_atomic_t),
     SHMGEN__FFI_TYPE(shmgen_queue_t),       SHMGEN__FFI_TYPE(shmgen_stack_t),
     SHMGEN__FFI_TYPE(shmgen_ring_t),        SHMGEN__FFI_TYPE(shmgen_pool_t),
+    SHMGEN__FFI_TYPE(shmgen_topic_t),       SHMGEN__FFI_TYPE(shmgen_topic_sub_t),
+    SHMGEN__FFI_TYPE(shmgen_topic_sub_info_t), SHMGEN__FFI_TYPE(shmgen_latest_t),
 };
 
 int shmgen_ffi_abi_version(void)

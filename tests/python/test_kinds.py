@@ -242,8 +242,8 @@ def test_views_keep_the_mapping_until_they_go(e2e):
 
 
 def test_a_kind_the_package_does_not_know_is_refused_at_import():
-    with pytest.raises(shmgen.LayoutError, match="kind 'topic' is not supported by this shmgen package"):
-        shmgen.Structure("news", "topic", "u8", size=8, align=8, capacity=4, hash=0, since=1, initial=0)
+    with pytest.raises(shmgen.LayoutError, match="kind 'mailbox' is not supported by this shmgen package"):
+        shmgen.Structure("news", "mailbox", "u8", size=8, align=8, capacity=4, hash=0, since=1, initial=0)
 
 
 def test_the_schema_mode_is_the_segment_s(tmp_path):

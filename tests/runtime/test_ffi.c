@@ -31,6 +31,10 @@ Test(ffi, sizes_of_every_public_struct)
     EXPECT_SIZE(shmgen_stack_t);
     EXPECT_SIZE(shmgen_ring_t);
     EXPECT_SIZE(shmgen_pool_t);
+    EXPECT_SIZE(shmgen_topic_t);
+    EXPECT_SIZE(shmgen_topic_sub_t);
+    EXPECT_SIZE(shmgen_topic_sub_info_t);
+    EXPECT_SIZE(shmgen_latest_t);
 }
 
 Test(ffi, unknown_names_are_zero)
