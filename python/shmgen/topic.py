@@ -61,7 +61,7 @@ class _Held:
 class Loan(_Held):
     """A slot of the topic loaned to this publisher: `value` is a writable view
     of it (a record for a structured type, else an ndarray; a scalar is 0-d:
-    loan.value[()] = 5).  publish() makes it the next sample.  As a context
+    loan.value[()] = 5); `loan.value = sample` writes a whole sample.  publish() makes it the next sample.  As a context
     manager it publishes when the block ends without an exception; after an
     exception the slot stays loaned (the next loan returns it again)."""
 
@@ -70,6 +70,13 @@ class Loan(_Held):
     def __init__(self, topic, arr):
         super().__init__(arr, topic._desc)
         self.topic = topic
+
+    @_Held.value.setter
+    def value(self, sample):
+        """loan.value = sample: the whole sample (a record, tuple, dict of
+        fields (the others become 0), number, bytes or array) into the slot."""
+        self.value  # raises once published
+        kinds._assign(self._arr, self._desc.dtype, sample)
 
     def publish(self):
         """Publishes the slot and wakes waiting subscribers (once; later calls do nothing)."""

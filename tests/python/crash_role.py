@@ -6,6 +6,9 @@ on a pyinterop segment.
     python3 crash_role.py MODULE NAME produce N   msgs_q: takes seqs from py_next, enqueues (producer 1)
     python3 crash_role.py MODULE NAME consume     msgs_q: counts each msg in `seen` until drained
     python3 crash_role.py MODULE NAME ring        msgs_r: the ring's consumer, single pops
+    python3 crash_role.py MODULE NAME hold        items_t: subscribes as "victim" (topic_ready
+                                                  += 1), reads one item and holds it
+                                                  (topic_ready += 1), then sleeps (to be killed)
 
 MODULE is the generated pyinterop.py.  Each msg is counted right after the
 operation that took it, so a kill loses at most the one in flight.  Exits 1
@@ -14,6 +17,7 @@ on a bad msg or a seq that goes backwards for a producer.
 
 import importlib.util
 import sys
+import time
 
 SEEN_HALF = 200000
 MULT = 2654435761
@@ -57,6 +61,17 @@ def drain(seg, take):
             return
 
 
+def hold(seg):
+    sub = seg.items_t.subscribe("victim")
+    seg.topic_ready.fetch_add(1)
+    if not sub.wait(60):
+        sys.exit("nothing published")
+    held = sub.read()
+    seg.topic_ready.fetch_add(1)
+    time.sleep(120)
+    sys.exit("not killed (holding item %d)" % held.value["seq"])
+
+
 def main():
     module, name, role = load(sys.argv[1]), sys.argv[2], sys.argv[3]
     with module.open(name) as seg:
@@ -66,6 +81,8 @@ def main():
             drain(seg, lambda: seg.msgs_q.dequeue_wait(0.01))
         elif role == "ring":
             drain(seg, lambda: seg.msgs_r.pop_wait(0.01))
+        elif role == "hold":
+            hold(seg)
         else:
             sys.exit("unknown role %s" % role)
 

@@ -10,6 +10,17 @@
  *   py_peer crash-consume NAME    msgs_q: counts each msg in `seen` until
  *                                 producers_done is set and the queue is empty
  *   py_peer crash-ring NAME N     msgs_r: the ring's producer, N msgs
+ *   py_peer topic-publish NAME N  items_t: items 0..N-1, loaned and filled in
+ *                                 place (zero copy), waiting while full
+ *   py_peer topic-subscribe NAME N  items_t as "c": counts itself into
+ *                                 topic_ready, then N items, read in place and
+ *                                 taken by copy alternately; none lost
+ *   py_peer topic-slow NAME N     topic-subscribe, sleeping 1 ms per item
+ *   py_peer lap-publish NAME N    msgs_lap: msgs (producer 0, seq 0..N-1),
+ *                                 never waiting
+ *   py_peer latest-store NAME N   blob_l: blobs 1..N, stored whole
+ *   py_peer latest-load NAME N    blob_l: loads until it sees blob N, each
+ *                                 load checked whole
  *
  * Items are a function of their sequence number (item() here, make_item() in
  * tests/python/conftest.py), written over padding poisoned with 0xA5, so a
@@ -223,6 +234,91 @@ static void crash_ring(pyinterop_t *s, uint64_t n)
     }
 }
 
+/* ---- topic and latest ---- */
+
+static void publish_topic(pyinterop_t *s, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        pyinterop_item_t *slot;
+        must(pyinterop_items_t_loan_wait(s, &slot, WAIT_MS), "items_t loan_wait");
+        *slot = item(i); /* padding poisoned too: the subscriber must not read it as data */
+        must(pyinterop_items_t_publish(s), "items_t publish");
+    }
+}
+
+static void subscribe_topic(pyinterop_t *s, uint64_t n, bool slow)
+{
+    pyinterop_items_t_sub_t sub;
+    must(pyinterop_items_t_subscribe(s, "c", &sub), "items_t subscribe");
+    (void)pyinterop_topic_ready_fetch_add(s, 1);
+    for (uint64_t i = 0; i < n; i++) {
+        const pyinterop_item_t *in;
+        pyinterop_item_t copy;
+        if (i % 2) {
+            must(pyinterop_items_t_take_wait(&sub, &copy, WAIT_MS), "items_t take_wait");
+        } else {
+            must(pyinterop_items_t_wait(&sub, WAIT_MS), "items_t wait");
+            must(pyinterop_items_t_read(&sub, &in), "items_t read");
+            copy = *in;
+            if (pyinterop_items_t_release(&sub) != 0) FAIL("item %llu overwritten under block", (unsigned long long)i);
+        }
+        check_item(&copy, i);
+        if (slow) sleep_ms(1);
+    }
+    if (pyinterop_items_t_lost(&sub) != 0) FAIL("lost %llu under block", (unsigned long long)pyinterop_items_t_lost(&sub));
+    must(pyinterop_items_t_unsubscribe(&sub), "items_t unsubscribe");
+}
+
+static void topic_subscribe(pyinterop_t *s, uint64_t n)
+{
+    subscribe_topic(s, n, false);
+}
+
+static void topic_slow(pyinterop_t *s, uint64_t n)
+{
+    subscribe_topic(s, n, true);
+}
+
+static void lap_publish(pyinterop_t *s, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        pyinterop_msg_t m = {.producer = 0, .seq = (uint32_t)i, .check = i * 2654435761u};
+        must(pyinterop_msgs_lap_publish_copy(s, &m), "msgs_lap publish_copy");
+    }
+}
+
+/* Blob seq: every word a function of seq (tests/python/test_topic.py's blob()). */
+static pyinterop_blob_t blob(uint64_t seq)
+{
+    pyinterop_blob_t b = {.seq = seq, .check = seq ^ 0x5A5A5A5A5A5A5A5Au};
+    for (uint64_t i = 0; i < 30; i++) b.words[i] = seq * 1000003u + i;
+    return b;
+}
+
+static void latest_store(pyinterop_t *s, uint64_t n)
+{
+    for (uint64_t i = 1; i <= n; i++) {
+        pyinterop_blob_t b = blob(i);
+        must(pyinterop_blob_l_store(s, &b), "blob_l store");
+    }
+}
+
+static void latest_load(pyinterop_t *s, uint64_t n)
+{
+    uint64_t seen = 0;
+    for (time_t start = time(NULL); seen < n;) {
+        pyinterop_blob_t b, want;
+        int rc = pyinterop_blob_l_load(s, &b, NULL);
+        if (time(NULL) - start > 120) FAIL("blob %llu never came", (unsigned long long)n);
+        if (rc == SHMGEN_EMPTY) continue;
+        must(rc, "blob_l load");
+        want = blob(b.seq);
+        if (memcmp(&b, &want, sizeof b) != 0) FAIL("blob %llu torn", (unsigned long long)b.seq);
+        if (b.seq < seen) FAIL("blob %llu after %llu", (unsigned long long)b.seq, (unsigned long long)seen);
+        seen = b.seq;
+    }
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -232,7 +328,9 @@ int main(int argc, char **argv)
         {"produce-queue", produce_queue}, {"consume-queue", consume_queue}, {"produce-ring", produce_ring},
         {"consume-ring", consume_ring},   {"produce-stack", produce_stack}, {"consume-stack", consume_stack},
         {"produce-pool", produce_pool},   {"consume-pool", consume_pool},   {"crash-produce", crash_produce},
-        {"crash-ring", crash_ring},
+        {"crash-ring", crash_ring},       {"topic-publish", publish_topic}, {"topic-subscribe", topic_subscribe},
+        {"topic-slow", topic_slow},       {"lap-publish", lap_publish},     {"latest-store", latest_store},
+        {"latest-load", latest_load},
     };
     pyinterop_t *s;
     size_t r = 0;
