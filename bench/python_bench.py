@@ -10,6 +10,10 @@ process of its own, pinned to CPUs 0 and 1 when there are two):
   shmgen queue bulk     Queue.enqueue_bulk / Queue.dequeue_bulk_into, NumPy runs of up to 1024
   shmgen ring single    Ring.push / Ring.pop
   shmgen ring bulk      Ring.push_bulk / Ring.pop_bulk_into (the bulk pop into NumPy)
+  shmgen topic copy     Topic.publish / Subscription.take, a block topic with one subscriber
+                        (every message delivered), one message per call
+  shmgen topic loan     Topic.loan + fill in place + Loan.publish / Subscription.read + Read.release
+                        (zero copy: the Python objects of a loan and a read cost more than 64 bytes)
   mp.Queue              multiprocessing.Queue(8192).put / get of 64-byte bytes
   shm+struct single     a single-producer ring hand-rolled on multiprocessing.shared_memory:
                         messages struct.pack_into a slot, indices on their own lines
@@ -80,11 +84,16 @@ def shmgen_side(role, kind, bulk, name, n, barrier, results):
     import pybench
     pin(0 if role == "produce" else 1)
     with pybench.open(name) as seg:
-        chan = seg.q if kind == "queue" else seg.r
+        if kind == "topic":
+            chan = seg.t if role == "produce" else seg.t.subscribe("bench")  # subscribed before the start
+            work = (produce_topic if role == "produce" else consume_topic)
+        else:
+            chan = seg.q if kind == "queue" else seg.r
+            work = (produce_bulk if bulk else produce_single) if role == "produce" else \
+                (consume_bulk if bulk else consume_single)
         barrier.wait()
         start = time.monotonic()
-        (produce_bulk if bulk else produce_single)(chan, kind, n, pybench.msg) if role == "produce" else \
-            (consume_bulk if bulk else consume_single)(chan, kind, n, pybench.msg)
+        work(chan, kind if kind != "topic" else bulk, n, pybench.msg)
         results.put((role, start, time.monotonic()))
 
 
@@ -147,6 +156,44 @@ def consume_bulk(chan, kind, n, dtype):
         if not np.array_equal(out["seq"][:k], np.arange(got, got + k)):
             raise SystemExit("a run starting at %d is out of order" % got)
         got += k
+
+
+def produce_topic(topic, loan, n, dtype):
+    """loan: fill the loaned slot in place (zero copy); else publish a copy."""
+    stall = Stall("publisher")
+    rec = np.zeros((), dtype)[()]
+    rec["payload"] = np.frombuffer(PAYLOAD, np.uint8)
+    for i in range(n):
+        if loan:
+            slot = topic.loan() or topic.loan_wait(1.0)
+            while slot is None:
+                stall.waiting()
+                slot = topic.loan_wait(1.0)
+            slot.value["seq"] = i  # the payload is the slot's from last time round, or zeros
+            slot.publish()
+        else:
+            rec["seq"] = i
+            if not topic.publish(rec):
+                while not topic.publish_wait(rec, 1.0):
+                    stall.waiting()
+        stall.moved()
+
+
+def consume_topic(sub, loan, n, dtype):
+    stall, got = Stall("subscriber"), 0
+    while got < n:
+        r = sub.read() if loan else sub.take()
+        if r is None:
+            stall.waiting()
+            sub.wait(1.0)
+            continue
+        seq = int((r.value if loan else r)["seq"])
+        if loan:
+            r.release()
+        if seq != got:
+            raise SystemExit("sample %d carries seq %d" % (got, seq))
+        got += 1
+        stall.moved()
 
 
 # ---- multiprocessing.Queue ------------------------------------------------------
@@ -289,6 +336,8 @@ CASES = [
     ("queue_bulk", "shmgen queue bulk", case_shmgen("queue", True), 10),
     ("ring_single", "shmgen ring single", case_shmgen("ring", False), 1),
     ("ring_bulk", "shmgen ring bulk", case_shmgen("ring", True), 10),
+    ("topic_copy", "shmgen topic copy", case_shmgen("topic", False), 1),
+    ("topic_loan", "shmgen topic loan", case_shmgen("topic", True), 1),
     ("mpq", "mp.Queue", case_mpq, 1),
     ("handroll_single", "shm+struct single", case_handroll(False), 1),
     ("handroll_bulk", "shm+struct bulk", case_handroll(True), 10),
@@ -298,20 +347,32 @@ CASES = [
 TARGETS = [("ring_bulk", "mpq", 50.0), ("queue_single", "mpq", 3.0), ("ring_single", "mpq", 3.0)]
 
 
+def per_call(n, fn):
+    """Microseconds per call of fn()."""
+    start = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - start) / n * 1e6
+
+
 def in_process_cost(n):
-    """Microseconds per enqueue+dequeue pair and per atomic fetch_add in one process."""
+    """Microseconds per call (or pair) of the single operations in one process."""
     import pybench
     with pybench.create("/shmgen_pybench_local_%d" % os.getpid()) as seg:
-        rec, q, t = np.zeros((), pybench.msg)[()], seg.q, seg.sent
-        start = time.perf_counter()
-        for _ in range(n):
-            q.enqueue(rec)
-            q.dequeue()
-        pair = (time.perf_counter() - start) / n * 1e6
-        start = time.perf_counter()
-        for _ in range(n):
-            t.fetch_add(1)
-        return pair, (time.perf_counter() - start) / n * 1e6
+        rec, q, topic, newest = np.zeros((), pybench.msg)[()], seg.q, seg.t, seg.newest
+        sub = topic.subscribe("local")
+        newest.store(rec)
+
+        def loan_read():
+            with topic.loan() as slot:
+                slot.value["seq"] = 1
+            sub.read().release()
+        return {"enqueue + dequeue": per_call(n, lambda: (q.enqueue(rec), q.dequeue())),
+                "atomic fetch_add": per_call(n, lambda: seg.sent.fetch_add(1)),
+                "topic publish + take": per_call(n, lambda: (topic.publish(rec), sub.take())),
+                "topic loan + publish + read + release": per_call(n, loan_read),
+                "latest store": per_call(n, lambda: newest.store(rec)),
+                "latest load": per_call(n, newest.load)}
 
 
 def main():
@@ -355,8 +416,7 @@ def report(args, rates):
             continue
         ratio = med[ours] / med[peer]
         print("target %s >= %.0fx %s: %.1fx %s" % (ours, goal, peer, ratio, "MET" if ratio >= goal else "NOT MET"))
-    pair, add = in_process_cost(100000)
-    print("in one process: enqueue + dequeue %.2f us per pair, atomic fetch_add %.2f us" % (pair, add))
+    print("in one process, us per call: " + ", ".join("%s %.2f" % kv for kv in in_process_cost(100000).items()))
 
 
 if __name__ == "__main__":

@@ -118,6 +118,7 @@ _SIGNATURES = {
     "shmgen_segment_resolve": (c_int, [_VP, c_size_t, _P(StructInfo)]),
     "shmgen_segment_recover": (c_int, [_VP]),
     "shmgen_segment_last_detail": (c_char_p, []),
+    "shmgen_segment_struct_base": (_VP, [_VP, _P(StructInfo)]),
     "shmgen_array_data": (_VP, [_VP]),
     "shmgen_array_capacity": (c_uint64, [_VP]),
     "shmgen_pool_acquire": (PoolHandle, [_VP]),

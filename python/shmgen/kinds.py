@@ -94,9 +94,10 @@ class _Bound:
         obj = object.__new__(cls)
         obj.name, obj.dtype, obj._desc, obj._att = desc.name, desc.dtype, desc, att
         obj._hbuf, obj._h, obj._local = hbuf, ctypes.addressof(hbuf), threading.local()
-        return obj.setup()
+        return obj.setup(info)
 
-    def setup(self):
+    def setup(self, info):
+        """Kind-specific set-up at bind (info: the structure's shmgen_struct_info_t)."""
         return self
 
     def _live(self):
@@ -549,7 +550,7 @@ class Atomic(_Bound):
     kind = "atomic"
     __slots__ = ("_suffix", "_ctype", "_lo", "_hi", "_fns")
 
-    def setup(self):
+    def setup(self, info):
         self._suffix = _ATOMIC_SUFFIX[(self.dtype.kind, self.dtype.itemsize)]
         self._ctype = _lib.ATOMIC_TYPES[self._suffix]
         ops = ["load", "store", "exchange", "compare_exchange"]

@@ -34,11 +34,11 @@ TRUST_UID, TRUST_GID, TRUST_ANY = 1, 2, 4
 class _Attachment:
     """One runtime segment handle; detaches when closed and no view is alive."""
 
-    __slots__ = ("ptr", "closed", "views", "lock", "name", "__weakref__")
+    __slots__ = ("ptr", "closed", "views", "lock", "name", "on_close", "__weakref__")
 
     def __init__(self, ptr, name):
         self.ptr, self.closed, self.views, self.name = ptr, False, 0, name
-        self.lock = threading.Lock()
+        self.lock, self.on_close = threading.Lock(), []
         _open_attachments.add(self)
 
     def view(self, address, nbytes):
@@ -61,7 +61,15 @@ class _Attachment:
             self._detach()
 
     def close(self):
-        """Marks closed; detaches now (returning the runtime's code) or when the last view dies (None)."""
+        """Marks closed; detaches now (returning the runtime's code) or when the last view dies (None).
+        First calls the on_close callbacks (weakref.WeakMethod of structures
+        still alive): they drop the views they keep for themselves (a topic's
+        slot region), so only the caller's views delay the detach."""
+        callbacks, self.on_close = self.on_close, []
+        for ref in callbacks:
+            drop = ref()
+            if drop is not None:
+                drop()
         with self.lock:
             if self.closed:
                 return 0

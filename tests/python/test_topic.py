@@ -10,6 +10,7 @@ opened as C opens it (the segment's parameters rule).  No timing
 assertions: every wait is bounded and only outcomes are checked.
 """
 
+import gc
 import os
 import signal
 import subprocess
@@ -335,3 +336,24 @@ def test_a_topic_structure_needs_its_policy():
         shmgen.Structure("news", "topic", "u8", size=8, align=8, capacity=4, hash=0, since=1, initial=0)
     with pytest.raises(shmgen.LayoutError, match="policy 'lap' for a queue"):
         shmgen.Structure("q", "queue", "u8", size=8, align=8, capacity=4, hash=0, since=1, initial=0, policy="lap")
+
+
+def test_close_detaches_although_the_topic_object_lives_on(interop):
+    """Loans and reads are slices of one view of the topic's region that the
+    Topic keeps; close() drops it, so only the caller's views delay the detach."""
+    name = shm_name("close")
+    seg = interop.create(name)
+    t = seg.evict_t
+    sub = t.subscribe("s")
+    with t.loan() as loan:
+        loan.value[()] = 1
+    r = sub.read()
+    value = r.value
+    assert r.release() and value[()] == 1
+    seg.close()
+    assert os.path.exists("/dev/shm" + name)  # value, r and loan still see the mapping
+    del value, r, loan
+    gc.collect()
+    assert not os.path.exists("/dev/shm" + name) and t is not None and sub is not None
+    with pytest.raises(ValueError, match="closed"):
+        t.publish(2)
