@@ -27,7 +27,7 @@ import numpy as np
 
 from . import _lib, kinds
 from .errors import Error, ErrorCode, raise_error
-from .kinds import _Elements, _OutBlock, _blocking, _named, _number, _put, _put_wait, _release
+from .kinds import _Elements, _OutBlock, _blocking, _number, _put, _put_wait, _release, _wait
 
 _L = _lib.lib
 _FULL, _EMPTY, _TIMEOUT = int(ErrorCode.FULL), int(ErrorCode.EMPTY), int(ErrorCode.TIMEOUT)
@@ -218,14 +218,6 @@ class Read(_Held):
         self.release()
 
 
-def _sub_number(cname, name, doc):
-    fn = getattr(_L, cname)
-
-    def number(self):
-        return fn(self._live())
-    return _named(number, name, doc)
-
-
 class Subscription:
     """One named cursor of a topic, used by one thread at a time.  take() and
     take_wait() return copies; read() a zero-copy Read.  Error SHMGEN_EVICTED
@@ -288,18 +280,12 @@ class Subscription:
             return None
         self._fail(rc, "read")
 
-    def wait(self, timeout=None):
-        """Waits until a sample is unread (or this subscriber was evicted): True, or False on timeout."""
-        h = self._live()
-        rc = _blocking(lambda ms: _L.shmgen_topic_wait(h, ms), timeout)
-        if rc in (0, _TIMEOUT):
-            return rc == 0
-        self._fail(rc, "wait")
-
-    position = _sub_number("shmgen_topic_position", "position", "The next position this subscriber reads.")
-    lag = _sub_number("shmgen_topic_lag", "lag", "published() - position(): samples not yet consumed.")
-    lost = _sub_number("shmgen_topic_lost", "lost", "Samples skipped without being read (lapped, overwritten "
-                       "while read, published while detached or evicted).")
+    wait = _wait("shmgen_topic_wait", "wait",
+                 "Waits until a sample is unread (or this subscriber was evicted): True, or False on timeout.")
+    position = _number("shmgen_topic_position", "position", "The next position this subscriber reads.")
+    lag = _number("shmgen_topic_lag", "lag", "published() - position(): samples not yet consumed.")
+    lost = _number("shmgen_topic_lost", "lost", "Samples skipped without being read (lapped, overwritten "
+                   "while read, published while detached or evicted).")
 
     def unsubscribe(self):
         """Gives the record up (its name and cursor are forgotten)."""
