@@ -129,6 +129,7 @@ class Topic(_Elements):
 
     def _drop_region(self):
         self._region = None
+
     publish = _put("shmgen_topic_publish_copy", "publish",
                    "Publishes a copy of value: True, or False when full (block policy only).")
     publish_wait = _put_wait("shmgen_topic_publish_wait", "publish_wait",
