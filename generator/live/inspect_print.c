@@ -93,11 +93,6 @@ static void text_roles(const shmgen_inspect_t *snap, FILE *out)
     }
 }
 
-static const char *policy_str(uint32_t policy)
-{
-    return policy == SHMGEN_TOPIC_LAP ? "lap" : policy == SHMGEN_TOPIC_BLOCK ? "block" : "unknown";
-}
-
 /* "  [0] slam                 pid 4242 (slam_node) alive, position 6, lag 0, lost 0" */
 static void text_subscriber(const shmgen_inspect_sub_t *sub, FILE *out)
 {
@@ -120,7 +115,7 @@ static void text_topics(const shmgen_inspect_t *snap, FILE *out)
         if (!s->has_topic) continue;
         if (!header) fputs("topics:\n", out), header = true;
         fprintf(out, "  %s: policy %s, history %u", shmgen__out_printable(s->info.name, pname, sizeof pname),
-                policy_str(s->info.policy), (unsigned)s->info.history);
+                shmgen_topic_policy_name(s->info.policy), (unsigned)s->info.history);
         if (s->info.deadline_ms) fprintf(out, ", deadline %u ms", (unsigned)s->info.deadline_ms);
         fprintf(out, ", %zu of %u subscribers, %llu evicted\n", s->topic.nsubs, (unsigned)s->topic.max_subscribers,
                 (unsigned long long)s->topic.evictions);
@@ -181,7 +176,7 @@ static void json_topic(shmgen__jw_t *w, const shmgen_inspect_struct_t *s)
         return;
     }
     shmgen__jw_open(w, "topic", '{');
-    shmgen__jw_str(w, "policy", policy_str(s->info.policy));
+    shmgen__jw_str(w, "policy", shmgen_topic_policy_name(s->info.policy));
     shmgen__jw_u64(w, "history", s->info.history);
     shmgen__jw_u64(w, "deadline_ms", s->info.deadline_ms);
     shmgen__jw_u64(w, "max_subscribers", s->topic.max_subscribers);

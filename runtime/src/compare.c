@@ -90,11 +90,6 @@ static void compare_header(cmp_t *c)
                m->layout_hash, l->layout_hash);
 }
 
-static const char *policy_str(uint32_t policy)
-{
-    return policy == SHMGEN_TOPIC_LAP ? "lap" : policy == SHMGEN_TOPIC_BLOCK ? "block" : "unknown";
-}
-
 /* Both sides are topics: their parameters are read from the segment, all
  * but the policy, which gives the topic's words their meaning. */
 static void compare_topic(cmp_t *c, subject_t s)
@@ -108,7 +103,7 @@ static void compare_topic(cmp_t *c, subject_t s)
                    " in the schema (compatible: read from the segment)", names[i], got[i], want[i]);
     if (s.got->policy != s.want->policy)
         report(c, SHMGEN_FINDING_TOPIC_POLICY, true, s, "policy %s in the segment, %s in the schema",
-               policy_str(s.got->policy), policy_str(s.want->policy));
+               shmgen_topic_policy_name(s.got->policy), shmgen_topic_policy_name(s.want->policy));
 }
 
 /* A structure both sides have: everything but the capacity (and a topic's

@@ -25,6 +25,11 @@ const char *shmgen_kind_name(int kind)
     }
 }
 
+const char *shmgen_topic_policy_name(uint32_t policy)
+{
+    return policy == SHMGEN_TOPIC_LAP ? "lap" : policy == SHMGEN_TOPIC_BLOCK ? "block" : "unknown";
+}
+
 uint32_t shmgen_kind_header_bytes(shmgen_kind_t kind)
 {
     switch (kind) {

@@ -245,6 +245,16 @@ static int match_one(const shmgen_struct_info_t *in, const shmgen_struct_desc_t 
                            (unsigned long long)in->elem_hash, (unsigned long long)d->elem_hash);
         return SHMGEN_STRUCT_MISMATCH;
     }
+    /* A topic's capacity, subscribers, history and deadline are read from the
+     * segment (compatible changes); its policy is not: lap and block give the
+     * same cursor and slot words another meaning, and a program written for
+     * one would misread the other's promises (the rule shmgen compat and the
+     * verifiers apply: a breaking change). */
+    if (d->kind == SHMGEN_KIND_TOPIC && in->policy != d->policy) {
+        shmgen__set_detail("structure '%s': topic policy %s in segment, %s expected", d->name,
+                           shmgen_topic_policy_name(in->policy), shmgen_topic_policy_name(d->policy));
+        return SHMGEN_STRUCT_MISMATCH;
+    }
     return 0;
 }
 

@@ -49,15 +49,6 @@ void shmgen_schema_struct_desc(const shmgen_schema_t *s, size_t i, shmgen_struct
     out->deadline_ms = st->deadline_ms;
 }
 
-const char *shmgen_topic_policy_name(uint32_t policy)
-{
-    switch (policy) {
-    case SHMGEN_TOPIC_LAP: return "lap";
-    case SHMGEN_TOPIC_BLOCK: return "block";
-    default: return NULL;
-    }
-}
-
 int shmgen_schema_runtime_layout(const shmgen_schema_t *s, shmgen_layout_t *out, shmgen_struct_desc_t **descs)
 {
     shmgen_struct_desc_t *d = calloc(s->nstructures ? s->nstructures : 1, sizeof *d);

@@ -303,11 +303,11 @@ def _changed(tmp_path, schema, n, change):
     return load(generate(path, tmp_path / ("gen%d" % n)))
 
 
-def test_topic_parameters_come_from_the_segment_at_open_as_in_c(tmp_path, interop):
+def test_topic_parameters_at_open_as_in_c(tmp_path, interop):
     """The module's topic parameters reach the runtime's open, which (for C as
-    for Python: shmgen_segment_open compares kind, element size, alignment and
-    hash) runs a topic with the segment's subscribers, history, deadline_ms
-    and policy.  `shmgen verify` calls a policy difference a mismatch."""
+    for Python) runs a topic with the segment's subscribers, history and
+    deadline_ms, and refuses another policy: lap and block give the same
+    words another meaning (shmgen verify and compat call it breaking too)."""
     with open(INTEROP_SCHEMA) as f:
         schema = f.read()
     assert "subscribers: 4, policy: block}" in schema
@@ -317,17 +317,21 @@ def test_topic_parameters_come_from_the_segment_at_open_as_in_c(tmp_path, intero
     assert (desc.subscribers, desc.policy) == (4, 0)  # what C's descriptor says for the lap schema
     desc = more.LAYOUT.c_layout().structs[more.LAYOUT.index["items_t"]]
     assert (desc.subscribers, desc.history, desc.policy, desc.deadline_ms) == (6, 2, 1, 9)
-    with interop.create(shm_name("param")) as s, more.open(s.shm_name) as other, lap.open(s.shm_name) as third:
+    with interop.create(shm_name("param")) as s, more.open(s.shm_name) as other:
+        with pytest.raises(shmgen.Error) as e:
+            lap.open(s.shm_name)
+        assert e.value.name == "SHMGEN_STRUCT_MISMATCH"
+        assert "structure 'items_t': topic policy block in segment, lap expected" in str(e.value)
         assert other.items_t.max_subscribers() == 4  # the segment's
         sub = other.items_t.subscribe("x")
-        assert third.items_t.publish(item(0))
+        assert other.items_t.publish(item(0))
         with pytest.raises(shmgen.Error) as e:
             s.items_t.publish(item(1))
         assert e.value.name == "SHMGEN_BUSY"  # one publisher at a time
-        third.items_t.release_publisher()
+        other.items_t.release_publisher()
         for i in range(1, 16):
             assert s.items_t.publish(item(i))
-        assert s.items_t.publish(item(16)) is False  # block, the segment's policy
+        assert s.items_t.publish(item(16)) is False  # block, capacity 16
         check_item(sub.take(), 0)
 
 

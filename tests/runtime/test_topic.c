@@ -611,3 +611,31 @@ Test(topic, endless_laps_give_busy)
     cr_assert_eq(shmgen_topic_lost(&s), 64, "each lap skipped one position");
     cr_assert_eq(shmgen_topic_take(&s, &v), SHMGEN_BUSY);
 }
+
+/* Open reads a topic's capacity, subscribers, history and deadline from the
+ * segment, but refuses another policy: lap and block give the same words
+ * another meaning (the verifiers' rule, a breaking change for shmgen compat). */
+Test(topic, open_refuses_another_policy_and_reads_the_other_parameters)
+{
+    shmgen_segment_t *seg = NULL;
+    shmgen_struct_info_t info;
+    shmgen_struct_desc_t d;
+    shmgen_layout_t l;
+    kutil_create_topic(&K, "topic", 8, 4, 3, 1, SHMGEN_TOPIC_BLOCK, 0);
+    d = K.desc;
+    l = K.layout;
+    l.structs = &d;
+    d.subscribers = 7;
+    d.history = 2;
+    d.capacity = 16;
+    d.deadline_ms = 50;
+    cr_assert_eq(shmgen_segment_open(K.name, &l, NULL, &seg), 0, "%s", shmgen_segment_last_detail());
+    cr_assert_eq(shmgen_segment_find(seg, "s", &info), 0);
+    cr_assert(info.subscribers == 3 && info.history == 1 && info.capacity == 4 && info.deadline_ms == 0);
+    cr_assert_eq(shmgen_segment_close(seg), 0);
+    d.policy = SHMGEN_TOPIC_LAP;
+    seg = NULL;
+    cr_assert_eq(shmgen_segment_open(K.name, &l, NULL, &seg), SHMGEN_STRUCT_MISMATCH);
+    cr_assert_null(seg);
+    cr_assert_str_eq(shmgen_segment_last_detail(), "structure 's': topic policy block in segment, lap expected");
+}

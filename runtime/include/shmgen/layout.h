@@ -59,6 +59,9 @@ typedef enum shmgen_topic_policy {
 
 /* "array", "queue"...; NULL for a value outside the enum. */
 const char *shmgen_kind_name(int kind);
+/* "lap" or "block"; "unknown" for a value outside shmgen_topic_policy_t (a
+ * word read from a hostile segment prints as such, never as NULL). */
+const char *shmgen_topic_policy_name(uint32_t policy);
 
 /* What a program (generated code, a test, a tool) expects one structure to be. */
 typedef struct shmgen_struct_desc {

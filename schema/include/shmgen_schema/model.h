@@ -102,9 +102,6 @@ typedef struct shmgen_structure {
     shmgen_loc_t subscribers_loc, history_loc, policy_loc, deadline_loc;
 } shmgen_structure_t;
 
-/* "lap", "block"; NULL for another value. */
-const char *shmgen_topic_policy_name(uint32_t policy);
-
 typedef struct shmgen_schema {
     char *path;             /* as given to the loader */
     char *segment;
