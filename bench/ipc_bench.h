@@ -164,6 +164,7 @@ extern const bench_case_t bench_ck_cases[];   /* ck_ring (ipc_ck.c) */
 extern const bench_case_t bench_aq_cases[];   /* atomic_queue (ipc_aq.cpp) */
 extern const bench_case_t bench_ours_cases[]; /* shmgen ring/queue (ipc_ours.c) */
 extern const bench_case_t bench_iox_cases[];  /* iceoryx publish/subscribe (ipc_iox.c) */
+extern const bench_case_t bench_topic_cases[]; /* shmgen topic, large-sample ring (ipc_topic.c) */
 
 /* iceoryx needs its RouDi daemon: started once before the first iceoryx case
  * (with a mempool configuration for every sample size of the benchmark) and

@@ -407,6 +407,7 @@ int main(int argc, char **argv)
     add_family(bench_ck_cases, o.filter);
     add_family(bench_sys_cases, o.filter);
     add_family(bench_iox_cases, o.filter);
+    add_family(bench_topic_cases, o.filter);
     sort_entries();
     if (any_iox() && bench_iox_start_roudi() != 0)
         return 1;

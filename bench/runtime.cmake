@@ -27,6 +27,7 @@ add_executable(shmgen_bench_ipc
   ${CMAKE_CURRENT_LIST_DIR}/ipc_ck.c
   ${CMAKE_CURRENT_LIST_DIR}/ipc_aq.cpp
   ${CMAKE_CURRENT_LIST_DIR}/ipc_iox.c
+  ${CMAKE_CURRENT_LIST_DIR}/ipc_topic.c
   ${CMAKE_CURRENT_LIST_DIR}/ipc_ours.c)
 set_target_properties(shmgen_bench_ipc PROPERTIES CXX_STANDARD 17 CXX_STANDARD_REQUIRED ON CXX_EXTENSIONS OFF)
 # Peers' headers are system headers: their own warnings are not ours to fix.
