@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "iceoryx_binding_c/enums.h"
+#include "iceoryx_binding_c/log.h"
 #include "iceoryx_binding_c/publisher.h"
 #include "iceoryx_binding_c/runtime.h"
 #include "iceoryx_binding_c/subscriber.h"
@@ -160,10 +161,13 @@ void bench_iox_stop_roudi(void)
     g_lock_fd = -1;
 }
 
-/* Every role process registers with RouDi under a name of its own. */
+/* Every role process registers with RouDi under a name of its own.  Its
+ * client library logs each registration at debug level on the terminal:
+ * only warnings and errors belong in the report. */
 static void attach_runtime(void)
 {
     char name[64];
+    iox_set_loglevel(Iceoryx_LogLevel_Warn);
     snprintf(name, sizeof name, "shmgen-bench-%d", (int)getpid());
     iox_runtime_init(name);
 }

@@ -209,7 +209,7 @@ static void print_ours(void)
         ratio(r, sizeof r, e, k->mq, "POSIX mq");
         if (k->pipe4k)
             ratio(r, sizeof r, e, k->pipe4k, "pipe 4KiB");
-        printf("%s: %.1f Mmsg/s (%s)\n", e->c->label, mmsgs(e), r);
+        printf("%s: %.1f Mmsg/s%s%s%s\n", e->c->label, mmsgs(e), r[0] ? " (" : "", r, r[0] ? ")" : "");
     }
 }
 
