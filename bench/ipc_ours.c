@@ -6,11 +6,13 @@
  * two rings.  The layout is built by hand (no generator).  The parent creates
  * the segment; every role process opens its own handle by name, binds its own
  * ring/queue view, and closes it at the end; the parent closes and unlinks last.
+ * It also holds the segment plumbing of ipc_ours.h, which ipc_topic.c shares.
  * Depends on shmgen_runtime (segment.h, ring.h, queue.h) and the harness.
  */
 #define _GNU_SOURCE
 #include "ipc_bench.h"
 #include "ipc_harness.h"
+#include "ipc_ours.h"
 
 #include <stdio.h>
 
@@ -20,47 +22,44 @@
 
 #define OURS_LAYOUT_HASH 0x62656e6368697063ull /* "benchipc"; any value both sides agree on */
 
-typedef struct ours_layout {
-    shmgen_struct_desc_t structs[2];
-    shmgen_layout_t layout;
-} ours_layout_t;
-
-/* One channel "chan" (ring or queue) of the case's element size, or the two
- * 8-byte rings "ping" and "pong" of the round-trip case. */
-static void ours_layout(const bench_job_t *job, shmgen_kind_t kind, ours_layout_t *l)
+void bench_ours_layout(const bench_job_t *job, const shmgen_struct_desc_t *chan, bench_ours_layout_t *l)
 {
-    uint32_t es = job->c->elem_size;
-    shmgen_struct_desc_t d = {"chan", kind, es, 8, BENCH_CAPACITY, 0x656c656d00ull + es, 1, 0, 0, 0, 0, 0};
-    l->structs[0] = d;
-    l->structs[1] = d;
+    l->structs[0] = l->structs[1] = *chan;
+    l->structs[0].name = "chan";
     size_t n = 1;
     if (job->c->metric == BENCH_ROUNDTRIP) {
         l->structs[0].name = "ping";
         l->structs[1].name = "pong";
         n = 2;
     }
-    shmgen_layout_t lay = {"bench", 1, OURS_LAYOUT_HASH ^ es, 0, n, l->structs, 0};
+    shmgen_layout_t lay = {"bench", 1, OURS_LAYOUT_HASH ^ chan->elem_size ^ (uint64_t)chan->kind << 32, 0, n,
+                           l->structs, 0};
     l->layout = lay;
 }
 
-/* Queue cases are the ids "queue_*"; every other case of this file is a ring. */
-static shmgen_kind_t ours_kind(const bench_job_t *job)
+int bench_ours_create(bench_job_t *job, const bench_ours_layout_t *l)
 {
-    return job->c->id[0] == 'q' ? SHMGEN_KIND_QUEUE : SHMGEN_KIND_RING;
-}
-
-static int ours_setup(bench_job_t *job)
-{
-    ours_layout_t l;
-    ours_layout(job, ours_kind(job), &l);
     shmgen_open_options_t opts = {.mode = 0600};
     shmgen_segment_t *seg = NULL;
-    int rc = shmgen_segment_create(job->shm_name, &l.layout, &opts, &seg);
+    int rc = shmgen_segment_create(job->shm_name, &l->layout, &opts, &seg);
     job->parent_state = seg;
     return rc;
 }
 
-static void ours_teardown(bench_job_t *job)
+int bench_ours_open(const bench_job_t *job, const bench_ours_layout_t *l, const char *name, shmgen_segment_t **seg,
+                    shmgen_struct_info_t *info)
+{
+    shmgen_open_options_t opts = {.mode = 0600};
+    if (shmgen_segment_open(job->shm_name, &l->layout, &opts, seg) != 0)
+        return 1;
+    if (shmgen_segment_find(*seg, name, info) != 0) {
+        shmgen_segment_close(*seg);
+        return 1;
+    }
+    return 0;
+}
+
+void bench_ours_teardown(bench_job_t *job)
 {
     shmgen_segment_close(job->parent_state);
     /* Normally already gone (the last close unlinks): NOT_FOUND is the
@@ -69,19 +68,29 @@ static void ours_teardown(bench_job_t *job)
         fprintf(stderr, "bench: %s: segment %s was still there at teardown\n", job->c->id, job->shm_name);
 }
 
+/* One channel (ring or queue: the ids "queue_*" are queues) of the case's
+ * element size, or the two 8-byte rings "ping" and "pong" of a round trip. */
+static void ours_layout(const bench_job_t *job, bench_ours_layout_t *l)
+{
+    uint32_t es = job->c->elem_size;
+    shmgen_kind_t kind = job->c->id[0] == 'q' ? SHMGEN_KIND_QUEUE : SHMGEN_KIND_RING;
+    shmgen_struct_desc_t d = {"chan", kind, es, 8, BENCH_CAPACITY, 0x656c656d00ull + es, 1, 0, 0, 0, 0, 0};
+    bench_ours_layout(job, &d, l);
+}
+
+static int ours_setup(bench_job_t *job)
+{
+    bench_ours_layout_t l;
+    ours_layout(job, &l);
+    return bench_ours_create(job, &l);
+}
+
 /* Opens this process's own handle and finds structure `name`. */
 static int ours_open(bench_job_t *job, const char *name, shmgen_segment_t **seg, shmgen_struct_info_t *info)
 {
-    ours_layout_t l;
-    ours_layout(job, ours_kind(job), &l);
-    shmgen_open_options_t opts = {.mode = 0600};
-    if (shmgen_segment_open(job->shm_name, &l.layout, &opts, seg) != 0)
-        return 1;
-    if (shmgen_segment_find(*seg, name, info) != 0) {
-        shmgen_segment_close(*seg);
-        return 1;
-    }
-    return 0;
+    bench_ours_layout_t l;
+    ours_layout(job, &l);
+    return bench_ours_open(job, &l, name, seg, info);
 }
 
 static int check_seq(bench_job_t *job, uint64_t seq, uint64_t want)
@@ -350,7 +359,7 @@ static int queue_pong(bench_job_t *job, unsigned index)
 }
 
 #define OURS(id, label, es, p, c, n, prod, cons) \
-    {id, label, BENCH_THROUGHPUT, es, p, c, n, ours_setup, prod, cons, ours_teardown}
+    {id, label, BENCH_THROUGHPUT, es, p, c, n, ours_setup, prod, cons, bench_ours_teardown}
 
 const bench_case_t bench_ours_cases[] = {
     OURS("ring_spsc_8", "ring spsc 8B", 8, 1, 1, 16000000, ring_produce, ring_consume),
@@ -362,8 +371,8 @@ const bench_case_t bench_ours_cases[] = {
     OURS("queue_2p2c_8", "queue 2p2c 8B", 8, 2, 2, 4000000, queue_produce, queue_consume),
     OURS("queue_2p2c_64", "queue 2p2c 64B", 64, 2, 2, 2000000, queue_produce, queue_consume),
     {"ring_pingpong", "ping-pong ring", BENCH_ROUNDTRIP, 8, 1, 1, 1000000, ours_setup, ring_ping, ring_pong,
-     ours_teardown},
+     bench_ours_teardown},
     {"queue_pingpong", "ping-pong queue", BENCH_ROUNDTRIP, 8, 1, 1, 1000000, ours_setup, queue_ping, queue_pong,
-     ours_teardown},
+     bench_ours_teardown},
     {0},
 };

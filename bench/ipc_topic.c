@@ -9,11 +9,12 @@
  * the large sizes (push and pop copy the whole sample), the baseline loans
  * are meant to beat.  Samples above 64 bytes are touched as a zero-copy user
  * touches them: the sequence number in the first and last word.
- * Depends on shmgen_runtime (segment.h, topic.h, ring.h) and the harness.
+ * Depends on shmgen_runtime (topic.h, ring.h), the harness and ipc_ours.h.
  */
 #define _GNU_SOURCE
 #include "ipc_bench.h"
 #include "ipc_harness.h"
+#include "ipc_ours.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,8 +24,6 @@
 #include "shmgen/segment.h"
 #include "shmgen/topic.h"
 
-#define TOPIC_LAYOUT_HASH 0x62656e6368746f70ull /* "benchtop" */
-
 /* Slots per channel: the harness's 8192 for small samples; a few MiB of
  * samples for the large ones (iceoryx's subscriber queue holds 256). */
 static uint64_t channel_capacity(uint32_t es)
@@ -32,74 +31,39 @@ static uint64_t channel_capacity(uint32_t es)
     return es <= 64 ? BENCH_CAPACITY : es <= 65536 ? 256 : 64;
 }
 
-typedef struct topic_layout {
-    shmgen_struct_desc_t structs[2];
-    shmgen_layout_t layout;
-} topic_layout_t;
-
 /* One channel "chan" (a block topic for the pub/sub cases, a ring for
  * ring_spsc_*), or the topics "ping" and "pong" of the round trip. */
-static void topic_layout(const bench_job_t *job, topic_layout_t *l)
+static void topic_layout(const bench_job_t *job, bench_ours_layout_t *l)
 {
     uint32_t es = job->c->elem_size;
-    int ring = strncmp(job->c->id, "ring", 4) == 0;
     shmgen_struct_desc_t d;
     memset(&d, 0, sizeof d);
-    d.name = "chan";
-    d.kind = ring ? SHMGEN_KIND_RING : SHMGEN_KIND_TOPIC;
+    d.kind = strncmp(job->c->id, "ring", 4) == 0 ? SHMGEN_KIND_RING : SHMGEN_KIND_TOPIC;
     d.elem_size = es;
     d.elem_align = 8;
     d.capacity = channel_capacity(es);
     d.elem_hash = 0x656c656d00ull + es;
     d.since = 1;
-    if (!ring) {
+    if (d.kind == SHMGEN_KIND_TOPIC) {
         d.subscribers = 4;
         d.policy = SHMGEN_TOPIC_BLOCK;
     }
-    l->structs[0] = l->structs[1] = d;
-    memset(&l->layout, 0, sizeof l->layout);
-    l->layout.segment = "benchtopic";
-    l->layout.schema_version = 1;
-    l->layout.layout_hash = TOPIC_LAYOUT_HASH ^ es;
-    l->layout.nstructs = 1;
-    l->layout.structs = l->structs;
-    l->layout.mode = 0600;
-    if (job->c->metric == BENCH_ROUNDTRIP) {
-        l->structs[0].name = "ping";
-        l->structs[1].name = "pong";
-        l->layout.nstructs = 2;
-    }
+    bench_ours_layout(job, &d, l);
 }
 
 static int topic_setup(bench_job_t *job)
 {
-    topic_layout_t l;
-    shmgen_segment_t *seg = NULL;
+    bench_ours_layout_t l;
     topic_layout(job, &l);
-    int rc = shmgen_segment_create(job->shm_name, &l.layout, NULL, &seg);
-    job->parent_state = seg;
-    return rc;
-}
-
-static void topic_teardown(bench_job_t *job)
-{
-    (void)shmgen_segment_close(job->parent_state);
-    if (shmgen_segment_unlink(job->shm_name) != SHMGEN_NOT_FOUND)
-        fprintf(stderr, "bench: %s: segment %s was still there at teardown\n", job->c->id, job->shm_name);
+    return bench_ours_create(job, &l);
 }
 
 /* This process's own handle and structure `name`. */
 static int topic_open(bench_job_t *job, const char *name, shmgen_segment_t **seg, shmgen_struct_info_t *info)
 {
-    topic_layout_t l;
+    bench_ours_layout_t l;
     topic_layout(job, &l);
-    if (shmgen_segment_open(job->shm_name, &l.layout, NULL, seg) != 0)
-        return 1;
-    if (shmgen_segment_find(*seg, name, info) != 0) {
-        (void)shmgen_segment_close(*seg);
-        return 1;
-    }
-    return 0;
+    return bench_ours_open(job, &l, name, seg, info);
 }
 
 /* ------------------------------------------------------- topic, 1 -> N */
@@ -276,9 +240,9 @@ static int topic_pong(bench_job_t *job, unsigned index)
 }
 
 #define TOPIC(id, label, es, subs, n) \
-    {id, label, BENCH_BROADCAST, es, 1, subs, n, topic_setup, topic_produce, topic_consume, topic_teardown}
+    {id, label, BENCH_BROADCAST, es, 1, subs, n, topic_setup, topic_produce, topic_consume, bench_ours_teardown}
 #define RING_BIG(id, label, es, n) \
-    {id, label, BENCH_THROUGHPUT, es, 1, 1, n, topic_setup, ring_big_produce, ring_big_consume, topic_teardown}
+    {id, label, BENCH_THROUGHPUT, es, 1, 1, n, topic_setup, ring_big_produce, ring_big_consume, bench_ours_teardown}
 
 const bench_case_t bench_topic_cases[] = {
     TOPIC("topic_1to1_8", "topic 1->1 8B", 8, 1, 16000000),
@@ -292,6 +256,6 @@ const bench_case_t bench_topic_cases[] = {
     RING_BIG("ring_spsc_64k", "ring spsc 64KiB (copying)", 65536, 100000),
     RING_BIG("ring_spsc_1m", "ring spsc 1MiB (copying)", 1048576, 10000),
     {"topic_pingpong", "ping-pong topic", BENCH_ROUNDTRIP, 8, 1, 1, 1000000, topic_setup, topic_ping, topic_pong,
-     topic_teardown},
+     bench_ours_teardown},
     {0},
 };
