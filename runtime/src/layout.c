@@ -97,7 +97,24 @@ static int topic_params_ok(const shmgen_struct_desc_t *d)
            (d->policy == SHMGEN_TOPIC_BLOCK || d->deadline_ms == 0);
 }
 
+/* From format 3 a queue keeps one 8-byte mark word per slot after the slots,
+ * on lines of their own (read on every operation, written rarely). */
+static int queue_marks(const shmgen_struct_desc_t *d, uint32_t format_version, uint64_t *data)
+{
+    uint64_t marks;
+    int rc;
+    if (d->kind != SHMGEN_KIND_QUEUE || format_version < 3) return 0;
+    if ((rc = round_up_checked(*data, SHMGEN_CACHE_LINE, data)) != 0) return rc;
+    if ((rc = mul_checked(d->capacity, 8u, &marks)) != 0) return rc;
+    return add_checked(*data, marks, data);
+}
+
 int shmgen_struct_footprint_desc(const shmgen_struct_desc_t *d, uint64_t *size_out)
+{
+    return shmgen_struct_footprint_desc_format(d, SHMGEN_FORMAT_VERSION, size_out);
+}
+
+int shmgen_struct_footprint_desc_format(const shmgen_struct_desc_t *d, uint32_t format_version, uint64_t *size_out)
 {
     uint64_t slot, count, data, total;
     int rc;
@@ -115,6 +132,7 @@ int shmgen_struct_footprint_desc(const shmgen_struct_desc_t *d, uint64_t *size_o
         return SHMGEN_OVERFLOW;
     count = d->kind == SHMGEN_KIND_LATEST ? SHMGEN_LATEST_BUFFERS : d->capacity;
     if ((rc = mul_checked(slot, count, &data)) != 0) return rc;
+    if ((rc = queue_marks(d, format_version, &data)) != 0) return rc;
     if ((rc = add_checked(data, shmgen_kind_header_bytes(d->kind), &total)) != 0) return rc;
     if (d->kind == SHMGEN_KIND_TOPIC &&
         (rc = add_checked(total, (uint64_t)d->subscribers * SHMGEN_TOPIC_CURSOR_BYTES, &total)) != 0)
@@ -132,6 +150,12 @@ int shmgen_struct_footprint(shmgen_kind_t kind, uint32_t elem_size, uint32_t ele
     d.elem_align = elem_align;
     d.capacity = capacity;
     return shmgen_struct_footprint_desc(&d, size_out);
+}
+
+uint64_t shmgen__queue_marks_offset(uint32_t elem_size, uint64_t capacity)
+{
+    uint64_t slots = shmgen_kind_slot_bytes(SHMGEN_KIND_QUEUE, elem_size) * capacity;
+    return (slots + SHMGEN_CACHE_LINE - 1) & ~(uint64_t)(SHMGEN_CACHE_LINE - 1);
 }
 
 static uint32_t index_slots_for(size_t n)
@@ -164,6 +188,12 @@ int shmgen__plan_overhead(size_t nstructs, shmgen_layout_plan_t *p)
 
 int shmgen_layout_plan(const shmgen_layout_t *layout, uint64_t *offsets_out, shmgen_layout_plan_t *plan)
 {
+    return shmgen_layout_plan_format(layout, SHMGEN_FORMAT_VERSION, offsets_out, plan);
+}
+
+int shmgen_layout_plan_format(const shmgen_layout_t *layout, uint32_t format_version, uint64_t *offsets_out,
+                              shmgen_layout_plan_t *plan)
+{
     uint64_t at;
     int rc;
 
@@ -174,7 +204,7 @@ int shmgen_layout_plan(const shmgen_layout_t *layout, uint64_t *offsets_out, shm
         const shmgen_struct_desc_t *d = &layout->structs[i];
         uint64_t size;
         if (!d->name || d->name[0] == '\0' || strlen(d->name) > SHMGEN_NAME_MAX) return SHMGEN_INVALID_ARGUMENT;
-        rc = shmgen_struct_footprint_desc(d, &size);
+        rc = shmgen_struct_footprint_desc_format(d, format_version, &size);
         if (rc != 0) return rc;
         if (offsets_out) offsets_out[i] = at;
         if ((rc = add_checked(at, size, &at)) != 0) return rc;

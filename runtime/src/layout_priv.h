@@ -17,4 +17,9 @@
  * SHMGEN_OVERFLOW. */
 int shmgen__plan_overhead(size_t nstructs, shmgen_layout_plan_t *plan);
 
+/* Where a queue's mark words start, from its first slot: after the slots,
+ * rounded up to a cache line (shmgen_struct_footprint counts them; only
+ * called for footprints it accepted, so nothing overflows). */
+uint64_t shmgen__queue_marks_offset(uint32_t elem_size, uint64_t capacity);
+
 #endif /* SHMGEN_LAYOUT_PRIV_H */

@@ -1,40 +1,70 @@
 /*
  * SPDX-License-Identifier: MIT
  *
- * queue.c — the `queue` kind: bounded MPMC FIFO with per-slot sequence words
- * (Vyukov's design) across processes, bulk forms, timed waits and crash
- * repair (see shmgen/queue.h; the crash analysis is docs/crash-recovery.md).
+ * queue.c — the `queue` kind: bounded MPMC FIFO across processes with the
+ * elements in place, lock-free even when a process stops at any instruction
+ * (see shmgen/queue.h; the protocol and its crash analysis are in
+ * docs/crash-recovery.md; tests/model/queue.pml is the protocol checked by spin).
  *
  * Header (256 bytes): line 0 meta; line 1 the enqueue counter (producers);
  * line 2 the dequeue counter (consumers); line 3 the two wait queues.
  * Counters hold a position packed as (lap << idx_bits) | index, so advancing
- * one needs no division and the capacity stays exact.  Slot i's seq word for
- * lap L reads 2L (free for the producer of lap L), 2L+1 (published), or
- * (2L+1) | SKIP (a dead producer's slot, consumers discard it); a consumer
- * frees it to 2(L+1).  Each operation journals the linear positions it is
- * about to claim before every claiming CAS, so a survivor can tell a slow
- * live process from a dead one.
- * Depends on kind_meta.h, journal.h, waitq.h, clock.h, arch.h, internal.h, shmgen/queue.h.
+ * one needs no division and the capacity stays exact.
+ *
+ * A slot is [seq][mark][element].  seq = lap << 2 | state names the position
+ * ("turn") the slot serves and how far it got: PEND (being moved past turns
+ * nobody writes), FREE (its producer may write), PUB (published), TAKEN (an
+ * invalidating consumer won it).  seq only ever grows.  mark = lap << 2 | flags
+ * is written only on slow paths: INV (the consumer of that turn gave up
+ * waiting and moved on) and BASE (producers abandoned the turns after that
+ * one because the slot was still held).
+ *
+ * Fast paths are Vyukov's: one CAS on a counter, the copy, one plain store of
+ * seq — then one load of mark.  A producer stopped between its claim and its
+ * publication is invalidated by the consumer that waited PATIENCE_NS for it;
+ * when it resumes it sees INV after publishing and retracts (CAS) to retry
+ * elsewhere.  A slot still held a lap later (stalled producer or consumer) is
+ * abandoned: the producer claims the position without writing, records BASE,
+ * and whoever frees the slot moves it past the abandoned turns (fix()).  Both
+ * "store seq, then load mark" against "write mark, then load seq" pairs are
+ * Dekker handshakes: a compiler barrier on the fast side and a membarrier on
+ * the slow side (shmgen__heavy_fence), real fences without membarrier.
+ * Depends on kind_meta.h, journal.h, waitq.h (waits, fences), clock.h, arch.h,
+ * testhook.h, internal.h, shmgen/queue.h.
  */
 #include "shmgen/queue.h"
 
+#include <sched.h>
 #include <string.h>
 
 #include "arch.h"
 #include "clock.h"
 #include "kind_meta.h"
+#include "layout_priv.h"
 #include "testhook.h"
 #include "waitq.h"
 
 #define OP_ENQ 1u
 #define OP_DEQ 2u
-#define SKIP ((uint64_t)1 << 63)
-#define STUCK_SPINS 256u
+
+#define ST_PEND 0u
+#define ST_FREE 1u
+#define ST_PUB 2u
+#define ST_TAKEN 3u
+#define MK_INV 1u
+#define MK_BASE 2u
+
+/* How long a party waits for a stalled one before passing it.  Far above a
+ * running process's claim-to-publish window (tens of ns, a few µs with a page
+ * fault), far below a scheduler time slice (ms): only a process that is not
+ * running is passed.  Passing is always safe, only costlier (see the file
+ * comment and docs/crash-recovery.md for the measurements). */
+#define PATIENCE_NS 50000u
 /* Retries of one claim before it gives up for this call (full / empty):
- * contention never needs this many; scribbled words (a slot ahead of its
- * counter, a counter far ahead) would otherwise keep it going for ever. */
+ * contention never needs this many (each retry means another party
+ * progressed); scribbled words would otherwise keep it going for ever. */
 #define CLAIM_TRIES 4096u
-#define WAIT_SLICE_MS 100
+#define FIX_LIMIT 64u
 
 typedef struct queue_hdr {
     shmgen__cmeta_t meta;
@@ -50,15 +80,36 @@ typedef struct queue_hdr {
 _Static_assert(sizeof(queue_hdr_t) == SHMGEN__KIND_HEADER, "queue header is four cache lines");
 
 #define HDR(q) ((queue_hdr_t *)(q)->hdr_)
+#define SV(lap, st) ((uint64_t)(lap) << 2 | (st))
+#define SV_LAP(v) ((v) >> 2)
+#define SV_ST(v) ((unsigned)((v) & 3u))
 
 static inline shmgen__atomic_u64 *slot_seq(const shmgen_queue_t *q, uint64_t idx)
 {
     return (shmgen__atomic_u64 *)(void *)(q->slots_ + idx * q->slot_bytes_);
 }
 
+/* Marks live after the slots (a line-aligned array), not next to seq: the
+ * load of mark right after the store of seq must not wait for that store's
+ * cache line (measured: 10% of an enqueue when adjacent). */
+static inline shmgen__atomic_u64 *slot_mark(const shmgen_queue_t *q, uint64_t idx)
+{
+    return (shmgen__atomic_u64 *)(void *)(q->marks_ + idx * 8u);
+}
+
 static inline unsigned char *slot_elem(const shmgen_queue_t *q, uint64_t idx)
 {
     return q->slots_ + idx * q->slot_bytes_ + 8u;
+}
+
+static inline uint64_t lap_of(const shmgen_queue_t *q, uint64_t w)
+{
+    return w >> q->idx_bits_;
+}
+
+static inline uint64_t idx_of(const shmgen_queue_t *q, uint64_t w)
+{
+    return w & q->idx_mask_;
 }
 
 /* Whether packed position w, read from a shared counter, has its index part
@@ -67,17 +118,17 @@ static inline unsigned char *slot_elem(const shmgen_queue_t *q, uint64_t idx)
  * queue.  (Positions derived from a checked one by pos_next stay inside.) */
 static inline bool pos_ok(const shmgen_queue_t *q, uint64_t w)
 {
-    return (w & q->idx_mask_) < q->capacity_;
+    return idx_of(q, w) < q->capacity_;
 }
 
 static inline uint64_t pos_next(const shmgen_queue_t *q, uint64_t w)
 {
-    return (w & q->idx_mask_) + 1 == q->capacity_ ? ((w >> q->idx_bits_) + 1) << q->idx_bits_ : w + 1;
+    return idx_of(q, w) + 1 == q->capacity_ ? (lap_of(q, w) + 1) << q->idx_bits_ : w + 1;
 }
 
 static inline uint64_t pos_lin(const shmgen_queue_t *q, uint64_t w)
 {
-    return (w >> q->idx_bits_) * q->capacity_ + (w & q->idx_mask_);
+    return lap_of(q, w) * q->capacity_ + idx_of(q, w);
 }
 
 static inline uint64_t pos_pack(const shmgen_queue_t *q, uint64_t lin)
@@ -85,87 +136,141 @@ static inline uint64_t pos_pack(const shmgen_queue_t *q, uint64_t lin)
     return ((lin / q->capacity_) << q->idx_bits_) | (lin % q->capacity_);
 }
 
-/* Whether slot word s is past seq value v (v never carries SKIP).  The SKIP
- * bit is masked first: it is bit 63, so a signed difference would read every
- * skipped slot as far newer than any lap. */
-static inline bool seq_after(uint64_t s, uint64_t v)
+/* The packed position that slot idx serves when its word reads v. */
+static inline uint64_t turn_pos(const shmgen_queue_t *q, uint64_t idx, uint64_t v)
 {
-    return (int64_t)((s & ~SKIP) - v) > 0;
+    return SV_LAP(v) << q->idx_bits_ | idx;
 }
 
-/* ---- crash detection ------------------------------------------------------ */
-
-/* Spins briefly while slot idx still reads s; true if it changed. */
-static bool seq_moves(const shmgen_queue_t *q, uint64_t idx, uint64_t s)
+/* The first position at or after counter value e that maps to slot idx. */
+static inline uint64_t first_at(const shmgen_queue_t *q, uint64_t e, uint64_t idx)
 {
-    for (unsigned i = 0; i < STUCK_SPINS; i++) {
-        /* Relaxed: only watching for a change; the caller re-reads with acquire. */
-        if (shmgen__load(slot_seq(q, idx), memory_order_relaxed) != s) return true;
-        shmgen__cpu_relax();
+    return (lap_of(q, e) + (idx_of(q, e) > idx)) << q->idx_bits_ | idx;
+}
+
+/* ---- moving a slot past turns nobody writes -------------------------------- */
+
+/* v, read from slot idx, is PEND(x) or FREE(x) where no producer will write
+ * turn x (abandoned, retracted, or given up).  Moves the slot to the first
+ * position not yet claimed, through PEND so that nobody can claim the target
+ * normally while we check the enqueue counter; positions claimed meanwhile
+ * were abandoned (their claimers saw the slot held) and are jumped over.
+ * Stops when someone else moved the slot: they carry on. */
+static void fix(shmgen_queue_t *q, uint64_t idx, uint64_t v)
+{
+    for (unsigned n = 0; n < FIX_LIMIT; n++) {
+        /* Seq_cst: after our CAS below (the fence), pairs with an abandoner's
+         * "claim, fence, read seq": one of us sees the other. */
+        uint64_t e = shmgen__load(&HDR(q)->enq, memory_order_seq_cst), next;
+        if (!pos_ok(q, e)) return;
+        if (e <= turn_pos(q, idx, v)) {
+            /* Acq_rel: PEND -> FREE hands the slot to its producer, whose
+             * acquire load sees every earlier reader's release. */
+            if (SV_ST(v) == ST_PEND)
+                (void)shmgen__cas(slot_seq(q, idx), &v, SV(SV_LAP(v), ST_FREE), memory_order_acq_rel,
+                                  memory_order_relaxed);
+            return;
+        }
+        next = SV(lap_of(q, first_at(q, e, idx)), ST_PEND);
+        /* Seq_cst: the store half of the handshake with abandoners (above). */
+        if (!shmgen__cas(slot_seq(q, idx), &v, next, memory_order_seq_cst, memory_order_relaxed)) return;
+        v = next;
+    }
+}
+
+/* Sets flag f on turn lap of slot idx's mark (a newer turn's mark stays). */
+static void mark_merge(shmgen_queue_t *q, uint64_t idx, uint64_t lap, unsigned f)
+{
+    /* Relaxed: the CAS below validates it. */
+    uint64_t m = shmgen__load(slot_mark(q, idx), memory_order_relaxed);
+    for (unsigned n = 0; n < FIX_LIMIT; n++) {
+        uint64_t want = SV_LAP(m) == lap ? m | f : SV(lap, f);
+        if (SV_LAP(m) > lap || want == m) return;
+        /* Seq_cst: the store half of the handshakes; the caller's heavy fence
+         * follows before it reads seq. */
+        if (shmgen__cas(slot_mark(q, idx), &m, want, memory_order_seq_cst, memory_order_relaxed)) return;
+    }
+}
+
+/* A slow release of turn v (PUB, TAKEN or FREE that we own) of slot idx:
+ * CAS to PEND of the next lap, then fix (later laps may have been abandoned).
+ * False if the word was no longer v. */
+static bool release_slow(shmgen_queue_t *q, uint64_t idx, uint64_t v)
+{
+    uint64_t next = SV(SV_LAP(v) + 1, ST_PEND);
+    /* Seq_cst: as in fix(); release also hands our last reads or writes of
+     * the element to the next producer. */
+    if (!shmgen__cas(slot_seq(q, idx), &v, next, memory_order_seq_cst, memory_order_relaxed)) return false;
+    fix(q, idx, next);
+    return true;
+}
+
+/* ---- liveness of a slot's holder (slow paths, recovery) --------------------- */
+
+/* Whether a process not known dead (see journal.h: with `dead`, inside a
+ * recovery) is in operation opcode holding packed position t. */
+static bool held(shmgen_queue_t *q, const shmgen__deadset_t *dead, uint32_t opcode, uint64_t t)
+{
+    return shmgen__journal_live_covers(q->seg_, q->table_index_, opcode, pos_lin(q, t), dead);
+}
+
+/* Slot idx reads v (turn t).  If no live journal holds turn t, release the
+ * slot for its dead holder (the element in flight is lost).  True if the
+ * slot was moved.  The journals are read before mark: an invalidating
+ * consumer writes INV before its journal moves on. */
+static bool repair(shmgen_queue_t *q, const shmgen__deadset_t *dead, uint64_t idx, uint64_t v)
+{
+    uint64_t t = turn_pos(q, idx, v), m;
+    unsigned st = SV_ST(v);
+    if (st == ST_PEND) {
+        fix(q, idx, v);
+        return true;
+    }
+    /* Acquire: a claim is visible together with its journal record. */
+    if (st == ST_FREE)
+        return shmgen__load(&HDR(q)->enq, memory_order_acquire) > t && !held(q, dead, OP_ENQ, t) && release_slow(q, idx, v);
+    if (!held(q, dead, OP_DEQ, t) &&
+        (st == ST_TAKEN || shmgen__load(&HDR(q)->deq, memory_order_acquire) > t)) {
+        if (st == ST_TAKEN) return release_slow(q, idx, v);
+        /* Acquire: pairs with the invalidator's seq_cst mark CAS. */
+        m = shmgen__load(slot_mark(q, idx), memory_order_acquire);
+        if (SV_LAP(m) == SV_LAP(v) && (m & MK_INV))
+            return !held(q, dead, OP_ENQ, t) && release_slow(q, idx, v);
+        /* Acq_rel: act as the dead consumer: take it (a late retraction by its
+         * producer then fails and counts it delivered), then release. */
+        return shmgen__cas(slot_seq(q, idx), &v, SV(SV_LAP(v), ST_TAKEN), memory_order_acq_rel,
+                           memory_order_relaxed) &&
+               release_slow(q, idx, SV(SV_LAP(v), ST_TAKEN));
     }
     return false;
 }
 
-/* Position w (packed) was claimed by a producer that has not published.  If
- * no live producer can be mid-enqueue on it, mark it skipped.  True if the
- * caller should retry (the slot changed or was skipped). */
-static bool settle_unpublished(shmgen_queue_t *q, uint64_t w)
-{
-    uint64_t idx = w & q->idx_mask_, free_val = 2 * (w >> q->idx_bits_);
-    if (seq_moves(q, idx, free_val)) return true;
-    if (shmgen__journal_live_covers(q->seg_, q->table_index_, OP_ENQ, pos_lin(q, w), NULL)) return false;
-    /* Release on success: consumers that see SKIP need nothing else; the CAS
-     * fails harmlessly if the producer published after all. */
-    (void)shmgen__cas(slot_seq(q, idx), &free_val, (free_val + 1) | SKIP, memory_order_acq_rel,
-                      memory_order_relaxed);
-    return true;
-}
+/* ---- patience ------------------------------------------------------------------- */
 
-/* Position w's slot still holds lap-1's element s although a consumer claimed
- * it.  If no live consumer can be copying it, free it.  True to retry. */
-static bool settle_unreleased(shmgen_queue_t *q, uint64_t w, uint64_t s)
+/* Waits up to PATIENCE_NS while *word reads seen and *ctr reads w; true as
+ * soon as either changed.  Spins, then yields (the awaited process may be
+ * waiting for this CPU). */
+static bool patient(const shmgen__atomic_u64 *word, uint64_t seen, const shmgen__atomic_u64 *ctr, uint64_t w)
 {
-    uint64_t idx = w & q->idx_mask_, lap = w >> q->idx_bits_;
-    if (seq_moves(q, idx, s)) return true;
-    if (shmgen__journal_live_covers(q->seg_, q->table_index_, OP_DEQ, pos_lin(q, w) - q->capacity_, NULL))
-        return false;
-    (void)shmgen__cas(slot_seq(q, idx), &s, 2 * lap, memory_order_acq_rel, memory_order_relaxed);
-    return true;
-}
-
-/* Enqueue found slot w showing an older lap than w's (seq s, which is never
- * newer: a newer seq means w was taken, and callers catch up instead).  True
- * to retry, false when the queue is really full (or a live consumer is slow). */
-static bool enq_blocked_retry(shmgen_queue_t *q, uint64_t w, uint64_t s)
-{
-    uint64_t lap = w >> q->idx_bits_, old = w - ((uint64_t)1 << q->idx_bits_);
-    if (lap == 0) return false;
-    if ((s & ~SKIP) != 2 * lap - 1) {
-        /* Older than "lap-1 published": the producer of position old has not
-         * published (slow, or dead and not yet skipped by a consumer), so old
-         * is still queued and the queue is full.  Retrying until a consumer
-         * skips it would spin forever when every survivor is enqueuing.
-         * Acquire: synchronizes with the release CAS that claimed old (enq's
-         * later CASes continue its release sequence), so the re-read cannot
-         * return a seq older than what that producer saw; a changed word
-         * means our first read was stale: retry. */
-        if (shmgen__load(&HDR(q)->enq, memory_order_acquire) != w) return true;
-        return shmgen__load(slot_seq(q, w & q->idx_mask_), memory_order_acquire) != s;
+    uint64_t start = shmgen__now_ns();
+    for (unsigned i = 0; i < (1u << 24); i++) { /* ended by the clock, long before */
+        /* Relaxed: only watching for a change; callers re-read with acquire. */
+        if (shmgen__load(word, memory_order_relaxed) != seen || shmgen__load(ctr, memory_order_relaxed) != w)
+            return true;
+        if (i < 64) shmgen__cpu_relax();
+        else sched_yield();
+        if ((i & 15) == 15 && shmgen__now_ns() - start > PATIENCE_NS) return false;
     }
-    /* Acquire: a consumer's claim of the old element is visible with its journal. */
-    if (shmgen__load(&HDR(q)->deq, memory_order_acquire) <= old) return false; /* full */
-    return settle_unreleased(q, w, s);
+    return false;
 }
 
-/* Dequeue found slot w unpublished.  True to retry, false when empty. */
-static bool deq_blocked_retry(shmgen_queue_t *q, uint64_t w)
+/* ---- kind ops --------------------------------------------------------------------- */
+
+/* The mark array: after the slots, on lines of its own. */
+static unsigned char *marks_of(unsigned char *slots, const shmgen_struct_info_t *info)
 {
-    /* Acquire: a producer's claim is visible together with its journal entry. */
-    if (shmgen__load(&HDR(q)->enq, memory_order_acquire) <= w) return false; /* empty */
-    return settle_unpublished(q, w);
+    return slots + shmgen__queue_marks_offset(info->elem_size, info->capacity);
 }
-
-/* ---- kind ops --------------------------------------------------------------- */
 
 static void queue_init(void *base, const shmgen_struct_info_t *info, uint64_t initial)
 {
@@ -173,9 +278,12 @@ static void queue_init(void *base, const shmgen_struct_info_t *info, uint64_t in
     unsigned char *slots = (unsigned char *)base + SHMGEN__KIND_HEADER;
     (void)initial;
     shmgen__cmeta_init(base, info);
-    /* Relaxed: published to other processes by the segment's ready state. */
-    for (uint64_t i = 0; i < info->capacity; i++)
-        shmgen__store((shmgen__atomic_u64 *)(void *)(slots + i * slot_bytes), 0, memory_order_relaxed);
+    /* Relaxed: published to other processes by the segment's ready state.
+     * Every slot serves lap 0, free; marks name no turn (lap 0, no flag). */
+    for (uint64_t i = 0; i < info->capacity; i++) {
+        shmgen__store((shmgen__atomic_u64 *)(void *)(slots + i * slot_bytes), SV(0, ST_FREE), memory_order_relaxed);
+        shmgen__store((shmgen__atomic_u64 *)(void *)(marks_of(slots, info) + i * 8u), 0, memory_order_relaxed);
+    }
 }
 
 static int queue_check(const void *base, const shmgen_struct_info_t *info)
@@ -183,34 +291,35 @@ static int queue_check(const void *base, const shmgen_struct_info_t *info)
     return shmgen__cmeta_check(base, info, SHMGEN_KIND_QUEUE);
 }
 
-/* Scans the window around the counters for slots a dead process left. */
+/* Repairs the slots that the dead owners' journals name (under the recovery
+ * lock, with the dead set decided once).  The operations' own slow paths run
+ * the same repair when they find a held slot, so a slot missed here (its
+ * position still covered by a live process's pending claim record) is
+ * repaired when a producer next reaches it. */
 static int queue_recover(shmgen_segment_t *seg, void *base, const shmgen_struct_info_t *info,
                          const shmgen__deadset_t *dead)
 {
     shmgen_queue_t q;
     int rc = shmgen_queue_bind(&q, seg, info), repairs = 0;
-    uint64_t d, e, from;
     (void)base;
     if (rc != 0) return rc;
-    /* Acquire: claims and their journals are visible. */
-    d = pos_lin(&q, shmgen__load(&HDR(&q)->deq, memory_order_acquire));
-    e = pos_lin(&q, shmgen__load(&HDR(&q)->enq, memory_order_acquire));
-    for (uint64_t p = d; p < e && p < d + q.capacity_; p++) {
-        uint64_t w = pos_pack(&q, p), s = 2 * (w >> q.idx_bits_);
-        if (shmgen__load(slot_seq(&q, w & q.idx_mask_), memory_order_acquire) == s &&
-            !shmgen__journal_live_covers(seg, q.table_index_, OP_ENQ, p, dead) &&
-            shmgen__cas(slot_seq(&q, w & q.idx_mask_), &s, (s + 1) | SKIP, memory_order_acq_rel,
-                        memory_order_relaxed))
-            repairs++;
-    }
-    from = d > q.capacity_ ? d - q.capacity_ : 0;
-    for (uint64_t p = from; p < d; p++) {
-        uint64_t w = pos_pack(&q, p), lap = w >> q.idx_bits_;
-        uint64_t s = shmgen__load(slot_seq(&q, w & q.idx_mask_), memory_order_acquire);
-        if ((s & ~SKIP) == 2 * lap + 1 && !shmgen__journal_live_covers(seg, q.table_index_, OP_DEQ, p, dead) &&
-            shmgen__cas(slot_seq(&q, w & q.idx_mask_), &s, 2 * (lap + 1), memory_order_acq_rel,
-                        memory_order_relaxed))
-            repairs++;
+    for (uint32_t i = 0; i < shmgen__journal_count(seg); i++) {
+        shmgen__journal_t *j = shmgen__journal_at(seg, i);
+        uint32_t op;
+        uint64_t a, b;
+        /* Acquire: the dead thread's records, published by its claims. */
+        if (!j || (op = shmgen__load(&j->op, memory_order_acquire)) == 0) continue;
+        /* Relaxed: the dead thread wrote them before the acquire above saw op. */
+        if (SHMGEN__JOP_TABLE_INDEX(op) != info->table_index ||
+            !shmgen__dead_has(dead, shmgen__load(&j->owner, memory_order_relaxed)))
+            continue;
+        a = shmgen__load(&j->a, memory_order_relaxed);
+        b = shmgen__load(&j->b, memory_order_relaxed);
+        for (uint64_t p = a; a != 0 && p - a < (b ? b : 1) && p - a < q.capacity_; p++) {
+            uint64_t idx = (p - 1) % q.capacity_;
+            /* Acquire: the slot's last writer's effects. */
+            repairs += repair(&q, dead, idx, shmgen__load(slot_seq(&q, idx), memory_order_acquire));
+        }
     }
     return repairs;
 }
@@ -228,6 +337,7 @@ int shmgen_queue_bind(shmgen_queue_t *q, shmgen_segment_t *seg, const shmgen_str
     memset(q, 0, sizeof *q);
     q->hdr_ = base;
     q->slots_ = (unsigned char *)base + SHMGEN__KIND_HEADER;
+    q->marks_ = marks_of(q->slots_, info);
     q->capacity_ = info->capacity;
     q->slot_bytes_ = shmgen_kind_slot_bytes(SHMGEN_KIND_QUEUE, info->elem_size);
     q->idx_bits_ = info->capacity == 1 ? 0 : 64u - (uint32_t)__builtin_clzll(info->capacity - 1);
@@ -240,117 +350,280 @@ int shmgen_queue_bind(shmgen_queue_t *q, shmgen_segment_t *seg, const shmgen_str
     return 0;
 }
 
-/* ---- claims ------------------------------------------------------------------- */
+/* ---- producer side ---------------------------------------------------------------- */
+
+/* Records positions [w, w+n) before the claiming CAS on a counter. */
+static inline void record(shmgen_queue_t *q, shmgen__journal_t *j, uint64_t w, uint64_t n)
+{
+    shmgen__jop_claiming(j, pos_lin(q, w), n);
+}
+
+/* A failed claim holds nothing: clear the record so that no survivor takes it
+ * for a claim of a position someone else won. */
+static inline void unrecord(shmgen__journal_t *j)
+{
+    /* Relaxed: a stale record only delays repairs; it is never trusted alone. */
+    if (j) shmgen__store(&j->a, 0, memory_order_relaxed);
+}
+
+typedef struct enq_ctx {
+    shmgen__journal_t *j;
+    uint64_t abandoned; /* positions abandoned by this call */
+} enq_ctx_t;
+
+/* Slot idx still serves turn v < w's (held by a stalled party, since
+ * position w - capacity is already claimed by a consumer).  Claims w without
+ * writing it and records the abandonment; the caller then re-reads the
+ * counter (whether our claim won or not). */
+static void abandon(shmgen_queue_t *q, enq_ctx_t *c, uint64_t w, uint64_t v)
+{
+    uint64_t idx = idx_of(q, w), v2, t2;
+    record(q, c->j, w, 1);
+    /* Acq_rel: release publishes the record; acquire keeps the seq read below
+     * after every claim before ours (their claimers' reads of seq). */
+    if (!shmgen__cas(&HDR(q)->enq, &w, pos_next(q, w), memory_order_seq_cst, memory_order_acquire)) {
+        unrecord(c->j);
+        return;
+    }
+    c->abandoned++;
+    mark_merge(q, idx, SV_LAP(v), MK_BASE);
+    /* The slow half of the handshake with the holder's fast release: either
+     * it sees BASE and fixes, or we see its release here. */
+    shmgen__heavy_fence();
+    /* Seq_cst: after the fence. */
+    v2 = shmgen__load(slot_seq(q, idx), memory_order_seq_cst);
+    t2 = turn_pos(q, idx, v2);
+    /* A free-ish turn after the one we saw, up to ours, has no writer: every
+     * position in (v, w] was claimed while the slot served v or older. */
+    if (t2 <= w && (SV_ST(v2) == ST_PEND || (SV_ST(v2) == ST_FREE && SV_LAP(v2) > SV_LAP(v)))) fix(q, idx, v2);
+}
+
+/* Enqueue position w's slot reads v, an older turn than w's.  Returns 1 to
+ * retry (the caller re-reads the counter), 0 when the queue is full. */
+static int enq_blocked(shmgen_queue_t *q, enq_ctx_t *c, uint64_t w, uint64_t v)
+{
+    uint64_t idx = idx_of(q, w), m, d;
+    if (SV_ST(v) == ST_PEND) {
+        fix(q, idx, v);
+        return 1;
+    }
+    /* Acquire: pairs with the seq_cst mark CASes. */
+    m = shmgen__load(slot_mark(q, idx), memory_order_acquire);
+    if (SV_ST(v) == ST_FREE && SV_LAP(v) > 0 && SV_LAP(m) == SV_LAP(v) - 1 && (m & MK_BASE)) {
+        fix(q, idx, v); /* FREE of an abandoned turn: nobody writes it */
+        return 1;
+    }
+    /* Acquire: consumers' claims are visible with their journals. */
+    d = shmgen__load(&HDR(q)->deq, memory_order_acquire);
+    if (lap_of(q, w) == 0 || d <= w - ((uint64_t)1 << q->idx_bits_)) return 0; /* full */
+    if (!(SV_LAP(m) == SV_LAP(v) && (m & (MK_INV | MK_BASE))) &&
+        patient(slot_seq(q, idx), v, &HDR(q)->enq, w))
+        return 1;
+    /* Before every abandonment: is the holder still alive?  (A scan of the
+     * journals, once a lap per held slot.) */
+    unrecord(c->j); /* we hold nothing now: never mistake our own record for a holder */
+    if (repair(q, NULL, idx, v)) return 1;
+    if (c->abandoned >= q->capacity_) return 0; /* a whole lap of held slots: full */
+    abandon(q, c, w, v);
+    return 1;
+}
 
 /* Claims up to k consecutive free positions; returns how many (>= 1) and the
- * first in *first, or 0 when the first is not free (full). */
-static uint64_t claim_enq(shmgen_queue_t *q, shmgen__journal_t *j, uint64_t k, uint64_t *first)
+ * first in *first, or 0 when full. */
+static uint64_t claim_enq(shmgen_queue_t *q, enq_ctx_t *c, uint64_t k, uint64_t *first)
 {
-    /* Relaxed: the CAS validates the counter; slot contents are ordered by seq. */
-    uint64_t w = shmgen__load(&HDR(q)->enq, memory_order_relaxed);
+    /* Acquire: see abandon(); slot contents are ordered by seq. */
+    uint64_t w = shmgen__load(&HDR(q)->enq, memory_order_acquire);
     for (unsigned tries = 0; tries < CLAIM_TRIES; tries++) {
-        uint64_t n = 0, x = w, s = 0;
+        uint64_t n = 0, x = w, s = 0, seen = w;
         if (!pos_ok(q, w)) return 0;
-        /* Acquire: consumers' reads of the slots' old bytes precede our writes. */
-        while (n < k && (s = shmgen__load(slot_seq(q, x & q->idx_mask_), memory_order_acquire)) ==
-                            2 * (x >> q->idx_bits_)) {
+        /* Acquire: the previous readers' release of the slot precedes our writes. */
+        while (n < k && (s = shmgen__load(slot_seq(q, idx_of(q, x)), memory_order_acquire)) ==
+                            SV(lap_of(q, x), ST_FREE)) {
             n++;
             x = pos_next(q, x);
         }
-        if (n == 0) {
-            /* Masked: a SKIP slot of the previous lap is older, not newer
-             * (unmasked, bit 63 made it look newer and we spun on it). */
-            if (seq_after(s, 2 * (w >> q->idx_bits_))) {
-                w = shmgen__load(&HDR(q)->enq, memory_order_relaxed); /* taken: catch up */
-                continue;
+        if (n > 0) {
+            record(q, c->j, w, n);
+            /* Acq_rel: release publishes the record before the claim; acquire as above. */
+            if (shmgen__cas(&HDR(q)->enq, &w, x, memory_order_acq_rel, memory_order_acquire)) {
+                *first = w;
+                return n;
             }
-            if (!enq_blocked_retry(q, w, s)) return 0;
-            w = shmgen__load(&HDR(q)->enq, memory_order_relaxed);
+            unrecord(c->j);
             continue;
         }
-        shmgen__jop_claiming(j, pos_lin(q, w), n);
-        /* Release: our journal's claim record is visible before the claim. */
-        if (shmgen__cas(&HDR(q)->enq, &w, x, memory_order_release, memory_order_relaxed)) {
-            *first = w;
-            return n;
-        }
+        if (s < SV(lap_of(q, w), ST_FREE) && !enq_blocked(q, c, w, s)) return 0;
+        /* Acquire: as above.  A slot past FREE(w) means w was taken and our
+         * read of the counter was stale; if the counter still reads w, a
+         * process scribbled on the slot word: report full, never spin. */
+        w = shmgen__load(&HDR(q)->enq, memory_order_acquire);
+        if (w == seen && s > SV(lap_of(q, w), ST_FREE)) return 0;
     }
-    (void)shmgen__struct_error(SHMGEN_CORRUPT, q->seg_, q->table_index_, "enqueue claims keep failing");
     return 0;
 }
 
-/* Claims up to k consecutive published positions (discarding skipped ones);
- * returns how many and the first in *first; 0 when empty. */
-static uint64_t claim_deq(shmgen_queue_t *q, shmgen__journal_t *j, uint64_t k, uint64_t *first)
+/* Position w, claimed and not written, is given up: moves its slot on. */
+static void give_up(shmgen_queue_t *q, uint64_t w)
 {
-    /* Relaxed: the CAS validates the counter; slot contents are ordered by seq. */
-    uint64_t w = shmgen__load(&HDR(q)->deq, memory_order_relaxed);
-    for (unsigned tries = 0; tries < CLAIM_TRIES; tries++) {
-        uint64_t n = 0, x = w, s = 0;
-        if (!pos_ok(q, w)) return 0;
-        /* Acquire: pairs with the producer's publishing release. */
-        while (n < k && (s = shmgen__load(slot_seq(q, x & q->idx_mask_), memory_order_acquire)) ==
-                            2 * (x >> q->idx_bits_) + 1) {
-            n++;
-            x = pos_next(q, x);
-        }
-        if (n == 0 && s == ((2 * (w >> q->idx_bits_) + 1) | SKIP)) {
-            uint64_t next = pos_next(q, w);
-            shmgen__jop_claiming(j, pos_lin(q, w), 1);
-            /* Release: as below.  The winner frees the skipped slot. */
-            if (shmgen__cas(&HDR(q)->deq, &w, next, memory_order_release, memory_order_relaxed)) {
-                shmgen__store(slot_seq(q, w & q->idx_mask_), 2 * ((w >> q->idx_bits_) + 1), memory_order_release);
-                w = next;
-            }
-            continue;
-        }
-        if (n == 0) {
-            /* Masked as in claim_enq: the previous lap's SKIP slot, claimed by
-             * a consumer not done with it, means empty here, not "taken". */
-            if (seq_after(s, 2 * (w >> q->idx_bits_) + 1)) {
-                w = shmgen__load(&HDR(q)->deq, memory_order_relaxed);
-                continue;
-            }
-            if (!deq_blocked_retry(q, w)) return 0;
-            w = shmgen__load(&HDR(q)->deq, memory_order_relaxed);
-            continue;
-        }
-        shmgen__jop_claiming(j, pos_lin(q, w), n);
-        /* Release: our journal's claim record is visible before the claim. */
-        if (shmgen__cas(&HDR(q)->deq, &w, x, memory_order_release, memory_order_relaxed)) {
-            *first = w;
-            return n;
-        }
-    }
-    (void)shmgen__struct_error(SHMGEN_CORRUPT, q->seg_, q->table_index_, "dequeue claims keep failing");
-    return 0;
+    (void)release_slow(q, idx_of(q, w), SV(lap_of(q, w), ST_FREE));
 }
 
-/* ---- operations ------------------------------------------------------------------ */
+/* Publishes position w; false if its consumer had given up on it and we
+ * retracted the element (it is not in the queue). */
+static bool publish(shmgen_queue_t *q, uint64_t w)
+{
+    uint64_t idx = idx_of(q, w), lap = lap_of(q, w), m;
+    /* Release: the element is visible to the consumer that acquires this seq. */
+    shmgen__store(slot_seq(q, idx), SV(lap, ST_PUB), memory_order_release);
+    shmgen__light_fence();
+    /* Relaxed: ordered after the store by the fence (the handshake with an
+     * invalidating consumer, which writes INV, fences, then reads seq). */
+    m = shmgen__load(slot_mark(q, idx), memory_order_relaxed);
+    if (SV_LAP(m) != lap || !(m & MK_INV)) return true;
+    /* Both sides saw each other: the CAS decides.  Losing means the consumer
+     * took it (TAKEN): delivered. */
+    return !release_slow(q, idx, SV(lap, ST_PUB));
+}
 
 size_t shmgen_queue_enqueue_bulk(shmgen_queue_t *q, const void *elems, size_t n)
 {
     const unsigned char *src = (const unsigned char *)elems;
-    shmgen__journal_t *j;
-    uint64_t w, k;
+    enq_ctx_t c = {NULL, 0};
+    uint64_t w, k, done = 0;
     if (q->readonly_ || n == 0) return 0;
-    j = shmgen__journal_self(q->seg_);
-    shmgen__jop_begin(j, q->table_index_, OP_ENQ);
-    k = claim_enq(q, j, n < q->capacity_ ? n : q->capacity_, &w);
-    if (k == 0) {
-        shmgen__jop_end(j);
-        return 0;
+    c.j = shmgen__journal_self(q->seg_);
+    shmgen__jop_begin(c.j, q->table_index_, OP_ENQ);
+    for (unsigned tries = 0; done == 0 && tries < CLAIM_TRIES; tries++) {
+        if ((k = claim_enq(q, &c, n < q->capacity_ ? n : q->capacity_, &w)) == 0) break;
+        SHMGEN__HOOK(SHMGEN__HP_QUEUE_CLAIMED, pos_lin(q, w));
+        for (uint64_t i = 0; i < k; i++, w = pos_next(q, w)) {
+            if (done < i) { /* an earlier one was retracted: keep per-producer order */
+                give_up(q, w);
+                continue;
+            }
+            memcpy(slot_elem(q, idx_of(q, w)), src + i * q->elem_size_, q->elem_size_);
+            SHMGEN__HOOK(SHMGEN__HP_QUEUE_WRITTEN, pos_lin(q, w));
+            if (publish(q, w)) done++;
+        }
     }
-    SHMGEN__HOOK(SHMGEN__HP_QUEUE_CLAIMED, pos_lin(q, w));
-    for (uint64_t i = 0; i < k; i++, w = pos_next(q, w)) {
-        uint64_t idx = w & q->idx_mask_;
-        memcpy(slot_elem(q, idx), src + i * q->elem_size_, q->elem_size_);
-        /* Release: the element is visible to the consumer that acquires this seq. */
-        shmgen__store(slot_seq(q, idx), 2 * (w >> q->idx_bits_) + 1, memory_order_release);
+    shmgen__jop_end(c.j);
+    if (done) shmgen__waitq_notify(&HDR(q)->data);
+    return (size_t)done;
+}
+
+/* ---- consumer side ---------------------------------------------------------------- */
+
+/* The consumer at position w found its slot FREE for w (claimed, not
+ * published).  After patience, claims w anyway and invalidates it; returns
+ * 1 with *taken set if the element arrived meanwhile and we took it, 1 to
+ * retry otherwise. */
+static int invalidate(shmgen_queue_t *q, shmgen__journal_t *j, uint64_t w, bool *taken)
+{
+    uint64_t idx = idx_of(q, w), lap = lap_of(q, w), s = SV(lap, ST_FREE);
+    if (patient(slot_seq(q, idx), s, &HDR(q)->deq, w)) return 1;
+    record(q, j, w, 1);
+    /* Acq_rel: release publishes the record before the claim. */
+    if (!shmgen__cas(&HDR(q)->deq, &w, pos_next(q, w), memory_order_acq_rel, memory_order_relaxed)) {
+        unrecord(j);
+        return 1;
     }
-    shmgen__jop_end(j);
-    shmgen__waitq_notify(&HDR(q)->data);
-    return (size_t)k;
+    mark_merge(q, idx, lap, MK_INV);
+    shmgen__heavy_fence(); /* the slow half of the handshake with publish() */
+    /* Seq_cst: after the fence.  Published meanwhile: the CAS decides against
+     * the producer's retraction. */
+    s = shmgen__load(slot_seq(q, idx), memory_order_seq_cst);
+    *taken = s == SV(lap, ST_PUB) &&
+             shmgen__cas(slot_seq(q, idx), &s, SV(lap, ST_TAKEN), memory_order_acq_rel, memory_order_relaxed);
+    return 1;
+}
+
+/* Dequeue position w's slot reads s, not published for w.  Returns 1 to
+ * retry (re-read the counter), 0 when empty, 2 when we took w by invalidation
+ * (TAKEN: copy, then release_slow). */
+static int deq_blocked(shmgen_queue_t *q, shmgen__journal_t *j, uint64_t w, uint64_t s)
+{
+    uint64_t idx = idx_of(q, w), lap = lap_of(q, w), m, next = pos_next(q, w);
+    bool taken = false;
+    if (s > SV(lap, ST_PUB)) {
+        /* Passed (or our read of the counter is stale): skip it; the CAS fails
+         * harmlessly if another consumer already moved on. */
+        if (SV_LAP(s) > lap) (void)shmgen__cas(&HDR(q)->deq, &w, next, memory_order_relaxed, memory_order_relaxed);
+        return 1;
+    }
+    /* Acquire: a producer's claim of w (with its read of FREE) happens-before
+     * what we read of the slot below. */
+    if (shmgen__load(&HDR(q)->enq, memory_order_acquire) <= w) return 0; /* empty */
+    /* Acquire: pairs with the publishing release. */
+    s = shmgen__load(slot_seq(q, idx), memory_order_acquire);
+    if (s == SV(lap, ST_PUB)) return 1;
+    m = s == SV(lap, ST_FREE) ? shmgen__load(slot_mark(q, idx), memory_order_acquire) : 0;
+    /* Older than FREE(w) with w claimed: w was abandoned (a normal claimer saw
+     * FREE(w) first).  FREE(w) right after a BASE on the turn before: same. */
+    if (s != SV(lap, ST_FREE) || (lap > 0 && SV_LAP(m) == lap - 1 && (m & MK_BASE))) {
+        /* Relaxed: skipping needs no ordering; the CAS validates. */
+        (void)shmgen__cas(&HDR(q)->deq, &w, next, memory_order_relaxed, memory_order_relaxed);
+        return 1;
+    }
+    invalidate(q, j, w, &taken);
+    return taken ? 2 : 1;
+}
+
+/* Claims up to k consecutive published positions; returns how many and the
+ * first in *first, 0 when empty.  *taken: the one position was won by
+ * invalidation (TAKEN). */
+static uint64_t claim_deq(shmgen_queue_t *q, shmgen__journal_t *j, uint64_t k, uint64_t *first, bool *taken)
+{
+    uint64_t start;
+    /* Acquire: see deq_blocked. */
+    uint64_t w = shmgen__load(&HDR(q)->deq, memory_order_acquire);
+    start = w;
+    for (unsigned tries = 0; tries < CLAIM_TRIES; tries++) {
+        uint64_t n = 0, x = w, s = 0;
+        int rc;
+        if (!pos_ok(q, w)) return 0;
+        /* Acquire: pairs with the producer's publishing release. */
+        while (n < k && (s = shmgen__load(slot_seq(q, idx_of(q, x)), memory_order_acquire)) ==
+                            SV(lap_of(q, x), ST_PUB)) {
+            n++;
+            x = pos_next(q, x);
+        }
+        if (n > 0) {
+            record(q, j, w, n);
+            /* Release: our journal's claim record is visible before the claim. */
+            if (shmgen__cas(&HDR(q)->deq, &w, x, memory_order_release, memory_order_acquire)) {
+                *first = w;
+                return n;
+            }
+            unrecord(j);
+            continue;
+        }
+        if ((rc = deq_blocked(q, j, w, s)) == 0) {
+            /* Skipped positions free space as a dequeue does: wake waiters. */
+            if (w != start) shmgen__waitq_notify(&HDR(q)->space);
+            return 0;
+        }
+        if (rc == 2) {
+            *first = w;
+            *taken = true;
+            return 1;
+        }
+        w = shmgen__load(&HDR(q)->deq, memory_order_acquire);
+    }
+    return 0;
+}
+
+/* Frees position w's slot for the next lap after a normal dequeue. */
+static void release(shmgen_queue_t *q, uint64_t w)
+{
+    uint64_t idx = idx_of(q, w), lap = lap_of(q, w), m;
+    /* Release: our reads of the element complete before a producer of the
+     * next lap writes it. */
+    shmgen__store(slot_seq(q, idx), SV(lap + 1, ST_FREE), memory_order_release);
+    shmgen__light_fence();
+    /* Relaxed: ordered by the fence (the handshake with abandon()). */
+    m = shmgen__load(slot_mark(q, idx), memory_order_relaxed);
+    if (SV_LAP(m) == lap && (m & MK_BASE)) fix(q, idx, SV(lap + 1, ST_FREE));
 }
 
 size_t shmgen_queue_dequeue_bulk(shmgen_queue_t *q, void *out, size_t max)
@@ -358,23 +631,20 @@ size_t shmgen_queue_dequeue_bulk(shmgen_queue_t *q, void *out, size_t max)
     unsigned char *dst = (unsigned char *)out;
     shmgen__journal_t *j;
     uint64_t w, k;
+    bool taken = false;
     if (q->readonly_ || max == 0) return 0;
     j = shmgen__journal_self(q->seg_);
     shmgen__jop_begin(j, q->table_index_, OP_DEQ);
-    k = claim_deq(q, j, max < q->capacity_ ? max : q->capacity_, &w);
-    if (k == 0) {
-        shmgen__jop_end(j);
-        return 0;
-    }
-    SHMGEN__HOOK(SHMGEN__HP_QUEUE_CLAIMED, pos_lin(q, w));
+    k = claim_deq(q, j, max < q->capacity_ ? max : q->capacity_, &w, &taken);
+    if (k) SHMGEN__HOOK(SHMGEN__HP_QUEUE_CLAIMED, pos_lin(q, w));
     for (uint64_t i = 0; i < k; i++, w = pos_next(q, w)) {
-        uint64_t idx = w & q->idx_mask_;
-        memcpy(dst + i * q->elem_size_, slot_elem(q, idx), q->elem_size_);
-        /* Release: our reads complete before a producer of the next lap writes. */
-        shmgen__store(slot_seq(q, idx), 2 * ((w >> q->idx_bits_) + 1), memory_order_release);
+        memcpy(dst + i * q->elem_size_, slot_elem(q, idx_of(q, w)), q->elem_size_);
+        SHMGEN__HOOK(SHMGEN__HP_QUEUE_COPIED, pos_lin(q, w));
+        if (taken) (void)release_slow(q, idx_of(q, w), SV(lap_of(q, w), ST_TAKEN));
+        else release(q, w);
     }
     shmgen__jop_end(j);
-    shmgen__waitq_notify(&HDR(q)->space);
+    if (k) shmgen__waitq_notify(&HDR(q)->space);
     return (size_t)k;
 }
 
@@ -405,65 +675,38 @@ uint64_t shmgen_queue_capacity(const shmgen_queue_t *q)
 
 /* ---- waits ------------------------------------------------------------------------ */
 
+/* A dequeue makes progress when a position is claimed but not dequeued: it
+ * takes the element, or waits for it at most PATIENCE_NS, or skips it. */
 static bool queue_has_data(void *ctx)
 {
     shmgen_queue_t *q = (shmgen_queue_t *)ctx;
-    uint64_t w = shmgen__load(&HDR(q)->deq, memory_order_acquire), s;
-    if (!pos_ok(q, w)) return false;
-    /* Acquire: pairs with the publishing release.  A skipped slot counts: the
-     * next dequeue discards it and looks further. */
-    s = shmgen__load(slot_seq(q, w & q->idx_mask_), memory_order_acquire);
-    return (s & ~SKIP) == 2 * (w >> q->idx_bits_) + 1;
+    /* Acquire: a snapshot of both counters. */
+    uint64_t d = shmgen__load(&HDR(q)->deq, memory_order_acquire);
+    return pos_ok(q, d) && shmgen__load(&HDR(q)->enq, memory_order_acquire) > d;
 }
 
 static bool queue_has_space(void *ctx)
 {
     shmgen_queue_t *q = (shmgen_queue_t *)ctx;
-    uint64_t w = shmgen__load(&HDR(q)->enq, memory_order_acquire);
-    return pos_ok(q, w) &&
-           shmgen__load(slot_seq(q, w & q->idx_mask_), memory_order_acquire) == 2 * (w >> q->idx_bits_);
-}
-
-/* Waits in slices so that a slot a dead process left at the front is found
- * (by the probe, which runs the operation's crash detection) within a slice. */
-static int queue_wait(shmgen_queue_t *q, shmgen__waitq_t *wq, shmgen__wait_ready_fn ready,
-                      bool (*probe)(shmgen_queue_t *), int timeout_ms)
-{
-    shmgen__deadline_t d = shmgen__deadline_in(timeout_ms);
-    for (;;) {
-        int left = shmgen__deadline_left_ms(&d), rc;
-        rc = shmgen__waitq_wait(wq, ready, q, left >= 0 && left < WAIT_SLICE_MS ? left : WAIT_SLICE_MS);
-        if (rc == 0 || probe(q)) return 0;
-        if (shmgen__deadline_due(&d)) return SHMGEN_TIMEOUT;
-    }
-}
-
-static bool probe_front(shmgen_queue_t *q)
-{
-    uint64_t w = shmgen__load(&HDR(q)->deq, memory_order_acquire);
-    return !q->readonly_ && pos_ok(q, w) && deq_blocked_retry(q, w);
-}
-
-static bool probe_back(shmgen_queue_t *q)
-{
-    uint64_t w = shmgen__load(&HDR(q)->enq, memory_order_acquire), s;
-    if (!pos_ok(q, w)) return false;
-    s = shmgen__load(slot_seq(q, w & q->idx_mask_), memory_order_acquire);
-    if (q->readonly_ || s == 2 * (w >> q->idx_bits_) || seq_after(s, 2 * (w >> q->idx_bits_))) return false;
-    return enq_blocked_retry(q, w, s);
+    /* Acquire: a snapshot of both counters. */
+    uint64_t e = shmgen__load(&HDR(q)->enq, memory_order_acquire);
+    uint64_t d = shmgen__load(&HDR(q)->deq, memory_order_acquire);
+    return pos_ok(q, e) && (lap_of(q, e) == 0 || d > e - ((uint64_t)1 << q->idx_bits_));
 }
 
 int shmgen_queue_wait_data(shmgen_queue_t *q, int timeout_ms)
 {
-    return queue_wait(q, &HDR(q)->data, queue_has_data, probe_front, timeout_ms);
+    return shmgen__waitq_wait(&HDR(q)->data, queue_has_data, q, timeout_ms);
 }
 
 int shmgen_queue_wait_space(shmgen_queue_t *q, int timeout_ms)
 {
-    return queue_wait(q, &HDR(q)->space, queue_has_space, probe_back, timeout_ms);
+    return shmgen__waitq_wait(&HDR(q)->space, queue_has_space, q, timeout_ms);
 }
 
-/* The blocking forms, on the shared retry loop of waitq.h. */
+/* The blocking forms, on the shared retry loop of waitq.h (which naps when
+ * the wait says "ready" but the operation still fails: the position we would
+ * get is held by a stopped process, or others were faster). */
 typedef struct queue_call {
     shmgen_queue_t *q;
     const void *in;

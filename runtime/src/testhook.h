@@ -24,6 +24,8 @@ enum shmgen__hook_point {
     SHMGEN__HP_STACK_TAKEN,       /* a push/pop took node `arg` off a list */
     SHMGEN__HP_POOL_ACQUIRED,     /* an acquire won slot `arg` */
     SHMGEN__HP_QUEUE_CLAIMED,     /* an enqueue/dequeue claimed position `arg` */
+    SHMGEN__HP_QUEUE_WRITTEN,     /* an enqueue wrote position `arg` and has not published it */
+    SHMGEN__HP_QUEUE_COPIED,      /* a dequeue copied position `arg` and has not freed its slot */
     SHMGEN__HP_KIND_BASE = 64,    /* kinds may number further points from here */
     SHMGEN__HP_LATEST_WRITING = SHMGEN__HP_KIND_BASE, /* a store wrote half of value number `arg` */
     SHMGEN__HP_TOPIC_LOANED,      /* a loan / publish_copy began position `arg` */

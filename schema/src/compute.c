@@ -3,8 +3,10 @@
  *
  * compute.c — the layout stage: type cycles, the C layout of every type
  * (natural alignment, explicit padding), structure footprints and offsets
- * through the runtime's pure shmgen_struct_footprint_desc()/shmgen_layout_plan()
- * (so generator and runtime agree byte for byte), the declared `size` check
+ * through the runtime's pure shmgen_struct_footprint_desc_format() and
+ * shmgen_layout_plan_format() for the layout's segment format (so generator
+ * and runtime agree byte for byte, and an older lock file is checked against
+ * its own format's layout), the declared `size` check
  * and the layout hashes.  Parts that an earlier error left unresolved are
  * skipped silently: one mistake, one message.  Depends on internal.h and
  * shmgen/layout.h.
@@ -156,7 +158,7 @@ static bool structure_layout(ctx_t *c, shmgen_structure_t *st)
         return false;
     }
     shmgen_schema_struct_desc(c->s, (size_t)(st - c->s->structures), &d);
-    rc = shmgen_struct_footprint_desc(&d, &st->size);
+    rc = shmgen_struct_footprint_desc_format(&d, c->s->format_version, &st->size);
     if (rc == SHMGEN_OVERFLOW)
         shmgen_diag_add(c->d, SHMGEN_SEV_ERROR, at,
                         "capacity %llu of %llu-byte elements makes structure '%s' overflow the 64-bit layout "
@@ -199,7 +201,7 @@ static void plan_segment(ctx_t *c)
         shmgen_diag_add(c->d, SHMGEN_SEV_ERROR, (shmgen_loc_t){s->path, 0, 0}, "out of memory");
         return;
     }
-    rc = shmgen_layout_plan(&layout, offsets, &s->plan);
+    rc = shmgen_layout_plan_format(&layout, s->format_version, offsets, &s->plan);
     if (rc == SHMGEN_OVERFLOW && check_total(c, s->plan.overhead))
         shmgen_diag_add(c->d, SHMGEN_SEV_ERROR, s->segment_loc, "the segment's layout overflows 64 bits");
     else if (rc != 0 && rc != SHMGEN_OVERFLOW)
@@ -223,6 +225,9 @@ void shmgen__schema_layout(shmgen_schema_t *s, shmgen_diags_t *d)
     if (!c.state || !c.broken) {
         shmgen_diag_add(d, SHMGEN_SEV_ERROR, (shmgen_loc_t){s->path, 0, 0}, "out of memory");
     } else {
+        /* The layout rules of the format the layout is for (an older lock
+         * file's own; else the current one). */
+        if (s->format_version == 0) s->format_version = SHMGEN_FORMAT_VERSION;
         visit_types(&c);
         for (size_t i = 0; i < s->nenums; i++) s->enums[i].hash = shmgen__hash_enum(&s->enums[i]);
         for (size_t i = 0; i < s->nstructures; i++) {
@@ -233,7 +238,6 @@ void shmgen__schema_layout(shmgen_schema_t *s, shmgen_diags_t *d)
         }
         /* Only when every structure has a footprint: else the plan would add a second message. */
         if (all) plan_segment(&c);
-        if (s->format_version == 0) s->format_version = SHMGEN_FORMAT_VERSION;
         s->layout_hash = shmgen__hash_segment(s);
     }
     free(c.state);

@@ -93,11 +93,14 @@ char *shmgen__read_file(const char *path, size_t limit, size_t *len_out, shmgen_
 
 /* ---- loader stages ------------------------------------------------------- */
 
-/* Builds, validates and lays out a schema from a tree in segment.yaml shape.
+/* Builds, validates and lays out a schema from a tree in segment.yaml shape,
+ * under the layout rules of segment format format_version (0: the current
+ * one; a lock file of an older format is laid out as that format was).
  * Takes ownership of `path` (malloc'ed; the tree's locations point to it):
  * it becomes schema->path, or is freed on failure (diag.c copies file names,
  * so diagnostics outlive it).  Returns NULL when errors were added. */
-shmgen_schema_t *shmgen__schema_from_tree(char *path, const shmgen__node_t *root, shmgen_diags_t *d);
+shmgen_schema_t *shmgen__schema_from_tree(char *path, const shmgen__node_t *root, uint32_t format_version,
+                                          shmgen_diags_t *d);
 
 /* Computes type layouts, structure footprints, the plan and the hashes of a
  * schema whose references are resolved; reports what does not fit. */

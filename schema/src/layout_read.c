@@ -321,14 +321,16 @@ static void compare_plan(reader_t *r, const shmgen_schema_t *s, const shmgen__no
     expect_u64(r, plan, "total_size", s->plan.total_size);
 }
 
-/* The segment format the file was written for (absent: the current one).
- * An older format is read as such: its hashes are recomputed for it (so the
- * file is still checked), and compat reports the format change as breaking.
- * A newer one is an error: this shmgen cannot know its layout rules. */
-static bool read_format(reader_t *r, shmgen_schema_t *s, const shmgen__node_t *root)
+/* The segment format the file was written for (absent: the current one) in
+ * *format.  An older format is read as such: the layout is computed by its
+ * rules and its hashes for it (so the file is still checked), and compat
+ * reports the format change as breaking.  A newer one is an error: this
+ * shmgen cannot know its layout rules. */
+static bool read_format(reader_t *r, const shmgen__node_t *root, uint32_t *format)
 {
     const shmgen__node_t *n = shmgen__map_get(root, "format_version");
     uint64_t got;
+    *format = SHMGEN_FORMAT_VERSION;
     if (!n) return true;
     if (!node_u64(n, &got) || got == 0) {
         char buf[SHMGEN__PRINT_BUF + 4];
@@ -340,17 +342,13 @@ static bool read_format(reader_t *r, shmgen_schema_t *s, const shmgen__node_t *r
              got, (unsigned)SHMGEN_FORMAT_VERSION);
         return false;
     }
-    if (got != s->format_version) {
-        s->format_version = (uint32_t)got;
-        s->layout_hash = shmgen__hash_segment(s);
-    }
+    *format = (uint32_t)got;
     return true;
 }
 
 static void compare(reader_t *r, shmgen_schema_t *s, const shmgen__node_t *root)
 {
     const shmgen__node_t *enums = shmgen__map_get(root, "enums");
-    if (!read_format(r, s, root)) return;
     expect_hash(r, root, "layout_hash", s->layout_hash);
     compare_plan(r, s, shmgen__map_get(root, "plan"));
     for (size_t i = 0; enums && i < enums->n && i < s->nenums; i++) expect_hash(r, enums->items[i], "hash", s->enums[i].hash);
@@ -365,15 +363,16 @@ shmgen_schema_t *shmgen_schema_load_layout_json_buffer(const char *name, const c
 {
     reader_t r = {diags, false};
     size_t errors_before = diags->errors;
+    uint32_t format = SHMGEN_FORMAT_VERSION;
     char *path = strdup(name ? name : "<input>");
     shmgen__node_t *root = path ? shmgen__json_parse(path, data, len, diags) : NULL, *y = NULL;
     shmgen_schema_t *s = NULL;
 
     if (root && root->type != SHMGEN__MAP) rerr(&r, root->loc, "a layout JSON is an object");
-    else if (root) y = to_yaml_shape(&r, root);
+    else if (root && read_format(&r, root, &format)) y = to_yaml_shape(&r, root);
     if (r.oom || !path) shmgen_diag_add(diags, SHMGEN_SEV_ERROR, (shmgen_loc_t){path, 0, 0}, "out of memory");
     if (diags->errors == errors_before && y) {
-        s = shmgen__schema_from_tree(path, y, diags);
+        s = shmgen__schema_from_tree(path, y, format, diags);
         path = NULL; /* owned by the schema, or freed */
         if (s) compare(&r, s, root);
     }

@@ -35,7 +35,7 @@ shmgen_schema_t *shmgen_schema_load_buffer(const char *name, const char *data, s
         free(path);
         return NULL;
     }
-    s = shmgen__schema_from_tree(path, root, diags);
+    s = shmgen__schema_from_tree(path, root, 0, diags);
     shmgen__node_free(root);
     return s;
 }

@@ -809,7 +809,8 @@ static void load_root(loader_t *L, const shmgen__node_t *root)
     load_named(L, root, misspelt);
 }
 
-shmgen_schema_t *shmgen__schema_from_tree(char *path, const shmgen__node_t *root, shmgen_diags_t *d)
+shmgen_schema_t *shmgen__schema_from_tree(char *path, const shmgen__node_t *root, uint32_t format_version,
+                                          shmgen_diags_t *d)
 {
     loader_t L = {.d = d};
     size_t errors_before = d->errors;
@@ -822,6 +823,7 @@ shmgen_schema_t *shmgen__schema_from_tree(char *path, const shmgen__node_t *root
     }
     L.s->path = path;
     L.s->mode = 0600;
+    L.s->format_version = format_version;
     if (!root)
         err(&L, (shmgen_loc_t){path, 1, 1}, "the schema is empty; expected a mapping with segment, version and structures");
     else if (root->type != SHMGEN__MAP)

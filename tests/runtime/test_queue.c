@@ -169,24 +169,36 @@ Test(queue, wrong_kind_is_refused)
     cr_assert_eq(shmgen_queue_bind(&q, K.seg, &K.info), SHMGEN_WRONG_KIND);
 }
 
-/* ---- states a SIGKILL leaves, set by hand ----
+/* ---- states a SIGKILL or a stop leaves, set by hand ----
  * queue.c's layout: the enqueue counter on header line 1 (byte 64), the
  * dequeue counter on line 2 (byte 128), slots after the 256-byte header with
- * the seq word first.  With capacity 4 a packed position equals the linear
- * one (lap << 2 | index).  Slot seq for lap L: 2L free, 2L+1 published,
- * (2L+1)|SKIP a dead producer's slot.  The test's own journal is idle while
- * it inspects, so no live operation covers any position: every stuck slot
- * must be repaired by the next operation that reaches it. */
-#define SKIP_BIT ((uint64_t)1 << 63)
+ * the seq word first, then (from the next cache line) one mark word per slot.
+ * With capacity 4 a packed position equals the linear one (lap << 2 | index).
+ * A seq word is lap << 2 | state, a mark word lap << 2 | flags (see
+ * queue.c).  The test's own journal is idle while it inspects, so no live
+ * operation covers any position: every held slot must be repaired by the
+ * next producer that reaches it. */
+enum { PEND = 0, FREE = 1, PUB = 2, TAKEN = 3, MARK_INV = 1, MARK_BASE = 2 };
+#define SEQ(lap, st) ((uint64_t)(lap) << 2 | (st))
 
 static _Atomic uint64_t *qword(uint64_t byte)
 {
     return (_Atomic uint64_t *)(void *)((unsigned char *)shmgen_segment_struct_base(K.seg, &K.info) + byte);
 }
 
+static uint64_t slots_bytes(void)
+{
+    return K.info.capacity * shmgen_kind_slot_bytes(SHMGEN_KIND_QUEUE, K.info.elem_size);
+}
+
 static _Atomic uint64_t *seq_of(uint64_t idx)
 {
     return qword(256 + idx * shmgen_kind_slot_bytes(SHMGEN_KIND_QUEUE, K.info.elem_size));
+}
+
+static _Atomic uint64_t *mark_of(uint64_t idx)
+{
+    return qword(256 + ((slots_bytes() + 63) & ~(uint64_t)63) + idx * 8);
 }
 
 /* A capacity-4 queue holding 0..3 at positions 0..3; checks the layout used. */
@@ -196,7 +208,8 @@ static void make_full_four(shmgen_queue_t *q)
     for (uint64_t v = 0; v < 4; v++) cr_assert_eq(shmgen_queue_enqueue(q, &v), 0);
     cr_assert_eq(atomic_load(qword(64)), 4, "enqueue counter where the test expects it");
     cr_assert_eq(atomic_load(qword(128)), 0, "dequeue counter where the test expects it");
-    for (uint64_t i = 0; i < 4; i++) cr_assert_eq(atomic_load(seq_of(i)), 1);
+    for (uint64_t i = 0; i < 4; i++) cr_assert_eq(atomic_load(seq_of(i)), SEQ(0, PUB));
+    for (uint64_t i = 0; i < 4; i++) cr_assert_eq(atomic_load(mark_of(i)), 0);
 }
 
 static void expect_values(shmgen_queue_t *q, const uint64_t *want, size_t n)
@@ -209,73 +222,38 @@ static void expect_values(shmgen_queue_t *q, const uint64_t *want, size_t n)
     cr_assert_eq(shmgen_queue_dequeue(q, &v), SHMGEN_EMPTY);
 }
 
-/* A consumer claimed a skipped slot (dequeue counter past it) and died before
- * freeing it: the slot reads (2L+1)|SKIP one lap behind both counters.  A
- * dequeue there used to read the SKIP bit as "a newer lap" and spin forever;
- * so did an enqueue.  Now: empty, and the next enqueue frees it. */
-Test(queue, consumer_killed_holding_skipped_slot)
-{
-    shmgen_queue_t q;
-    uint64_t v = 0, want[] = {42};
-    make_full_four(&q);
-    expect_values(&q, (uint64_t[]){0, 1, 2, 3}, 4);
-    atomic_store(seq_of(0), 1 | SKIP_BIT);
-    cr_assert_eq(shmgen_queue_dequeue(&q, &v), SHMGEN_EMPTY);
-    cr_assert_eq(shmgen_queue_dequeue_bulk(&q, &v, 4), 0);
-    v = 42;
-    cr_assert_eq(shmgen_queue_enqueue(&q, &v), 0);
-    cr_assert_eq(atomic_load(seq_of(0)), 3);
-    expect_values(&q, want, 1);
-}
-
-/* Recovery (or a consumer) marked a dead producer's slot SKIP and the queue
- * filled up behind it before any consumer discarded it: an enqueue must say
- * full (it used to spin until a consumer came), a dequeue discards it. */
-Test(queue, skipped_slot_at_front_of_full_queue)
-{
-    shmgen_queue_t q;
-    uint64_t v = 9;
-    make_full_four(&q);
-    atomic_store(seq_of(0), 1 | SKIP_BIT);
-    cr_assert_eq(shmgen_queue_enqueue(&q, &v), SHMGEN_FULL);
-    cr_assert_eq(shmgen_queue_enqueue_bulk(&q, &v, 1), 0);
-    cr_assert_eq(shmgen_queue_size(&q), 4);
-    cr_assert_eq(shmgen_queue_dequeue(&q, &v), 0);
-    cr_assert_eq(v, 1);
-    v = 99;
-    cr_assert_eq(shmgen_queue_enqueue(&q, &v), 0);
-    cr_assert_eq(shmgen_queue_enqueue(&q, &v), 0);
-    cr_assert_eq(shmgen_queue_enqueue(&q, &v), SHMGEN_FULL);
-    expect_values(&q, (uint64_t[]){2, 3, 99, 99}, 4);
-}
-
-/* A producer claimed position 0 and died before publishing, and the queue
- * filled up behind it: an enqueue must say full (it used to retry forever as
- * "moved on meanwhile"); a dequeue finds no live journal and skips it. */
+/* A producer claimed position 0 and died (or stopped) before publishing, and
+ * the queue filled up behind it: an enqueue says full; a dequeue waits its
+ * patience, then gives position 0 up (marks it INV) and takes 1; the next
+ * enqueue at position 4 finds slot 0 still held, no live journal for it, and
+ * releases it. */
 Test(queue, unpublished_slot_at_front_of_full_queue)
 {
     shmgen_queue_t q;
     uint64_t v = 9;
     make_full_four(&q);
-    atomic_store(seq_of(0), 0);
+    atomic_store(seq_of(0), SEQ(0, FREE));
     cr_assert_eq(shmgen_queue_enqueue(&q, &v), SHMGEN_FULL);
     cr_assert_eq(shmgen_queue_wait_space(&q, 0), SHMGEN_TIMEOUT);
     cr_assert_eq(shmgen_queue_dequeue(&q, &v), 0);
     cr_assert_eq(v, 1);
+    cr_assert_eq(atomic_load(mark_of(0)), SEQ(0, MARK_INV), "position 0 given up");
     v = 7;
     cr_assert_eq(shmgen_queue_enqueue(&q, &v), 0);
+    cr_assert_eq(atomic_load(seq_of(0)), SEQ(1, PUB), "slot 0 released and reused for position 4");
     expect_values(&q, (uint64_t[]){2, 3, 7}, 3);
 }
 
-/* A consumer claimed position 0 and died before freeing it (seq still 1,
- * dequeue counter 1): the producer of lap 1 frees it after the journal check. */
+/* A consumer claimed position 0 and died before freeing it (seq still PUB,
+ * dequeue counter 1): the producer of lap 1 waits its patience, finds no
+ * live journal, takes and releases the slot, and enqueues there. */
 Test(queue, consumer_killed_before_freeing)
 {
     shmgen_queue_t q;
     uint64_t v;
     make_full_four(&q);
     cr_assert_eq(shmgen_queue_dequeue(&q, &v), 0);
-    atomic_store(seq_of(0), 1);
+    atomic_store(seq_of(0), SEQ(0, PUB));
     cr_assert_eq(shmgen_queue_wait_space(&q, 1000), 0);
     v = 5;
     cr_assert_eq(shmgen_queue_enqueue(&q, &v), 0);
@@ -283,26 +261,66 @@ Test(queue, consumer_killed_before_freeing)
     expect_values(&q, (uint64_t[]){1, 2, 3, 5}, 4);
 }
 
-/* A bulk dequeue stops at a skipped slot; the next one discards it and goes on. */
-Test(queue, bulk_dequeue_around_skipped_slot)
+/* A consumer gave position 0 up, then won it after all (TAKEN) and died
+ * before releasing it: the slot is released the same way. */
+Test(queue, consumer_killed_holding_taken_slot)
 {
     shmgen_queue_t q;
-    uint64_t out[4] = {0};
+    uint64_t v;
     make_full_four(&q);
-    atomic_store(seq_of(1), 1 | SKIP_BIT);
+    cr_assert_eq(shmgen_queue_dequeue(&q, &v), 0);
+    atomic_store(seq_of(0), SEQ(0, TAKEN));
+    atomic_store(mark_of(0), SEQ(0, MARK_INV));
+    v = 5;
+    cr_assert_eq(shmgen_queue_enqueue(&q, &v), 0);
+    expect_values(&q, (uint64_t[]){1, 2, 3, 5}, 4);
+}
+
+/* A process died while moving a slot past abandoned turns (PEND of position
+ * 4, which nobody claimed yet): the next enqueue there completes the move. */
+Test(queue, pending_slot_is_completed)
+{
+    shmgen_queue_t q;
+    uint64_t v;
+    make_full_four(&q);
+    expect_values(&q, (uint64_t[]){0, 1, 2, 3}, 4);
+    atomic_store(seq_of(0), SEQ(1, PEND));
+    cr_assert_eq(shmgen_queue_dequeue(&q, &v), SHMGEN_EMPTY);
+    v = 8;
+    cr_assert_eq(shmgen_queue_enqueue(&q, &v), 0);
+    cr_assert_eq(atomic_load(seq_of(0)), SEQ(1, PUB));
+    expect_values(&q, (uint64_t[]){8}, 1);
+}
+
+/* Position 5 was abandoned (claimed while slot 1 still served position 1 and
+ * its consumer had not freed it): a bulk dequeue stops before it, the next
+ * one skips it without waiting; the producer that reaches slot 1 a lap later
+ * finds its holder dead and releases it, so the full capacity comes back. */
+Test(queue, bulk_dequeue_around_abandoned_position)
+{
+    shmgen_queue_t q;
+    uint64_t out[4] = {0}, v;
+    make_full_four(&q);
+    expect_values(&q, (uint64_t[]){0, 1, 2, 3}, 4);
+    for (v = 4; v < 8; v++) cr_assert_eq(shmgen_queue_enqueue(&q, &v), 0);
+    atomic_store(seq_of(1), SEQ(0, PUB));
+    atomic_store(mark_of(1), SEQ(0, MARK_BASE));
     cr_assert_eq(shmgen_queue_dequeue_bulk(&q, out, 4), 1);
-    cr_assert_eq(out[0], 0);
+    cr_assert_eq(out[0], 4);
     cr_assert_eq(shmgen_queue_dequeue_bulk(&q, out, 4), 2);
-    cr_assert_eq(out[0], 2);
-    cr_assert_eq(out[1], 3);
+    cr_assert_eq(out[0], 6);
+    cr_assert_eq(out[1], 7);
     cr_assert_eq(shmgen_queue_dequeue_bulk(&q, out, 4), 0);
-    for (uint64_t i = 0; i < 4; i++) cr_assert_eq(atomic_load(seq_of(i)), 2);
+    for (v = 0; v < 4; v++) cr_assert_eq(shmgen_queue_enqueue(&q, &v), 0);
+    cr_assert_eq(shmgen_queue_enqueue(&q, &v), SHMGEN_FULL);
+    expect_values(&q, (uint64_t[]){0, 1, 2, 3}, 4);
 }
 
 /* A process scribbling on the counters (index part past the capacity; the
  * capacity 5 leaves indices 5..7 representable) must not lead the others
- * outside the queue's slots: the bytes between the last slot and the end of
- * the structure (its rounding to 64) stay untouched, and operations go on. */
+ * outside the queue's slots and marks: the bytes between the last slot and
+ * the marks, and after the last mark to the end of the structure (its
+ * rounding to 64), stay untouched, and operations go on. */
 Test(queue, scribbled_counters_stay_inside_the_queue)
 {
     shmgen_queue_t q;
@@ -323,5 +341,9 @@ Test(queue, scribbled_counters_stay_inside_the_queue)
         cr_assert(rc == 0 || rc == SHMGEN_EMPTY, "dequeue: %d", rc);
     }
     (void)shmgen_queue_size(&q);
-    for (uint64_t i = slots_end; i < K.info.size; i++) cr_assert_eq(base[i], 0, "byte %llu after the slots", (unsigned long long)i);
+    for (uint64_t i = slots_end; i < K.info.size; i++) {
+        uint64_t marks = 256 + ((slots_bytes() + 63) & ~(uint64_t)63);
+        if (i >= marks && i < marks + 5 * 8) continue;
+        cr_assert_eq(base[i], 0, "byte %llu after the slots", (unsigned long long)i);
+    }
 }

@@ -147,11 +147,11 @@ static void expect_json_error(const char *json, const char *message)
 Test(layout_json, edited_values_are_detected_at_their_place)
 {
     char *json = contract_json();
-    char *a = edit(json, "\"offset\": 436672", "\"offset\": 436680");
+    char *a = edit(json, "\"offset\": 444672", "\"offset\": 444680");
     char *b = edit(json, "\"total_size\": 536870912", "\"total_size\": 5");
     char *c = edit(json, "\"kind\": \"pool\"", "\"kind\": \"pol\"");
     char *d = edit(json, "\"capacity\": 1000", "\"capacity\": -1");
-    expect_json_error(a, "stored offset '436680' differs from the computed 436672");
+    expect_json_error(a, "stored offset '444680' differs from the computed 444672");
     expect_json_error(b, "stored total_size '5' differs from the computed 536870912");
     expect_json_error(c, "unknown kind 'pol'; did you mean 'pool'?");
     expect_json_error(d, "capacity must be >= 1; found -1");

@@ -126,9 +126,17 @@ uint64_t shmgen_kind_slot_bytes(shmgen_kind_t kind, uint32_t elem_size);
 
 /* Total bytes (header + data, rounded up to 64) of one structure described
  * by d (name and `since` are not looked at; the topic fields are for topics
- * only).  Returns 0, SHMGEN_OVERFLOW if the size does not fit in 63 bits, or
- * SHMGEN_INVALID_ARGUMENT for a bad kind/size/alignment/capacity/parameter. */
+ * only): for a queue the slots and one 8-byte mark word per slot from the
+ * next line.  Returns 0, SHMGEN_OVERFLOW if the size does not fit in 63
+ * bits, or SHMGEN_INVALID_ARGUMENT for a bad kind/size/alignment/capacity/
+ * parameter. */
 SHMGEN_MUST_CHECK int shmgen_struct_footprint_desc(const shmgen_struct_desc_t *d, uint64_t *size_out);
+
+/* The same under the rules of segment format format_version (1 up to
+ * SHMGEN_FORMAT_VERSION; formats before 3 have no queue mark words), so that
+ * a lock file of an older format is checked against its own layout. */
+SHMGEN_MUST_CHECK int shmgen_struct_footprint_desc_format(const shmgen_struct_desc_t *d, uint32_t format_version,
+                                                          uint64_t *size_out);
 
 /* The same for kinds without parameters (every kind but topic, for which it
  * returns SHMGEN_INVALID_ARGUMENT: use shmgen_struct_footprint_desc). */
@@ -141,6 +149,9 @@ SHMGEN_MUST_CHECK int shmgen_struct_footprint(shmgen_kind_t kind, uint32_t elem_
  * Returns 0, SHMGEN_OVERFLOW, or SHMGEN_INVALID_ARGUMENT (bad descriptor). */
 SHMGEN_MUST_CHECK int shmgen_layout_plan(const shmgen_layout_t *layout, uint64_t *offsets_out,
                                          shmgen_layout_plan_t *plan);
+/* The same under the rules of segment format format_version (as above). */
+SHMGEN_MUST_CHECK int shmgen_layout_plan_format(const shmgen_layout_t *layout, uint32_t format_version,
+                                                uint64_t *offsets_out, shmgen_layout_plan_t *plan);
 
 /* FNV-1a 64 of a NUL-terminated string; the name index's hash.  Stable. */
 uint64_t shmgen_name_hash(const char *name);

@@ -29,6 +29,7 @@ extern "C" {
 typedef struct shmgen_queue {
     void *hdr_;
     unsigned char *slots_;
+    unsigned char *marks_;
     uint64_t capacity_;
     uint64_t slot_bytes_;
     uint64_t idx_mask_;
