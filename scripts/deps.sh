@@ -8,7 +8,8 @@
 set -euo pipefail
 pkgs=(cmake ninja-build gcc g++ clang pkg-config dpkg-dev groff-base zsh libyaml-dev libcriterion-dev
       libclang-rt-dev libck-dev libatomic-queue-dev iceoryx libiceoryx-binding-c-dev valgrind python3-jsonschema
-      python3-yaml python3-numpy python3-pytest python3-matplotlib python3-venv python3-pyflakes python3-pycodestyle)
+      python3-yaml python3-numpy python3-pytest python3-matplotlib python3-venv python3-pyflakes python3-pycodestyle
+      spin)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
