@@ -47,6 +47,7 @@ shmgen_add_test(test_topic_steps SOURCES ${_kd}/test_topic_steps.c LIBS shmgen_k
 shmgen_add_test(test_queue_stall SOURCES ${_kd}/test_queue_stall.c LIBS shmgen_kinds_util shmgen_runtime
                 LABELS unit TIMEOUT 120)
 # Unit tests that stop a process at a named point use the runtime's test hook.
-foreach(t test_ring test_topic test_topic_steps test_topic_crash test_latest test_latest_crash test_queue_stall)
+foreach(t test_ring test_topic test_topic_steps test_topic_crash test_latest test_latest_crash test_queue_stall
+          test_queue_stress)
   target_include_directories(${t} PRIVATE ${PROJECT_SOURCE_DIR}/runtime/src)
 endforeach()

@@ -8,8 +8,8 @@
  *
  * For each kind (queue, stack, ring, pool, topic under both policies,
  * latest), each 8-byte word of the structure's 256-byte header and of what
- * follows it (the first slots; a topic's two subscriber records, then its
- * first slots; a latest's two buffers), and each value of a table (0, 1,
+ * follows it (the first slots; a queue's every slot and mark word; a topic's
+ * two subscriber records, then its first slots; a latest's two buffers), and each value of a table (0, 1,
  * capacity-1, capacity, capacity+1, 2^32, far ahead, bit 63, all ones), a
  * fresh segment with a few elements gets the word overwritten (the meta line
  * excepted: bind checks it), then a child process attaches and runs every
@@ -33,6 +33,9 @@
 #define TOPIC_SUBS 2u
 /* A topic's header, its two records (16 words each) and its first slots. */
 #define TOPIC_WORDS_CHECKED (HEADER / 8u + 16u * TOPIC_SUBS + 6u)
+/* A queue of 8-byte elements, whole: header, CAP slots (seq + element), then
+ * from the next line CAP mark words. */
+#define QUEUE_WORDS_CHECKED (HEADER / 8u + 2u * CAP + CAP)
 /* A latest's header and both of its buffers (8 + 8 bytes: two lines each). */
 #define LATEST_WORDS_CHECKED (HEADER / 8u + 16u)
 
@@ -261,6 +264,7 @@ static void make(shmgen_kind_t kind, shmgen_topic_policy_t policy, const char *t
 
 static unsigned words_checked(shmgen_kind_t kind)
 {
+    if (kind == SHMGEN_KIND_QUEUE) return QUEUE_WORDS_CHECKED;
     return kind == SHMGEN_KIND_TOPIC ? TOPIC_WORDS_CHECKED : kind == SHMGEN_KIND_LATEST ? LATEST_WORDS_CHECKED
                                                                                         : WORDS_CHECKED;
 }
@@ -275,6 +279,7 @@ static void scribble_all(shmgen_kind_t kind, shmgen_topic_policy_t policy, const
             int st;
             make(kind, policy, tag);
             prime(kind);
+            cr_assert_leq(8u * words_checked(kind), K.info.size, "%s: words checked inside the structure", tag);
             word = (_Atomic uint64_t *)(void *)((unsigned char *)shmgen_segment_struct_base(K.seg, &K.info) + 8u * w);
             atomic_store(word, values[v]);
             if ((pid = fork()) == 0) child(kind);

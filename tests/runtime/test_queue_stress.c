@@ -6,12 +6,16 @@
  * KINDS_THREADED, as threads (label "tsan", 200,000).  Every element is
  * accounted for in a shared bitmap (none lost, none duplicated) and each
  * consumer sees each producer's elements in order.  Mixes single, bulk and
- * blocking operations.  The process form runs a second time with producer 0
- * stopped (SIGSTOP) and resumed hundreds of times at random instructions:
- * while it is stopped the others must keep moving elements (more than a
- * queue's worth: a producer stopped between its claim and its publication
- * used to hold every consumer back).  Depends on kinds_util and the public
- * queue API.
+ * blocking operations.  The process form runs twice more with one process
+ * (producer 0, then consumer 0) stopped (SIGSTOP) and resumed hundreds of
+ * times from outside: that process lingers ~20 µs inside one operation in
+ * eight (between its claim and its publication or release, through the
+ * runtime's test hook), so most stops land there; while it is stopped the
+ * others must keep moving elements (three queues' worth: a producer stopped
+ * between its claim and its publication used to hold every consumer back, a
+ * consumer stopped before its release every producer a lap later).  Depends
+ * on kinds_util, the public queue API and (process form) the runtime's test
+ * hook.
  */
 #ifdef KINDS_MINICR
 #include "kinds_minicr.h"
@@ -25,6 +29,9 @@
 
 #include "kinds_util.h"
 #include "shmgen/queue.h"
+#ifndef KINDS_THREADED
+#include "testhook.h"
+#endif
 
 #ifdef KINDS_THREADED
 #define THREADS true
@@ -42,6 +49,8 @@ typedef struct shared {
     uint64_t per_producer;
     _Atomic uint64_t consumed;
     _Atomic uint64_t produced[PRODUCERS];
+    int linger_id;              /* the worker that lingers inside operations (-1: none) */
+    _Atomic int in_window;      /* it is lingering between its claim and its publication/release */
     _Atomic uint64_t bitmap[];
 } shared_t;
 
@@ -106,6 +115,26 @@ static void consumer(shmgen_queue_t *q, shared_t *sh, int id)
     }
 }
 
+#ifndef KINDS_THREADED
+static shared_t *linger_sh; /* the lingering process's view (one process, one worker) */
+
+/* The test hook of the worker that is stopped from outside: one operation in
+ * eight spins ~20 µs right after its claim, before its copy and publication
+ * (producer) or release (consumer), so that a stop at a random instant
+ * usually lands there. */
+static void linger(int point, uint64_t arg)
+{
+    static unsigned n;
+    double until;
+    (void)arg;
+    if (point != SHMGEN__HP_QUEUE_CLAIMED || n++ % 8 != 0) return;
+    atomic_store(&linger_sh->in_window, 1);
+    until = kutil_now() + 20e-6;
+    while (kutil_now() < until) {}
+    atomic_store(&linger_sh->in_window, 0);
+}
+#endif
+
 static void worker(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int id, void *ctx)
 {
     shared_t *sh = ctx;
@@ -114,6 +143,12 @@ static void worker(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int 
         kutil_error(&sh->report, "bind");
         return;
     }
+#ifndef KINDS_THREADED
+    if (id == sh->linger_id) {
+        linger_sh = sh;
+        shmgen__test_hook = linger;
+    }
+#endif
     if (id < PRODUCERS) producer(&q, sh, id);
     else consumer(&q, sh, id - PRODUCERS);
 }
@@ -135,6 +170,7 @@ Test(queue_stress, mpmc_four_by_four, .timeout = 120)
     shared_t *sh = kutil_shared(bytes);
     double t0 = kutil_now();
     sh->per_producer = per;
+    sh->linger_id = -1;
     kutil_create(kp, "queuest", SHMGEN_KIND_QUEUE, 8, CAPACITY);
     kutil_run(kp, PRODUCERS + CONSUMERS, worker, sh, THREADS);
     cr_log_info("queue stress: %llu elements in %.2f s", (unsigned long long)total, kutil_now() - t0);
@@ -146,66 +182,101 @@ Test(queue_stress, mpmc_four_by_four, .timeout = 120)
 }
 
 #ifndef KINDS_THREADED
-/* Elements producers 1..3 still have to enqueue. */
-static uint64_t others_left(shared_t *sh)
+/* Elements the running producers still have to enqueue (all of them but a
+ * stopped producer). */
+static uint64_t others_left(shared_t *sh, int victim)
 {
     uint64_t left = 0;
-    for (int p = 1; p < PRODUCERS; p++) left += sh->per_producer - atomic_load(&sh->produced[p]);
+    for (int p = 0; p < PRODUCERS; p++)
+        if (p != victim) left += sh->per_producer - atomic_load(&sh->produced[p]);
     return left;
 }
 
-/* Stops producer 0 (pid) at a random instruction; while it is stopped the
- * others must move more than a queue's worth of elements.  Returns false if
- * they did not within 2 s (a stalled queue; not a timing assertion: the
- * others move a queue's worth in microseconds when nothing blocks them). */
-static bool stop_and_watch(shared_t *sh, pid_t pid, uint64_t *rnd)
+typedef struct stops {
+    unsigned stops, in_window, stalled;
+    bool exited; /* the victim finished and was reaped */
+} stops_t;
+
+/* Stops worker victim (pid) at a random instant; while it is stopped the
+ * others must move three queues' worth of elements.  Counts a stall if they
+ * did not within 2 s (not a timing assertion: unblocked, they move that many
+ * in microseconds; blocked, they never do). */
+static void stop_and_watch(shared_t *sh, int victim, pid_t pid, stops_t *r, uint64_t *rnd)
 {
     uint64_t before = atomic_load(&sh->consumed);
     int st;
-    bool moved = true;
     kill(pid, SIGSTOP);
     cr_assert_eq(waitpid(pid, &st, WUNTRACED), pid);
-    if (WIFSTOPPED(st) && others_left(sh) > 4 * CAPACITY) {
+    if (!WIFSTOPPED(st)) {
+        r->exited = true;
+        cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "worker %d status %#x", victim, st);
+        return;
+    }
+    r->stops++;
+    r->in_window += atomic_load(&sh->in_window) != 0;
+    if (others_left(sh, victim) > 4 * CAPACITY) {
         double until = kutil_now() + 2.0;
         while (atomic_load(&sh->consumed) < before + 3 * CAPACITY && kutil_now() < until) usleep(100);
-        moved = atomic_load(&sh->consumed) >= before + 3 * CAPACITY;
+        r->stalled += atomic_load(&sh->consumed) < before + 3 * CAPACITY;
     }
     usleep((useconds_t)(kutil_rand(rnd) % 1000));
     kill(pid, SIGCONT);
-    return moved;
 }
 
-Test(queue_stress, mpmc_with_producer_stopped_repeatedly, .timeout = 240)
+/* The victim still has work: producer 0 elements to enqueue, a consumer
+ * elements to take. */
+static bool victim_busy(shared_t *sh, int victim)
+{
+    if (victim < PRODUCERS) return atomic_load(&sh->produced[victim]) < sh->per_producer;
+    return atomic_load(&sh->consumed) < sh->per_producer * PRODUCERS;
+}
+
+/* 4P/4C with worker victim stopped and resumed until it is done; then every
+ * element counted once, per-producer order, and progress in every stop. */
+static void run_with_stops(int victim, const char *tag)
 {
     kutil_seg_t *kp = &K;
     uint64_t per = kutil_scale(ELEMENTS) / PRODUCERS, total = per * PRODUCERS, rnd = 0x5709;
     size_t bytes = sizeof(shared_t) + (total / 64 + 1) * sizeof(uint64_t);
     shared_t *sh = kutil_shared(bytes);
     pid_t pids[PRODUCERS + CONSUMERS];
-    unsigned stops = 0, stalled = 0;
+    stops_t r = {0, 0, 0, false};
     int st;
     double t0 = kutil_now();
     sh->per_producer = per;
-    kutil_create(kp, "queuesp", SHMGEN_KIND_QUEUE, 8, CAPACITY);
+    sh->linger_id = victim;
+    kutil_create(kp, tag, SHMGEN_KIND_QUEUE, 8, CAPACITY);
     for (int i = 0; i < PRODUCERS + CONSUMERS; i++) pids[i] = kutil_spawn(kp, worker, i, sh);
-    while (atomic_load(&sh->produced[0]) < per && atomic_load(&sh->report.errors) == 0 && stalled == 0) {
-        stalled += !stop_and_watch(sh, pids[0], &rnd);
-        stops++;
+    while (!r.exited && victim_busy(sh, victim) && atomic_load(&sh->report.errors) == 0 && r.stalled == 0) {
+        stop_and_watch(sh, victim, pids[victim], &r, &rnd);
         usleep((useconds_t)(kutil_rand(&rnd) % 2000));
     }
-    if (stalled) for (int i = 0; i < PRODUCERS + CONSUMERS; i++) kill(pids[i], SIGKILL);
+    if (r.stalled) for (int i = 0; i < PRODUCERS + CONSUMERS; i++) kill(pids[i], SIGKILL);
     for (int i = 0; i < PRODUCERS + CONSUMERS; i++) {
+        if (i == victim && r.exited) continue;
         kill(pids[i], SIGCONT);
         cr_assert_eq(waitpid(pids[i], &st, 0), pids[i]);
-        if (!stalled) cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "worker %d status %#x", i, st);
+        if (!r.stalled) cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "worker %d status %#x", i, st);
     }
-    cr_log_info("queue stress, producer 0 stopped %u times: %llu of %llu elements in %.2f s", stops,
-                (unsigned long long)atomic_load(&sh->consumed), (unsigned long long)total, kutil_now() - t0);
-    cr_assert_eq(stalled, 0, "the others stood still while producer 0 was stopped (stop %u)", stops);
+    cr_log_info("queue stress, worker %d stopped %u times (%u between claim and publication/release): %llu of %llu "
+                "elements in %.2f s", victim, r.stops, r.in_window, (unsigned long long)atomic_load(&sh->consumed),
+                (unsigned long long)total, kutil_now() - t0);
+    cr_assert_eq(r.stalled, 0, "the others stood still while worker %d was stopped (stop %u)", victim, r.stops);
+    cr_assert_gt(r.in_window, 0, "no stop landed between a claim and its publication/release");
     cr_assert_eq(atomic_load(&sh->report.errors), 0, "%s", sh->report.msg);
     cr_assert_eq(atomic_load(&sh->consumed), total);
     for (uint64_t i = 0; i < total; i++) cr_assert(kutil_bit_get(sh->bitmap, i), "element %llu lost", (unsigned long long)i);
     kutil_destroy(kp);
     kutil_shared_free(sh, bytes);
+}
+
+Test(queue_stress, mpmc_with_producer_stopped_repeatedly, .timeout = 240)
+{
+    run_with_stops(0, "queuesp");
+}
+
+Test(queue_stress, mpmc_with_consumer_stopped_repeatedly, .timeout = 240)
+{
+    run_with_stops(PRODUCERS, "queuesc");
 }
 #endif
