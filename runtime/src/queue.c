@@ -65,6 +65,8 @@
  * progressed); scribbled words would otherwise keep it going for ever. */
 #define CLAIM_TRIES 4096u
 #define FIX_LIMIT 64u
+/* Pauses before patient() starts yielding (~3-12 µs, by the CPU's pause). */
+#define SPIN_FIRST 256u
 
 typedef struct queue_hdr {
     shmgen__cmeta_t meta;
@@ -248,18 +250,26 @@ static bool repair(shmgen_queue_t *q, const shmgen__deadset_t *dead, uint64_t id
 /* ---- patience ------------------------------------------------------------------- */
 
 /* Waits up to PATIENCE_NS while *word reads seen and *ctr reads w; true as
- * soon as either changed.  Spins, then yields (the awaited process may be
- * waiting for this CPU). */
+ * soon as either changed.  First SPIN_FIRST pauses watching the slot word
+ * only (a running party finishes its step within them, the common case; the
+ * counter is the line other parties CAS, and reading it in this loop slowed
+ * their claims), then yields between looks at both (the awaited process may
+ * be waiting for this CPU) until the clock says the patience is spent. */
 static bool patient(const shmgen__atomic_u64 *word, uint64_t seen, const shmgen__atomic_u64 *ctr, uint64_t w)
 {
-    uint64_t start = shmgen__now_ns();
-    for (unsigned i = 0; i < (1u << 24); i++) { /* ended by the clock, long before */
+    uint64_t start = 0;
+    for (unsigned i = 0; i < SPIN_FIRST; i++) {
         /* Relaxed: only watching for a change; callers re-read with acquire. */
+        if (shmgen__load(word, memory_order_relaxed) != seen) return true;
+        shmgen__cpu_relax();
+    }
+    start = shmgen__now_ns();
+    for (unsigned i = 0; i < (1u << 24); i++) { /* ended by the clock, long before */
+        /* Relaxed: as above. */
         if (shmgen__load(word, memory_order_relaxed) != seen || shmgen__load(ctr, memory_order_relaxed) != w)
             return true;
-        if (i < 64) shmgen__cpu_relax();
-        else sched_yield();
-        if ((i & 15) == 15 && shmgen__now_ns() - start > PATIENCE_NS) return false;
+        if (shmgen__now_ns() - start > PATIENCE_NS) return false;
+        sched_yield();
     }
     return false;
 }
@@ -502,6 +512,8 @@ size_t shmgen_queue_enqueue_bulk(shmgen_queue_t *q, const void *elems, size_t n)
                 give_up(q, w);
                 continue;
             }
+            /* The mark is read right after publishing: fetch its line during the copy. */
+            __builtin_prefetch(slot_mark(q, idx_of(q, w)));
             memcpy(slot_elem(q, idx_of(q, w)), src + i * q->elem_size_, q->elem_size_);
             SHMGEN__HOOK(SHMGEN__HP_QUEUE_WRITTEN, pos_lin(q, w));
             if (publish(q, w)) done++;
@@ -546,9 +558,12 @@ static int deq_blocked(shmgen_queue_t *q, shmgen__journal_t *j, uint64_t w, uint
     uint64_t idx = idx_of(q, w), lap = lap_of(q, w), m, next = pos_next(q, w);
     bool taken = false;
     if (s > SV(lap, ST_PUB)) {
-        /* Passed (or our read of the counter is stale): skip it; the CAS fails
-         * harmlessly if another consumer already moved on. */
-        if (SV_LAP(s) > lap) (void)shmgen__cas(&HDR(q)->deq, &w, next, memory_order_relaxed, memory_order_relaxed);
+        /* Passed, or (usually) our read of the counter is stale.  Only a
+         * counter still at w is moved on: a CAS doomed to fail would take the
+         * contended line from the other consumers.  Relaxed: skipping needs
+         * no ordering; the CAS validates. */
+        if (SV_LAP(s) > lap && shmgen__load(&HDR(q)->deq, memory_order_relaxed) == w)
+            (void)shmgen__cas(&HDR(q)->deq, &w, next, memory_order_relaxed, memory_order_relaxed);
         return 1;
     }
     /* Acquire: a producer's claim of w (with its read of FREE) happens-before
@@ -638,6 +653,7 @@ size_t shmgen_queue_dequeue_bulk(shmgen_queue_t *q, void *out, size_t max)
     k = claim_deq(q, j, max < q->capacity_ ? max : q->capacity_, &w, &taken);
     if (k) SHMGEN__HOOK(SHMGEN__HP_QUEUE_CLAIMED, pos_lin(q, w));
     for (uint64_t i = 0; i < k; i++, w = pos_next(q, w)) {
+        __builtin_prefetch(slot_mark(q, idx_of(q, w))); /* read right after the release */
         memcpy(dst + i * q->elem_size_, slot_elem(q, idx_of(q, w)), q->elem_size_);
         SHMGEN__HOOK(SHMGEN__HP_QUEUE_COPIED, pos_lin(q, w));
         if (taken) (void)release_slow(q, idx_of(q, w), SV(lap_of(q, w), ST_TAKEN));
