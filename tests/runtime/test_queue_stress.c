@@ -51,6 +51,7 @@ typedef struct shared {
     _Atomic uint64_t produced[PRODUCERS];
     int linger_id;              /* the worker that lingers inside operations (-1: none) */
     _Atomic int in_window;      /* it is lingering between its claim and its publication/release */
+    _Atomic int bound;          /* workers past open and bind */
     _Atomic uint64_t bitmap[];
 } shared_t;
 
@@ -143,6 +144,7 @@ static void worker(shmgen_segment_t *seg, const shmgen_struct_info_t *info, int 
         kutil_error(&sh->report, "bind");
         return;
     }
+    atomic_fetch_add(&sh->bound, 1);
 #ifndef KINDS_THREADED
     if (id == sh->linger_id) {
         linger_sh = sh;
@@ -247,6 +249,11 @@ static void run_with_stops(int victim, const char *tag)
     sh->linger_id = victim;
     kutil_create(kp, tag, SHMGEN_KIND_QUEUE, 8, CAPACITY);
     for (int i = 0; i < PRODUCERS + CONSUMERS; i++) pids[i] = kutil_spawn(kp, worker, i, sh);
+    /* Stops begin once every worker is past its open: a process stopped inside
+     * shmgen_open holds the segment's recovery lock, which stalls the others'
+     * opens (bounded by their timeout), not the queue. */
+    for (double until = kutil_now() + 30.0; atomic_load(&sh->bound) < PRODUCERS + CONSUMERS && kutil_now() < until;)
+        usleep(1000);
     while (!r.exited && victim_busy(sh, victim) && atomic_load(&sh->report.errors) == 0 && r.stalled == 0) {
         stop_and_watch(sh, victim, pids[victim], &r, &rnd);
         usleep((useconds_t)(kutil_rand(&rnd) % 2000));
