@@ -6,9 +6,26 @@
  * blocking waits.
  *
  * Every function may be called concurrently from any thread of any attached
- * process.  Elements are copied in and out (elem_size bytes each).  A process
- * killed mid-operation loses at most the element it was moving; survivors
- * detect and skip its half-done slot (see docs/crash-recovery.md).
+ * process.  Elements are copied in and out (elem_size bytes each).
+ *
+ * Stalls: a process stopped at any instruction (SIGSTOP, a debugger, a long
+ * preemption) never stops the others.  A consumer waits at most ~50 µs for a
+ * producer that claimed a position and has not published it, then passes it;
+ * that producer, when it resumes, finds it was passed and enqueues its element
+ * again at a new position (its call has not returned meanwhile).  A producer
+ * that finds its slot still held a lap later (by a stopped producer or
+ * consumer) waits at most ~50 µs once, then skips that position; each stalled
+ * party costs one slot of capacity until it resumes or dies.
+ *
+ * Order: each producer's elements are dequeued in the order it enqueued them
+ * (per-producer FIFO), and elements leave in the order of the positions they
+ * were published at; a producer passed while stopped gets a position after
+ * every element enqueued meanwhile.
+ *
+ * Crashes: a process killed mid-operation loses at most the element it was
+ * moving (a killed bulk call its run in flight), never duplicates one;
+ * survivors and shmgen_segment_recover() repair its slot, and the capacity
+ * comes back (see docs/crash-recovery.md).
  * Depends on segment.h.
  */
 #ifndef SHMGEN_QUEUE_H
@@ -44,17 +61,24 @@ typedef struct shmgen_queue {
  * 0, SHMGEN_WRONG_KIND, SHMGEN_CORRUPT.  The capacity is read from the segment. */
 SHMGEN_MUST_CHECK int shmgen_queue_bind(shmgen_queue_t *q, shmgen_segment_t *seg, const shmgen_struct_info_t *info);
 
-/* Copies elem in at the back: 0, SHMGEN_FULL, SHMGEN_READ_ONLY. */
+/* Copies elem in at the back: 0, SHMGEN_FULL, SHMGEN_READ_ONLY.  May wait
+ * up to ~50 µs (per stalled party it meets) before passing a stalled one. */
 SHMGEN_NODISCARD int shmgen_queue_enqueue(shmgen_queue_t *q, const void *elem);
-/* Copies the front element to out and removes it: 0, SHMGEN_EMPTY, SHMGEN_READ_ONLY. */
+/* Copies the front element to out and removes it: 0, SHMGEN_EMPTY, SHMGEN_READ_ONLY.
+ * EMPTY only when every claimed position was dequeued or passed; a position
+ * claimed and not yet published is waited for up to ~50 µs, then passed. */
 SHMGEN_NODISCARD int shmgen_queue_dequeue(shmgen_queue_t *q, void *out);
 /* Enqueues up to n elements as one contiguous run (in order, not interleaved
- * with other producers' elements); returns how many went in. */
+ * with other producers' elements); returns how many went in (fewer than n
+ * when full, or when the run was passed while this process was stopped: the
+ * elements after the passed one are not enqueued). */
 SHMGEN_NODISCARD size_t shmgen_queue_enqueue_bulk(shmgen_queue_t *q, const void *elems, size_t n);
 /* Dequeues up to max elements (a contiguous run) into out; returns how many. */
 SHMGEN_NODISCARD size_t shmgen_queue_dequeue_bulk(shmgen_queue_t *q, void *out, size_t max);
 
-/* Elements enqueued and not yet dequeued (a snapshot, 0..capacity). */
+/* Positions claimed by producers and not yet by consumers (a snapshot,
+ * 0..capacity): the elements in the queue, plus positions being written and
+ * positions skipped past a stalled process that no consumer reached yet. */
 uint64_t shmgen_queue_size(const shmgen_queue_t *q);
 /* The exact capacity stored in the segment. */
 uint64_t shmgen_queue_capacity(const shmgen_queue_t *q);
