@@ -133,11 +133,6 @@ static inline uint64_t pos_lin(const shmgen_queue_t *q, uint64_t w)
     return lap_of(q, w) * q->capacity_ + idx_of(q, w);
 }
 
-static inline uint64_t pos_pack(const shmgen_queue_t *q, uint64_t lin)
-{
-    return ((lin / q->capacity_) << q->idx_bits_) | (lin % q->capacity_);
-}
-
 /* The packed position that slot idx serves when its word reads v. */
 static inline uint64_t turn_pos(const shmgen_queue_t *q, uint64_t idx, uint64_t v)
 {
