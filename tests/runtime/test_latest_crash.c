@@ -22,7 +22,7 @@
 
 typedef struct shared {
     kutil_report_t report;
-    _Atomic uint64_t returned, busy, loads;
+    _Atomic uint64_t returned, busy, loads, busy_loads;
     _Atomic int stop;
 } shared_t;
 
@@ -60,6 +60,13 @@ static void reader(shmgen_latest_t *l, shared_t *sh)
         kutil_backoff(&spins); /* a yield now and then: the writers need the cores */
         if (spins > 40) spins = 0;
         if (rc == SHMGEN_EMPTY) continue;
+        /* The contract's BUSY: stores overtook the copy 256 times in a row,
+         * which writers storing flat out can do to a reader slowed by load
+         * (seen under ASan with ctest -j2).  Not an error; counted. */
+        if (rc == SHMGEN_BUSY) {
+            atomic_fetch_add(&sh->busy_loads, 1);
+            continue;
+        }
         if (rc != 0) kutil_error(&sh->report, "load: %d", rc);
         else if (!whole(v)) kutil_error(&sh->report, "torn value");
         else if (version < last) kutil_error(&sh->report, "version went back");
@@ -113,11 +120,12 @@ Test(latest_crash, killed_writers_lose_only_their_store_in_flight, .timeout = 12
     fill(v, 7);
     cr_assert_eq(shmgen_latest_store(&l, v), 0, "%s", shmgen_segment_last_detail());
     version = shmgen_latest_version(&l);
-    cr_log_info("latest crash: %d kills, %llu stores returned, version %llu, %llu BUSY, %llu loads, %.2f s", killed,
-                (unsigned long long)atomic_load(&sh->returned), (unsigned long long)version,
+    cr_log_info("latest crash: %d kills, %llu stores returned, version %llu, %llu BUSY, %llu loads (%llu BUSY), %.2f s",
+                killed, (unsigned long long)atomic_load(&sh->returned), (unsigned long long)version,
                 (unsigned long long)atomic_load(&sh->busy), (unsigned long long)atomic_load(&sh->loads),
-                kutil_now() - t0);
+                (unsigned long long)atomic_load(&sh->busy_loads), kutil_now() - t0);
     cr_assert_geq(version, atomic_load(&sh->returned) + 1);
+    cr_assert_gt(atomic_load(&sh->loads), 0, "no reader ever completed a load");
     cr_assert_leq(version, atomic_load(&sh->returned) + 1 + (uint64_t)killed);
     cr_assert_eq(shmgen_latest_load(&l, v, NULL), 0);
     cr_assert(v[0] == 7 && whole(v));
