@@ -30,3 +30,12 @@ int shmgen__cmeta_check(const void *base, const shmgen_struct_info_t *info, shmg
         return SHMGEN_CORRUPT;
     return 0;
 }
+
+int shmgen__bind_base(const void *handle, const shmgen_segment_t *seg, const shmgen_struct_info_t *info,
+                      shmgen_kind_t kind, void **base)
+{
+    if (!handle || !seg || !info) return SHMGEN_INVALID_ARGUMENT;
+    if (info->kind != kind) return SHMGEN_WRONG_KIND;
+    if (!(*base = shmgen_segment_struct_base(seg, info))) return SHMGEN_INVALID_ARGUMENT;
+    return shmgen__cmeta_check(*base, info, kind) != 0 ? SHMGEN_CORRUPT : 0;
+}

@@ -34,5 +34,11 @@ void shmgen__cmeta_init(void *base, const shmgen_struct_info_t *info);
 /* Checks the meta line and the structure's footprint against info (read-only,
  * reads only the first 64 bytes).  0 or SHMGEN_CORRUPT. */
 int shmgen__cmeta_check(const void *base, const shmgen_struct_info_t *info, shmgen_kind_t kind);
+/* The checks every bind of a kind with a meta line starts with: handle, seg
+ * and info given (else SHMGEN_INVALID_ARGUMENT), info of this kind (else
+ * SHMGEN_WRONG_KIND), inside the segment (else SHMGEN_INVALID_ARGUMENT), its
+ * meta line consistent (else SHMGEN_CORRUPT).  0 with *base set. */
+int shmgen__bind_base(const void *handle, const shmgen_segment_t *seg, const shmgen_struct_info_t *info,
+                      shmgen_kind_t kind, void **base);
 
 #endif /* SHMGEN_KIND_META_H */

@@ -103,11 +103,8 @@ const shmgen__kind_ops_t shmgen__latest_ops = {latest_init, latest_check, latest
 int shmgen_latest_bind(shmgen_latest_t *l, shmgen_segment_t *seg, const shmgen_struct_info_t *info)
 {
     void *base;
-    if (!l || !seg || !info) return SHMGEN_INVALID_ARGUMENT;
-    if (info->kind != SHMGEN_KIND_LATEST) return SHMGEN_WRONG_KIND;
-    base = shmgen_segment_struct_base(seg, info);
-    if (!base) return SHMGEN_INVALID_ARGUMENT;
-    if (latest_check(base, info) != 0) return SHMGEN_CORRUPT;
+    int rc = shmgen__bind_base(l, seg, info, SHMGEN_KIND_LATEST, &base);
+    if (rc != 0) return rc;
     memset(l, 0, sizeof *l);
     l->hdr_ = base;
     l->bufs_ = (unsigned char *)base + SHMGEN__KIND_HEADER;

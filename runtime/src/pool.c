@@ -100,11 +100,8 @@ const shmgen__kind_ops_t shmgen__pool_ops = {pool_init, pool_check, pool_recover
 int shmgen_pool_bind(shmgen_pool_t *p, shmgen_segment_t *seg, const shmgen_struct_info_t *info)
 {
     void *base;
-    if (!p || !seg || !info) return SHMGEN_INVALID_ARGUMENT;
-    if (info->kind != SHMGEN_KIND_POOL) return SHMGEN_WRONG_KIND;
-    base = shmgen_segment_struct_base(seg, info);
-    if (!base) return SHMGEN_INVALID_ARGUMENT;
-    if (pool_check(base, info) != 0) return SHMGEN_CORRUPT;
+    int rc = shmgen__bind_base(p, seg, info, SHMGEN_KIND_POOL, &base);
+    if (rc != 0) return rc;
     memset(p, 0, sizeof *p);
     p->hdr_ = base;
     p->slots_ = (unsigned char *)base + SHMGEN__KIND_HEADER;

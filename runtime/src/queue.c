@@ -334,11 +334,8 @@ const shmgen__kind_ops_t shmgen__queue_ops = {queue_init, queue_check, queue_rec
 int shmgen_queue_bind(shmgen_queue_t *q, shmgen_segment_t *seg, const shmgen_struct_info_t *info)
 {
     void *base;
-    if (!q || !seg || !info) return SHMGEN_INVALID_ARGUMENT;
-    if (info->kind != SHMGEN_KIND_QUEUE) return SHMGEN_WRONG_KIND;
-    base = shmgen_segment_struct_base(seg, info);
-    if (!base) return SHMGEN_INVALID_ARGUMENT;
-    if (queue_check(base, info) != 0) return SHMGEN_CORRUPT;
+    int rc = shmgen__bind_base(q, seg, info, SHMGEN_KIND_QUEUE, &base);
+    if (rc != 0) return rc;
     memset(q, 0, sizeof *q);
     q->hdr_ = base;
     q->slots_ = (unsigned char *)base + SHMGEN__KIND_HEADER;

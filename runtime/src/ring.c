@@ -165,11 +165,8 @@ int shmgen_ring_bind(shmgen_ring_t *r, shmgen_segment_t *seg, const shmgen_struc
 {
     void *base;
     uint64_t elems_at;
-    if (!r || !seg || !info) return SHMGEN_INVALID_ARGUMENT;
-    if (info->kind != SHMGEN_KIND_RING) return SHMGEN_WRONG_KIND;
-    base = shmgen_segment_struct_base(seg, info);
-    if (!base) return SHMGEN_INVALID_ARGUMENT;
-    if (ring_check(base, info) != 0) return SHMGEN_CORRUPT;
+    int rc = shmgen__bind_base(r, seg, info, SHMGEN_KIND_RING, &base);
+    if (rc != 0) return rc;
     memset(r, 0, sizeof *r);
     r->hdr_ = base;
     r->capacity_ = info->capacity;

@@ -205,11 +205,8 @@ const shmgen__kind_ops_t shmgen__stack_ops = {stack_init, stack_check, stack_rec
 int shmgen_stack_bind(shmgen_stack_t *s, shmgen_segment_t *seg, const shmgen_struct_info_t *info)
 {
     void *base;
-    if (!s || !seg || !info) return SHMGEN_INVALID_ARGUMENT;
-    if (info->kind != SHMGEN_KIND_STACK) return SHMGEN_WRONG_KIND;
-    base = shmgen_segment_struct_base(seg, info);
-    if (!base) return SHMGEN_INVALID_ARGUMENT;
-    if (stack_check(base, info) != 0) return SHMGEN_CORRUPT;
+    int rc = shmgen__bind_base(s, seg, info, SHMGEN_KIND_STACK, &base);
+    if (rc != 0) return rc;
     memset(s, 0, sizeof *s);
     s->hdr_ = base;
     s->slots_ = (unsigned char *)base + SHMGEN__KIND_HEADER;

@@ -69,11 +69,8 @@ const shmgen__kind_ops_t shmgen__topic_ops = {topic_init, topic_check, shmgen__t
 int shmgen_topic_bind(shmgen_topic_t *t, shmgen_segment_t *seg, const shmgen_struct_info_t *info)
 {
     void *base;
-    if (!t || !seg || !info) return SHMGEN_INVALID_ARGUMENT;
-    if (info->kind != SHMGEN_KIND_TOPIC) return SHMGEN_WRONG_KIND;
-    base = shmgen_segment_struct_base(seg, info);
-    if (!base) return SHMGEN_INVALID_ARGUMENT;
-    if (topic_check(base, info) != 0) return SHMGEN_CORRUPT;
+    int rc = shmgen__bind_base(t, seg, info, SHMGEN_KIND_TOPIC, &base);
+    if (rc != 0) return rc;
     memset(t, 0, sizeof *t);
     t->hdr_ = base;
     t->cursors_ = (unsigned char *)base + SHMGEN__KIND_HEADER;
